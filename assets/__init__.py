@@ -1,0 +1,1 @@
+"""The Dagster code location: assets, partitions, resources and jobs (``assets.definitions``)."""

@@ -1,0 +1,157 @@
+"""The `planb` command: demo, sql and dashboard.
+
+    planb demo                       ingest, replay, score and project every day of the log, then summarise
+    planb sql "SELECT ..." [--format table|csv|json]
+    planb dashboard                  the Streamlit dashboard on the published snapshot
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+from scoring.config import ConfigError, PlanBConfig, load_config
+from scoring.replay.weights import ModelWeightsError, resolve_weights
+from warehouse.db import NoSnapshotError, open_snapshot, read_frame
+from warehouse.ingest import LogInputError, log_files, parse_logs
+
+USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError)
+
+
+def _dagster_instance(cfg: PlanBConfig):
+    import dagster as dg
+
+    if not os.environ.get("DAGSTER_HOME"):
+        home = (Path(cfg.data_dir) / "dagster_home").resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def _log_days(cfg: PlanBConfig) -> list[str]:
+    parsed = parse_logs(log_files(cfg.landing_dir), salt=cfg.user_salt)
+    if parsed.accepted.is_empty():
+        raise LogInputError(f"no readable log records in {cfg.landing_dir}")
+    return sorted({d.isoformat() for d in parsed.accepted["day"].unique()})
+
+
+def materialize_all(cfg: PlanBConfig, days: list[str], *, config_path: str | None) -> None:
+    """Run the daily job for every day, then the window job, through Dagster."""
+    from assets.definitions import build_definitions
+    from assets.resources import PlanBResource
+
+    defs = build_definitions(PlanBResource(config_path=config_path, data_dir=str(cfg.data_dir)))
+    instance = _dagster_instance(cfg)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # events stay in the UI
+    for day in days:
+        print(f"  day {day}: ingest, sample, replay, score", flush=True)
+        defs.resolve_job_def("planb_daily").execute_in_process(
+            partition_key=day, instance=instance, run_config=quiet
+        )
+    print("  window: cost models, projection, publish", flush=True)
+    defs.resolve_job_def("planb_window").execute_in_process(instance=instance, run_config=quiet)
+
+
+def _pick_rows(projection, shares=(0.75, 0.5, 0.25)):
+    import polars as pl
+
+    picked = []
+    for share in shares:
+        best = projection.with_columns((pl.col("share_small") - share).abs().alias("gap")).sort("gap", "threshold")
+        picked.append(best.row(0, named=True))
+    return picked
+
+
+def summary(cfg: PlanBConfig) -> str:
+    """Three thresholds of the first configured router: routed small, agreement, savings."""
+    from warehouse.dashboard_queries import projection
+
+    router = cfg.projection.routers[0]
+    table = projection(cfg.data_dir, router)
+    first = table.row(0, named=True)
+    lines = [
+        f"Router {router}: {first['n_sample']} replayed requests standing for "
+        f"{first['requests_per_day']:,.0f} logged requests a day; costs measured on "
+        f"{first['device']} at ${first['dollars_per_gpu_hour']}/h, utilisation {first['utilisation']:.0%}.",
+        f"{'threshold':>9}  {'routed small':>12}  {'agreement [95% CI]':>22}  "
+        f"{'device-h saved/day [95% CI]':>32}  {'$ saved/day':>11}  {'$ saved/year [95% CI]':>30}",
+    ]
+    for row in _pick_rows(table):
+        agree = ("n/a" if row["agreement_small"] is None else
+                 f"{row['agreement_small']:.1%} [{row['agreement_small_lo']:.1%}, {row['agreement_small_hi']:.1%}]")
+        lines.append(
+            f"{row['threshold']:>9.2f}  {row['share_small']:>12.1%}  {agree:>22}  "
+            f"{row['gpu_hours_saved_per_day']:>10.4f} [{row['gpu_hours_saved_lo']:.4f}, {row['gpu_hours_saved_hi']:.4f}]  "
+            f"{row['dollars_saved_per_day']:>11.4f}  "
+            f"{row['dollars_saved_per_year']:>9.2f} [{row['dollars_saved_per_year_lo']:.2f}, {row['dollars_saved_per_year_hi']:.2f}]"
+        )
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    cfg = load_config(args.config, data_dir=args.data_dir)
+    for spec in cfg.models.values():
+        resolve_weights(spec.weights)  # fail before any work if a model package is missing
+    days = _log_days(cfg)
+    print(f"Plan B demo: {len(days)} days of logs from {cfg.landing_dir}, warehouse in {cfg.data_dir}", flush=True)
+    materialize_all(cfg, days, config_path=args.config)
+    print(summary(cfg))
+    print(f"\nSnapshot: {Path(cfg.data_dir) / 'snapshot.duckdb'}   Next: make dashboard, or planb sql \"SELECT ...\"")
+
+
+def cmd_sql(args: argparse.Namespace) -> None:
+    import duckdb
+    import polars as pl
+
+    cfg = load_config(args.config, data_dir=args.data_dir)
+    with closing(open_snapshot(cfg.data_dir)) as con:
+        try:
+            frame = read_frame(con, args.query)
+        except duckdb.Error as err:
+            raise SystemExit(f"planb sql: {err}") from None
+    if args.format == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif args.format == "json":
+        sys.stdout.write(frame.write_json() + "\n")
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
+            print(frame)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> None:
+    cfg = load_config(args.config, data_dir=args.data_dir)
+    app = Path(importlib.util.find_spec("dashboards").origin).parent / "app.py"
+    env = {**os.environ, "PLANB_DATA_DIR": str(Path(cfg.data_dir).resolve())}
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    raise SystemExit(subprocess.call(command + (["--server.headless", "true"] if args.headless else []), env=env))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="planb", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="config YAML (default: $PLANB_CONFIG, ./planb.yaml, or built in)")
+    parser.add_argument("--data-dir", help="warehouse folder (default from the config: ./data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="run the whole flow on the configured log and print a summary").set_defaults(func=cmd_demo)
+    sql = sub.add_parser("sql", help="read-only SQL on the published snapshot")
+    sql.add_argument("query")
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.set_defaults(func=cmd_sql)
+    dash = sub.add_parser("dashboard", help="open the Streamlit dashboard")
+    dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--headless", action="store_true")
+    dash.set_defaults(func=cmd_dashboard)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub
+    try:
+        args.func(args)
+    except USER_ERRORS as err:
+        raise SystemExit(f"planb {args.command}: {err}") from None
+
+
+if __name__ == "__main__":
+    main()

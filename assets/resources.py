@@ -1,0 +1,27 @@
+"""The one resource every asset uses: Plan B's validated configuration."""
+
+from datetime import date
+
+import dagster as dg
+from pydantic import Field
+
+from scoring.config import PlanBConfig, load_config
+
+
+class PlanBResource(dg.ConfigurableResource):
+    """Plan B's configuration file, validated on load (``scoring.config``)."""
+
+    config_path: str | None = Field(
+        default=None,
+        description="YAML config file; unset: $PLANB_CONFIG, else ./planb.yaml, else the embedded default",
+    )
+    data_dir: str | None = Field(
+        default=None, description="overrides the config's data_dir (warehouse and snapshot folder)"
+    )
+
+    def load(self) -> PlanBConfig:
+        return load_config(self.config_path, data_dir=self.data_dir)
+
+
+def partition_day(context: dg.AssetExecutionContext) -> date:
+    return date.fromisoformat(context.partition_key)

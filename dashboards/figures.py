@@ -1,0 +1,97 @@
+"""Pure Plotly figure builders: frames in, ``go.Figure`` out, no Streamlit."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+BAND_COLOUR = "rgba(31, 119, 180, 0.18)"
+LINE_COLOUR = "rgb(31, 119, 180)"
+MARKER_COLOUR = "rgb(214, 39, 40)"
+
+
+def savings_vs_agreement(curve: pl.DataFrame, *, current_threshold: float | None = None) -> go.Figure:
+    """GPU-hours saved per day (x) against agreement among requests routed small (y), one point
+    per threshold of one router, with the 95% agreement band and the current threshold marked.
+
+    ``curve`` holds ``routing_projection`` rows of a single router. Thresholds that route
+    nothing small have no agreement and are left out.
+
+    Example:
+        >>> frame = pl.DataFrame({"threshold": [0.2, 0.8], "gpu_hours_saved_per_day": [9.0, 2.0],
+        ...     "gpu_hours_saved_lo": [8.0, 1.5], "gpu_hours_saved_hi": [10.0, 2.5],
+        ...     "agreement_small": [0.7, 0.9], "agreement_small_lo": [0.6, 0.8],
+        ...     "agreement_small_hi": [0.8, 0.95]})
+        >>> [trace.name for trace in savings_vs_agreement(frame, current_threshold=0.8).data]
+        ['95% interval', 'Agreement', 'Threshold 0.80']
+    """
+    agreement = ["agreement_small", "agreement_small_lo", "agreement_small_hi"]
+    points = curve.drop_nulls(agreement).sort("threshold")
+    x = points["gpu_hours_saved_per_day"].to_list()
+    lo = points["agreement_small_lo"].to_list()
+    hi = points["agreement_small_hi"].to_list()
+    figure = go.Figure()
+    # The band is one closed polygon (upper edge out, lower edge back), so it stays right
+    # even where savings are not monotonic in the threshold (e.g. cascades).
+    figure.add_trace(
+        go.Scatter(
+            x=x + x[::-1],
+            y=hi + lo[::-1],
+            fill="toself",
+            fillcolor=BAND_COLOUR,
+            line={"width": 0},
+            hoverinfo="skip",
+            name="95% interval",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=points["agreement_small"].to_list(),
+            customdata=points["threshold"].to_list(),
+            mode="lines+markers",
+            line={"color": LINE_COLOUR},
+            name="Agreement",
+            hovertemplate=(
+                "threshold %{customdata:.2f}<br>GPU-hours saved/day %{x:,.3~g}"
+                "<br>agreement %{y:.1%}<extra></extra>"
+            ),
+        )
+    )
+    if current_threshold is not None:
+        current = points.filter((pl.col("threshold") - current_threshold).abs() < 1e-9)
+        if current.height:
+            figure.add_trace(_marker(current.row(0, named=True)))
+    figure.update_layout(
+        xaxis_title="GPU-hours saved per day",
+        yaxis_title="Agreement among requests routed small",
+        yaxis_tickformat=".0%",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"t": 40},
+    )
+    return figure
+
+
+def _marker(row: dict) -> go.Scatter:
+    x, y = row["gpu_hours_saved_per_day"], row["agreement_small"]
+    # Error bars give both 95% intervals of the chosen point at a glance.
+    return go.Scatter(
+        x=[x],
+        y=[y],
+        mode="markers",
+        marker={"size": 14, "symbol": "diamond", "color": MARKER_COLOUR},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [row["gpu_hours_saved_hi"] - x],
+            "arrayminus": [x - row["gpu_hours_saved_lo"]],
+        },
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [row["agreement_small_hi"] - y],
+            "arrayminus": [y - row["agreement_small_lo"]],
+        },
+        name=f"Threshold {row['threshold']:.2f}",
+        hoverinfo="skip",
+    )

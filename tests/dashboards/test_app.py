@@ -1,0 +1,143 @@
+"""The whole Streamlit app on a real published snapshot, driven through AppTest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+
+# metric label -> (value column, lo column, hi column)
+METRIC_COLUMNS = {
+    "Routed to small model": ("share_small", "share_small_lo", "share_small_hi"),
+    "Agreement among routed small": (
+        "agreement_small",
+        "agreement_small_lo",
+        "agreement_small_hi",
+    ),
+    "Answers unchanged": ("unchanged_share", "unchanged_lo", "unchanged_hi"),
+    "GPU-hours saved / day": (
+        "gpu_hours_saved_per_day",
+        "gpu_hours_saved_lo",
+        "gpu_hours_saved_hi",
+    ),
+    "Dollars saved / day": (
+        "dollars_saved_per_day",
+        "dollars_saved_per_day_lo",
+        "dollars_saved_per_day_hi",
+    ),
+    "Dollars saved / year": (
+        "dollars_saved_per_year",
+        "dollars_saved_per_year_lo",
+        "dollars_saved_per_year_hi",
+    ),
+}
+
+
+def shown_number(text: str) -> tuple[float, float]:
+    """The number a metric shows, and half a unit of its last digit (what rounding may hide)."""
+    body = text.replace("$", "").replace(",", "")
+    is_percent = body.endswith("%")
+    body = body.rstrip("%")
+    decimals = len(body.split(".")[1]) if "." in body else 0
+    value, half = float(body), 0.5 * 10.0**-decimals
+    return (value / 100, half / 100) if is_percent else (value, half)
+
+
+def assert_shows(text: str, expected: float) -> None:
+    value, half = shown_number(text)
+    assert abs(value - expected) <= half + 1e-9, f"shown {text!r}, SQL gives {expected!r}"
+
+
+def assert_metrics_match(app: AppTest, row: dict) -> None:
+    metrics = {metric.label: metric for metric in app.metric}
+    assert set(metrics) == set(METRIC_COLUMNS)
+    for label, (column, lo, hi) in METRIC_COLUMNS.items():
+        metric = metrics[label]
+        if row[column] is None:
+            assert metric.value == "—", label
+            assert not metric.delta, label
+            continue
+        assert_shows(metric.value, row[column])
+        shown_lo, shown_hi = metric.delta.strip("[]").split(" – ")
+        assert_shows(shown_lo, row[lo])
+        assert_shows(shown_hi, row[hi])
+
+
+def chart_marker(app: AppTest) -> dict:
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    return spec["data"][-1]
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> AppTest:
+    monkeypatch.setenv("PLANB_DATA_DIR", str(data_dir))
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_metrics_follow_router_and_threshold(monkeypatch, snapshot_dir, sql_row):
+    app = run_app(monkeypatch, snapshot_dir)
+    assert app.sidebar.selectbox(key="router").options == ["length", "small_confidence"]
+    assert app.sidebar.slider(key="threshold").value == 0.5
+    assert_metrics_match(app, sql_row(snapshot_dir, "length", 0.5))
+
+    # 0.73 lies between projected thresholds: the nearest one, 0.7, is shown.
+    app.sidebar.slider(key="threshold").set_value(0.73).run()
+    assert not app.exception
+    row = sql_row(snapshot_dir, "length", 0.7)
+    assert_metrics_match(app, row)
+    assert "threshold 0.70" in app.caption[0].value
+    marker = chart_marker(app)
+    assert marker["name"] == "Threshold 0.70"
+    assert marker["x"] == [pytest.approx(row["gpu_hours_saved_per_day"])]
+    assert marker["y"] == [pytest.approx(row["agreement_small"])]
+
+    app.sidebar.selectbox(key="router").set_value("small_confidence").run()
+    assert not app.exception
+    assert_metrics_match(app, sql_row(snapshot_dir, "small_confidence", 0.7))
+
+
+def test_nothing_routed_small_shows_no_agreement_and_a_loss(monkeypatch, snapshot_dir, sql_row):
+    app = run_app(monkeypatch, snapshot_dir)
+    app.sidebar.selectbox(key="router").set_value("small_confidence")
+    app.sidebar.slider(key="threshold").set_value(0.97).run()
+    assert not app.exception
+    row = sql_row(snapshot_dir, "small_confidence", 1.0)
+    assert row["agreement_small"] is None and row["dollars_saved_per_day"] < 0
+    assert_metrics_match(app, row)
+    metrics = {metric.label: metric for metric in app.metric}
+    assert metrics["Dollars saved / day"].value.startswith("-$")
+
+
+def test_a_new_publish_is_picked_up_without_restart(
+    monkeypatch, snapshot_dir, sql_row, republish, projection_rows
+):
+    app = run_app(monkeypatch, snapshot_dir)
+    before = sql_row(snapshot_dir, "length", 0.5)
+    assert_metrics_match(app, before)
+
+    republish(snapshot_dir, projection_rows(scale=3.0))
+    app.run()
+    assert not app.exception
+    after = sql_row(snapshot_dir, "length", 0.5)
+    assert after["gpu_hours_saved_per_day"] == pytest.approx(3 * before["gpu_hours_saved_per_day"])
+    assert_metrics_match(app, after)
+
+
+def test_no_snapshot_says_run_make_demo(monkeypatch, tmp_path):
+    app = run_app(monkeypatch, tmp_path / "empty")
+    assert len(app.info) == 1
+    assert "make demo" in app.info[0].value
+    assert not app.metric
+
+
+def test_snapshot_without_projection_says_so(monkeypatch, tmp_path, republish):
+    republish(tmp_path, [])
+    app = run_app(monkeypatch, tmp_path)
+    assert len(app.info) == 1
+    assert "no routing projection" in app.info[0].value
+    assert not app.metric

@@ -1,0 +1,93 @@
+"""Reads the pipeline's steps make from the live warehouse (inside their writer transaction)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from warehouse.db import read_frame
+
+
+def day_logs(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
+    return read_frame(con, "SELECT * FROM chat_logs WHERE day = ? ORDER BY request_id", [day])
+
+
+def sample_queries(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
+    """The day's sampled requests with their query text."""
+    return read_frame(
+        con,
+        "SELECT s.request_id, l.query FROM replay_sample s "
+        "JOIN chat_logs l USING (day, request_id) WHERE s.day = ? ORDER BY s.request_id",
+        [day],
+    )
+
+
+def replayed_ids(con: duckdb.DuckDBPyConnection, model_key: str) -> set[str]:
+    """Requests already replayed successfully by a model config: never replayed again."""
+    rows = con.execute(
+        "SELECT request_id FROM replays WHERE model_key = ? AND error IS NULL", [model_key]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def replay_pairs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str) -> pl.DataFrame:
+    """Sampled requests of a day with both answers and the small model's confidence."""
+    return read_frame(
+        con,
+        "SELECT s.request_id, l.query, sm.output AS small_output, lg.output AS large_output, "
+        "sm.mean_logprob AS small_mean_logprob "
+        "FROM replay_sample s JOIN chat_logs l USING (day, request_id) "
+        "JOIN replays sm ON sm.request_id = s.request_id AND sm.model_key = ? AND sm.error IS NULL "
+        "JOIN replays lg ON lg.request_id = s.request_id AND lg.model_key = ? AND lg.error IS NULL "
+        "WHERE s.day = ? ORDER BY s.request_id",
+        [small_key, large_key, day],
+    )
+
+
+def router_inputs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str) -> pl.DataFrame:
+    """What the routers score: query, small confidence and the agree label, per sampled request."""
+    return read_frame(
+        con,
+        "SELECT a.request_id, l.query, sm.mean_logprob AS small_mean_logprob, a.agree "
+        "FROM agreement a JOIN chat_logs l USING (day, request_id) "
+        "JOIN replays sm ON sm.request_id = a.request_id AND sm.model_key = a.small_key "
+        "WHERE a.day = ? AND a.small_key = ? AND a.large_key = ? ORDER BY a.request_id",
+        [day, small_key, large_key],
+    )
+
+
+def batches(con: duckdb.DuckDBPyConnection, model_key: str) -> pl.DataFrame:
+    return read_frame(
+        con,
+        "SELECT device, batch_size, padded_prompt_tokens, decode_steps, seconds FROM replay_batches "
+        "WHERE model_key = ?",
+        [model_key],
+    )
+
+
+def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str) -> pl.DataFrame:
+    """Every scored sample request of the window: weight, label, both replays' tokens, scores."""
+    return read_frame(
+        con,
+        "SELECT s.day, s.request_id, s.weight, a.agree, "
+        "sm.prompt_tokens AS small_prompt_tokens, sm.output_tokens AS small_output_tokens, "
+        "lg.prompt_tokens AS large_prompt_tokens, lg.output_tokens AS large_output_tokens, "
+        "r.router, r.score "
+        "FROM replay_sample s "
+        "JOIN agreement a USING (day, request_id) "
+        "JOIN replays sm ON sm.request_id = s.request_id AND sm.model_key = a.small_key "
+        "JOIN replays lg ON lg.request_id = s.request_id AND lg.model_key = a.large_key "
+        "JOIN router_scores r ON r.request_id = s.request_id AND r.day = s.day "
+        "WHERE a.small_key = ? AND a.large_key = ? ORDER BY s.day, s.request_id, r.router",
+        [small_key, large_key],
+    )
+
+
+def population_days(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(DISTINCT day) FROM chat_logs").fetchall()[0][0]
+
+
+def table_counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}

@@ -1,0 +1,8 @@
+-- The projected threshold of one router nearest the one asked for (the slider moves in
+-- steps of 0.01, the projection may be coarser). Ties go to the lower threshold.
+-- $1: router, $2: threshold.
+SELECT *
+FROM routing_projection
+WHERE router = $1
+ORDER BY abs(threshold - $2), threshold
+LIMIT 1;
