@@ -5,7 +5,13 @@ import polars as pl
 
 from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
-from scoring.agreement import SCORING_VERSION, AgreementRule, embedder_path, load_embedder, score_pairs
+from scoring.agreement import (
+    SCORING_VERSION,
+    AgreementRule,
+    embedder_path,
+    load_embedder,
+    score_pairs,
+)
 from scoring.routers import score_requests
 from warehouse import pipeline_queries as q
 from warehouse.db import replace_partition, writer

