@@ -26,10 +26,10 @@ USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError)
 def _dagster_instance(cfg: PlanBConfig):
     import dagster as dg
 
-    if not os.environ.get("DAGSTER_HOME"):
-        home = (Path(cfg.data_dir) / "dagster_home").resolve()
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ["DAGSTER_HOME"] = str(home)
+    # Runs are recorded where `make dagster` looks, so the UI shows the demo's history.
+    home = Path(os.environ.get("DAGSTER_HOME") or Path(cfg.data_dir) / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 
 

@@ -212,7 +212,7 @@ def load_config(path: str | Path | None = None, **overrides: object) -> PlanBCon
             raise ConfigError(f"{path}: not valid YAML: {err}") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of keys")
-    if os.environ.get(DATA_DIR_ENV) and "data_dir" not in overrides:
+    if os.environ.get(DATA_DIR_ENV) and overrides.get("data_dir") is None:
         raw["data_dir"] = os.environ[DATA_DIR_ENV]
     raw.update({k: v for k, v in overrides.items() if v is not None})
     if "models" in raw and isinstance(raw["models"], dict):

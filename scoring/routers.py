@@ -40,7 +40,7 @@ def _random(frame: pl.DataFrame, seed: int) -> np.ndarray:
 
 def _length(frame: pl.DataFrame, seed: int) -> np.ndarray:
     # Short queries are more often simple look-ups: 1 / (1 + words / 8).
-    words = frame["query"].str.split(" ").list.len().to_numpy()
+    words = frame["query"].str.count_matches(r"\S+").to_numpy()
     return 1.0 / (1.0 + words / 8.0)
 
 

@@ -23,13 +23,12 @@ def _allocate(sizes: list[int], n: int) -> list[int]:
     """
     total = sum(sizes)
     quotas = [n * s / total for s in sizes]
-    alloc = [max(1, int(q)) for q in quotas]
-    by_remainder = sorted(range(len(sizes)), key=lambda i: quotas[i] - int(quotas[i]), reverse=True)
-    for i in by_remainder:
-        if sum(alloc) >= n:
-            break
-        alloc[i] += 1
-    return [min(a, s) for a, s in zip(alloc, sizes)]
+    alloc = [min(s, max(1, int(q))) for s, q in zip(sizes, quotas)]
+    # Hand out what is left one at a time, largest unmet quota first, to strata with room.
+    while sum(alloc) < min(n, total):
+        room = [i for i in range(len(sizes)) if alloc[i] < sizes[i]]
+        alloc[max(room, key=lambda i: quotas[i] - alloc[i])] += 1
+    return alloc
 
 
 def _rank_key(seed: int, request_id: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ import polars as pl
 
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson")
 RAW_LIMIT = 2000
+MAX_COUNT = 2**31 - 1
 _STRING_FIELDS = ("session_id", "surface", "mode", "language", "response", "model")
 _INT_FIELDS = ("prompt_tokens", "completion_tokens")
 CHAT_LOG_SCHEMA = {
@@ -104,7 +106,12 @@ def _count(record: dict, key: str) -> int | None:
     value = record.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+    # json accepts NaN and Infinity; the column is INTEGER (32-bit)
+    valid = (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        and math.isfinite(value) and 0 <= value <= MAX_COUNT and value == int(value)
+    )
+    if not valid:
         raise _Rejected("wrong_type", f"{key} must be a non-negative integer, got {value!r}")
     return int(value)
 
@@ -127,7 +134,9 @@ def normalise_record(record: object, *, salt: str) -> dict:
             raise _Rejected("empty_query", "query is missing or empty")
         user = _text(record, "user_id")
         latency = record.get("latency_ms")
-        if latency is not None and (isinstance(latency, bool) or not isinstance(latency, (int, float))):
+        if latency is not None and (
+            isinstance(latency, bool) or not isinstance(latency, (int, float)) or not math.isfinite(latency)
+        ):
             raise _Rejected("wrong_type", f"latency_ms must be a number, got {latency!r}")
         row = {
             "day": day, "request_id": request_id, "ts": ts, "query": query.strip(),
@@ -142,6 +151,16 @@ def normalise_record(record: object, *, salt: str) -> dict:
     return row
 
 
+def _quarantined_text(raw: bytes, record: object, salt: str) -> str:
+    """The rejected record as stored: truncated, and with the user id hashed when readable."""
+    if isinstance(record, dict) and isinstance(record.get("user_id"), str):
+        user_hash = hashlib.sha256(f"{salt}:{record['user_id']}".encode()).hexdigest()
+        text = json.dumps({**record, "user_id": user_hash}, ensure_ascii=False)
+    else:
+        text = raw.decode("utf-8", errors="replace").rstrip("\n")
+    return text[:RAW_LIMIT]
+
+
 def parse_log_file(path: Path, *, salt: str) -> ParsedLog:
     """Parse one JSONL file; every line ends up accepted or rejected with its reason."""
     accepted, rejected = [], []
@@ -149,6 +168,7 @@ def parse_log_file(path: Path, *, salt: str) -> ParsedLog:
         for line_no, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
+            record = None
             try:
                 try:
                     text = raw.decode("utf-8")
@@ -162,8 +182,7 @@ def parse_log_file(path: Path, *, salt: str) -> ParsedLog:
             except _Rejected as bad:
                 rejected.append({
                     "day": bad.day, "source_file": str(path), "source_line": line_no,
-                    "reason": bad.reason, "detail": bad.detail,
-                    "raw": raw.decode("utf-8", errors="replace")[:RAW_LIMIT].rstrip("\n"),
+                    "reason": bad.reason, "detail": bad.detail, "raw": _quarantined_text(raw, record, salt),
                 })
                 continue
             accepted.append({**row, "source_file": str(path), "source_line": line_no})

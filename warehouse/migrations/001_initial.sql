@@ -118,7 +118,7 @@ CREATE TABLE cost_models (
     seconds_per_request        DOUBLE NOT NULL,
     seconds_per_prompt_token   DOUBLE NOT NULL,
     seconds_per_output_token   DOUBLE NOT NULL,
-    r2                         DOUBLE,    -- fit quality on the batches; NULL with under 3 batches
+    r2                         DOUBLE,    -- fit quality on the batches; NULL with under 5 batches
     n_batches                  INTEGER NOT NULL,
     fitted_at                  TIMESTAMP NOT NULL
 );

