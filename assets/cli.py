@@ -98,6 +98,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     for spec in cfg.models.values():
         resolve_weights(spec.weights)  # fail before any work if a model package is missing
     days = _log_days(cfg)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a summary, not a wall of progress bars
     print(f"Plan B demo: {len(days)} days of logs from {cfg.landing_dir}, warehouse in {cfg.data_dir}", flush=True)
     materialize_all(cfg, days, config_path=args.config)
     print(summary(cfg))
