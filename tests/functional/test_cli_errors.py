@@ -51,3 +51,26 @@ def test_unknown_key(tmp_path):
 
 def test_sql_before_any_run(tmp_path):
     assert "make demo" in _run(tmp_path, None, "sql", "SELECT 1")
+
+
+def test_unknown_model_stops_with_one_line(tmp_path, monkeypatch):
+    yaml_text = (
+        f"landing_dir: {tmp_path / 'logs'}\n"
+        "models:\n  small:\n    name: phi\n    role: small\n    weights: no-such-org/no-such-model\n"
+        "    template: {kind: chat}\n"
+    )
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "day.jsonl").write_text(
+        '{"request_id": "r1", "timestamp": "2026-11-01T08:00:00Z", "query": "who wrote hamlet"}\n'
+    )
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    message = _run(tmp_path, yaml_text, "demo")
+    assert "no-such-org/no-such-model" in message
+
+
+def test_missing_gguf_file(tmp_path):
+    yaml_text = (
+        "models:\n  large:\n    name: big\n    role: large\n    weights: ./models/big.gguf\n"
+        "    template: {kind: chat}\n"
+    )
+    assert "do not exist" in _run(tmp_path, yaml_text, "demo")
