@@ -88,6 +88,3 @@ def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key:
 def population_days(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(DISTINCT day) FROM chat_logs").fetchall()[0][0]
 
-
-def table_counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
