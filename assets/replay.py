@@ -12,7 +12,7 @@ from scoring.replay.engine import ReplayRequest, replay
 from scoring.replay.weights import load_causal_lm
 from scoring.sampling import stratified_sample
 from warehouse import pipeline_queries as q
-from warehouse.db import replace_partition, replace_rows, writer
+from warehouse.db import insert_rows, replace_partition, replace_rows, writer
 
 
 @dg.asset(partitions_def=daily_partitions, deps=["chat_logs"], group_name="replay", kinds={"duckdb"})
@@ -59,7 +59,7 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
             }), "model_key = ?", [spec.model_key])
             replace_rows(con, "replays", results, "model_key = ? AND list_contains(?, request_id)",
                          [spec.model_key, ids])
-            replace_rows(con, "replay_batches", batches, "false", [])
+            insert_rows(con, "replay_batches", batches)  # batches of new replays only
     else:
         results = pl.DataFrame({"output_tokens": [], "seconds": [], "error": []})
     failed = results.filter(pl.col("error").is_not_null()).height

@@ -98,6 +98,11 @@ def replace_rows(
     Run inside the writer's transaction, so a re-run leaves exactly one copy.
     """
     con.execute(f"DELETE FROM {table} WHERE {where}", params)
+    return insert_rows(con, table, frame)
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Append ``frame`` to ``table`` (columns matched by name); returns the rows written."""
     if frame.height:
         con.register("incoming_rows", frame.to_arrow())
         columns = ", ".join(frame.columns)
