@@ -15,10 +15,11 @@ def day_logs(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
 
 
 def sample_queries(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
-    """The day's sampled requests with their query text."""
+    """The day's sampled requests with their query text and what production logged for them."""
     return read_frame(
         con,
-        "SELECT s.request_id, l.query FROM replay_sample s "
+        "SELECT s.request_id, l.query, l.response, l.prompt_tokens, l.completion_tokens "
+        "FROM replay_sample s "
         "JOIN chat_logs l USING (day, request_id) WHERE s.day = ? ORDER BY s.request_id",
         [day],
     )

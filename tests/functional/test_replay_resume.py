@@ -1,0 +1,126 @@
+"""A replay killed with SIGKILL after its first committed chunk, then started again, redoes no
+finished chunk and ends with the same replays as an uninterrupted run (real model, real
+Dagster, real DuckDB, real processes)."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import yaml
+
+from assets.ingestion import chat_logs
+from assets.replay import replay_sample
+from assets.resources import PlanBResource
+from scoring.config import BUNDLED_LOG_DIR, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = "2026-11-01"
+CHUNK = 2  # requests per committed chunk: several chunks from a small sample
+
+# The replay step alone, as its own process: prints what it replayed as one JSON line.
+REPLAY_SCRIPT = """
+import json, sys
+import dagster as dg
+from assets.replay import small_replays
+from assets.resources import PlanBResource
+
+config, data_dir, day = sys.argv[1:]
+result = dg.materialize([small_replays], partition_key=day,
+                        resources={"planb": PlanBResource(config_path=config, data_dir=data_dir)})
+meta = result.asset_materializations_for_node("small_replays")[0].metadata
+print(json.dumps({k: meta[k].value for k in ("replayed_now", "already_replayed", "chunks")}))
+"""
+
+
+def _day(line: str) -> str | None:
+    try:
+        return json.loads(line)["timestamp"][:10]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return None
+
+
+def _write_inputs(root: Path) -> Path:
+    landing = root / "landing"
+    landing.mkdir()
+    lines = (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines()
+    day_lines = [line for line in lines if line.startswith("{") and _day(line) == DAY][:60]
+    (landing / "day.jsonl").write_text("\n".join(day_lines) + "\n", encoding="utf-8")
+    small = load_config(None).models["small"].model_dump(mode="json")
+    small.update(max_new_tokens=6, batch_size=2)  # small CPU time; the flow is the same
+    config = {"landing_dir": str(landing), "models": {"small": small},
+              "sample": {"per_day": 8}, "replay": {"chunk_size": CHUNK}}
+    path = root / "planb.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def _replay_command(config: Path, data_dir: Path) -> list[str]:
+    return [sys.executable, "-c", REPLAY_SCRIPT, str(config), str(data_dir), DAY]
+
+
+def _replay(config: Path, data_dir: Path) -> dict:
+    done = subprocess.run(_replay_command(config, data_dir), cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _replays(data_dir: Path) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(
+            "SELECT request_id, output, prompt_tokens, output_tokens, round(mean_logprob, 4), "
+            "error, batch_id FROM replays ORDER BY request_id"
+        ).fetchall()
+
+
+def _batch_count(data_dir: Path) -> int:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM replay_batches").fetchall()[0][0]
+
+
+def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path):
+    config = _write_inputs(tmp_path)
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    dg.materialize([chat_logs, replay_sample], partition_key=DAY,
+                   resources={"planb": PlanBResource(config_path=str(config), data_dir=str(killed))})
+    clean.mkdir()
+    shutil.copyfile(killed / "warehouse.duckdb", clean / "warehouse.duckdb")
+
+    uninterrupted = _replay(config, clean)
+    sampled = uninterrupted["replayed_now"]
+    assert uninterrupted["chunks"] >= 3 and uninterrupted["already_replayed"] == 0
+
+    # Kill the replay as soon as it reports its first committed chunk.
+    log = tmp_path / "killed.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(_replay_command(config, killed), cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+    deadline = time.monotonic() + 300
+    while "committed chunk" not in log.read_text() and process.poll() is None:
+        assert time.monotonic() < deadline, "the replay never committed a chunk"
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the replay finished before it could be killed"
+
+    before = _replays(killed)
+    assert 0 < len(before) < sampled and len(before) % CHUNK == 0  # whole chunks only
+
+    resumed = _replay(config, killed)
+    assert resumed["replayed_now"] == sampled - len(before)
+    assert resumed["already_replayed"] == len(before)
+
+    after, reference = _replays(killed), _replays(clean)
+    # Same requests, outputs, token counts and confidence as the uninterrupted run.
+    assert [row[:6] for row in after] == [row[:6] for row in reference]
+    assert all(row[5] is None for row in after)
+    # Chunks committed before the kill were kept, not redone: same batch ids, no extra batches.
+    assert set(before) <= set(after)
+    assert _batch_count(killed) == _batch_count(clean)
