@@ -3,6 +3,7 @@
     planb demo                       ingest, replay, score and project every day of the log, then summarise
     planb sql "SELECT ..." [--format table|csv|json]
     planb dashboard                  the Streamlit dashboard on the published snapshot
+    planb calibrate-gpu CONFIG.json  cost model of a model not downloaded (random weights)
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+from assets import calibrate_command
+from scoring.calibration import CalibrationError
 from scoring.config import ConfigError, PlanBConfig, load_config
 from scoring.replay.weights import ModelWeightsError, resolve_weights
 from warehouse.db import NoSnapshotError, open_snapshot, read_frame
 from warehouse.ingest import LogInputError, log_files, parse_logs
 
-USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError)
+USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, CalibrationError)
 
 
 def _dagster_instance(cfg: PlanBConfig):
@@ -148,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--headless", action="store_true")
     dash.set_defaults(func=cmd_dashboard)
+    calibrate_command.add_parser(sub)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub
     try:

@@ -60,13 +60,20 @@ def _read_only(path: Path, sql: str):
 # --- migrate ----------------------------------------------------------------------------------
 
 
+# Every numbered file in warehouse/migrations, in order: (version, name).
+MIGRATIONS = sorted(
+    (int(path.stem.split("_", 1)[0]), path.stem.split("_", 1)[1])
+    for path in (Path(__file__).resolve().parents[2] / "warehouse" / "migrations").glob("[0-9]*_*.sql")
+)
+
+
 def test_migrate_is_idempotent_and_records_versions(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     try:
-        assert migrate(con) == [1]
+        assert migrate(con) == [v for v, _ in MIGRATIONS] and MIGRATIONS[0] == (1, "initial")
         assert migrate(con) == []
-        rows = con.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
-        assert [(v, n) for v, n, _ in rows] == [(1, "initial")]
+        rows = con.execute("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").fetchall()
+        assert [(v, n) for v, n, _ in rows] == MIGRATIONS
         assert rows[0][2] is not None
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert TABLES <= tables
@@ -76,7 +83,7 @@ def test_migrate_is_idempotent_and_records_versions(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     try:
         assert migrate(con) == []
-        assert _count(con, "schema_migrations") == 1
+        assert _count(con, "schema_migrations") == len(MIGRATIONS)
     finally:
         con.close()
 
@@ -86,7 +93,7 @@ def test_writer_creates_the_folder_and_migrates(tmp_path):
     with writer(data_dir) as con:
         assert _count(con, "chat_logs") == 0
     assert warehouse_path(data_dir).exists()
-    assert _read_only(warehouse_path(data_dir), "SELECT version FROM schema_migrations") == [(1,)]
+    assert _read_only(warehouse_path(data_dir), "SELECT version FROM schema_migrations ORDER BY 1") == [(v,) for v, _ in MIGRATIONS]
 
 
 # --- writer and replace_partition -------------------------------------------------------------
