@@ -37,8 +37,9 @@ demo: $(STAMP)
 test: $(SERVER_STAMP)
 	PLANB_REQUIRE_LLAMA_SERVER=1 $(BIN)/pytest
 
+# DAGSTER_HOME gets assets/dagster.yaml: one replay at a time on the gpu pool.
 dagster: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -c 'from assets.instance import prepare_dagster_home as p; p("$(DAGSTER_HOME)")'
 	$(BIN)/dagster dev -w workspace.yaml
 
 dashboard: $(STAMP)

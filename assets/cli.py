@@ -17,6 +17,7 @@ from contextlib import closing
 from pathlib import Path
 
 from assets import calibrate_command
+from assets.instance import dagster_instance, release_dead_runs, run_tags
 from scoring.calibration import CalibrationError
 from scoring.config import ConfigError, PlanBConfig, load_config
 from scoring.replay.weights import ModelWeightsError, resolve_weights
@@ -27,13 +28,12 @@ USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, C
 
 
 def _dagster_instance(cfg: PlanBConfig):
-    import dagster as dg
-
-    # Runs are recorded where `make dagster` looks, so the UI shows the demo's history.
-    home = Path(os.environ.get("DAGSTER_HOME") or Path(cfg.data_dir) / "dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return dg.DagsterInstance.get()
+    # Runs are recorded where `make dagster` looks, so the UI shows the demo's history; the
+    # instance limits the gpu pool (assets/dagster.yaml).
+    instance = dagster_instance(Path(cfg.data_dir) / "dagster_home")
+    for run_id in release_dead_runs(instance):  # a killed earlier demo must not hold the gpu slot
+        print(f"  run {run_id} was killed before it finished: marked failed, its gpu slot freed", flush=True)
+    return instance
 
 
 def _log_days(cfg: PlanBConfig) -> list[str]:
@@ -54,10 +54,11 @@ def materialize_all(cfg: PlanBConfig, days: list[str], *, config_path: str | Non
     for day in days:
         print(f"  day {day}: ingest, sample, replay, score", flush=True)
         defs.resolve_job_def("planb_daily").execute_in_process(
-            partition_key=day, instance=instance, run_config=quiet
+            partition_key=day, instance=instance, run_config=quiet, tags=run_tags()
         )
     print("  window: cost models, projection, publish", flush=True)
-    defs.resolve_job_def("planb_window").execute_in_process(instance=instance, run_config=quiet)
+    defs.resolve_job_def("planb_window").execute_in_process(instance=instance, run_config=quiet,
+                                                            tags=run_tags())
 
 
 def _pick_rows(projection, shares=(0.75, 0.5, 0.25)):

@@ -1,6 +1,6 @@
 """A replay killed with SIGKILL after its first committed chunk, then started again, redoes no
 finished chunk and ends with the same replays as an uninterrupted run (real model, real
-Dagster, real DuckDB, real processes)."""
+Dagster instance with its gpu pool, real DuckDB, real processes)."""
 
 import json
 import os
@@ -24,18 +24,23 @@ ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-01"
 CHUNK = 2  # requests per committed chunk: several chunks from a small sample
 
-# The replay step alone, as its own process: prints what it replayed as one JSON line.
+# The replay step alone, as its own process, on the instance at $DAGSTER_HOME as `planb demo`
+# runs it (a killed run's gpu slot is released first); prints what it did as one JSON line.
 REPLAY_SCRIPT = """
-import json, sys
+import json, os, sys
 import dagster as dg
+from assets.instance import dagster_instance, release_dead_runs, run_tags
 from assets.replay import small_replays
 from assets.resources import PlanBResource
 
 config, data_dir, day = sys.argv[1:]
-result = dg.materialize([small_replays], partition_key=day,
+instance = dagster_instance(os.environ["DAGSTER_HOME"])
+released = release_dead_runs(instance)
+result = dg.materialize([small_replays], partition_key=day, instance=instance, tags=run_tags(),
                         resources={"planb": PlanBResource(config_path=config, data_dir=data_dir)})
 meta = result.asset_materializations_for_node("small_replays")[0].metadata
-print(json.dumps({k: meta[k].value for k in ("replayed_now", "already_replayed", "chunks")}))
+print(json.dumps({"released": released,
+                  **{k: meta[k].value for k in ("replayed_now", "already_replayed", "chunks")}}))
 """
 
 
@@ -65,9 +70,13 @@ def _replay_command(config: Path, data_dir: Path) -> list[str]:
     return [sys.executable, "-c", REPLAY_SCRIPT, str(config), str(data_dir), DAY]
 
 
+def _env(data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "DAGSTER_HOME": str(data_dir / "dagster_home")}
+
+
 def _replay(config: Path, data_dir: Path) -> dict:
     done = subprocess.run(_replay_command(config, data_dir), cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, env=_env(data_dir))
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -100,7 +109,7 @@ def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path):
     # Kill the replay as soon as it reports its first committed chunk.
     log = tmp_path / "killed.log"
     with log.open("w") as stderr:
-        process = subprocess.Popen(_replay_command(config, killed), cwd=ROOT,
+        process = subprocess.Popen(_replay_command(config, killed), cwd=ROOT, env=_env(killed),
                                    stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 300
     while "committed chunk" not in log.read_text() and process.poll() is None:
@@ -114,6 +123,7 @@ def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path):
     assert 0 < len(before) < sampled and len(before) % CHUNK == 0  # whole chunks only
 
     resumed = _replay(config, killed)
+    assert len(resumed["released"]) == 1  # the killed run held the gpu slot: freed, not waited on
     assert resumed["replayed_now"] == sampled - len(before)
     assert resumed["already_replayed"] == len(before)
 

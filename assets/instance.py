@@ -1,0 +1,81 @@
+"""The Dagster instance Plan B runs on: $DAGSTER_HOME with the `gpu` pool limit of
+assets/dagster.yaml."""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+INSTANCE_SETTINGS = Path(__file__).with_name("dagster.yaml")
+
+
+GPU_POOL = "gpu"  # the pool the replay assets declare
+
+
+def prepare_dagster_home(home: str | Path) -> Path:
+    """Create ``home``, give it Plan B's dagster.yaml unless it already has its own, and set
+    the gpu pool to its default limit unless it has an explicit one."""
+    import dagster as dg
+
+    home = Path(home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        shutil.copyfile(INSTANCE_SETTINGS, settings)
+    # Dagster sets a pool's default limit lazily, at its first claim; two runs claiming at once
+    # on a fresh instance could then both get a slot. Setting it here closes that window.
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        if GPU_POOL not in {pool.name for pool in storage.get_pool_limits()}:
+            storage.initialize_concurrency_limit_to_default(GPU_POOL)
+    return home
+
+
+def dagster_instance(default_home: str | Path):
+    """The instance at $DAGSTER_HOME, else ``default_home`` (set as $DAGSTER_HOME)."""
+    import dagster as dg
+
+    home = prepare_dagster_home(os.environ.get("DAGSTER_HOME") or default_home)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+PID_TAG, HOST_TAG = "planb/pid", "planb/host"
+
+
+def run_tags() -> dict[str, str]:
+    """Tags of a run executed in this process: who to ask whether it is still alive."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def release_dead_runs(instance) -> list[str]:
+    """Mark failed the runs this machine executed in-process whose process is gone (killed),
+    and free the pool slots they held; returns their run ids.
+
+    A run killed with SIGKILL never reports its end, so it would keep its `gpu` slot for ever
+    and the next replay would wait on it: call this before executing a run in-process.
+    """
+    import dagster as dg
+
+    stale = instance.get_runs(filters=dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED],
+        tags={HOST_TAG: socket.gethostname()},
+    ))
+    released = []
+    for run in stale:
+        pid = int(run.tags.get(PID_TAG, "0"))
+        if pid and pid != os.getpid() and not _alive(pid):
+            instance.report_run_failed(run, message=f"its process {pid} ended without finishing it (killed)")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            released.append(run.run_id)
+    return released
