@@ -97,10 +97,31 @@ def summary(cfg: PlanBConfig) -> str:
     return "\n".join(lines)
 
 
+def _check_logged_costs(cfg: PlanBConfig) -> None:
+    """A logged model is never timed: its cost must come from `planb calibrate-gpu`."""
+    from warehouse.db import writer
+    from warehouse.pipeline_queries import calibrated_model_keys
+
+    logged = {role: spec for role, spec in cfg.models.items() if spec.backend == "logged"}
+    if not logged:
+        return
+    with writer(cfg.data_dir) as con:
+        known = calibrated_model_keys(con)
+    for role, spec in logged.items():
+        if spec.model_key not in known:
+            raise ConfigError(
+                f"models.{role} ({spec.name}) uses the logged backend, which times nothing: measure "
+                f"its cost first with `planb calibrate-gpu CONFIG.json --role {role}` "
+                f"(CONFIG.json: the config.json of its architecture)"
+            )
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     cfg = load_config(args.config, data_dir=args.data_dir)
     for spec in cfg.models.values():
-        resolve_weights(spec.weights)  # fail before any work if a model package is missing
+        if spec.weights is not None:
+            resolve_weights(spec.weights)  # fail before any work if a model package is missing
+    _check_logged_costs(cfg)
     days = _log_days(cfg)
     from transformers.utils import logging as hf_logging
 

@@ -8,6 +8,7 @@ import polars as pl
 
 from assets.metadata import markdown_preview
 from assets.resources import PlanBResource
+from scoring.config import ModelSpec
 from scoring.cost_model import fit_cost_model
 from scoring.projection import Pricing, project_router
 from scoring.routers import ROUTERS
@@ -18,7 +19,8 @@ from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
 @dg.asset(deps=["small_replays", "large_replays"], group_name="project", kinds={"duckdb"})
 def cost_models(planb: PlanBResource) -> dg.MaterializeResult:
     """Device-seconds per request, prompt token and output token for each model, fitted on
-    every replay batch (non-negative least squares), with R^2."""
+    every replay batch (non-negative least squares), with R^2. Rows measured by
+    `planb calibrate-gpu` (source 'calibrate-gpu') are kept as they are."""
     cfg = planb.load()
     rows = []
     with writer(cfg.data_dir) as con:
@@ -32,18 +34,32 @@ def cost_models(planb: PlanBResource) -> dg.MaterializeResult:
                     "seconds_per_prompt_token": fit.seconds_per_prompt_token,
                     "seconds_per_output_token": fit.seconds_per_output_token,
                     "r2": fit.r2, "n_batches": fit.n_batches,
-                    "fitted_at": datetime.now(timezone.utc).replace(tzinfo=None),
+                    "fitted_at": datetime.now(timezone.utc).replace(tzinfo=None), "source": "replay",
                 })
-        table = pl.DataFrame(rows)
-        replace_rows(con, "cost_models", table, "true", [])
+        replace_rows(con, "cost_models", pl.DataFrame(rows), "source = 'replay'", [])
+        table = read_frame(con, "SELECT * EXCLUDE (fitted_at, detail) FROM cost_models ORDER BY role, source")
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": table.height,
-                  "preview": markdown_preview(table.drop("fitted_at"))}
+        metadata={"dagster/row_count": table.height, "preview": markdown_preview(table)}
     )
 
 
-def _request_seconds(inputs: pl.DataFrame, fits: pl.DataFrame, role: str) -> np.ndarray:
-    fit = fits.filter(pl.col("role") == role).row(0, named=True)
+def cost_fit(fits: pl.DataFrame, spec: ModelSpec) -> dict:
+    """The cost model of a model config: fitted on its replays, else the latest one
+    `planb calibrate-gpu` measured for its key (the only kind a logged model can have)."""
+    mine = fits.filter(pl.col("model_key") == spec.model_key)
+    for source in ("replay", "calibrate-gpu"):
+        rows = mine.filter(pl.col("source") == source).sort("fitted_at", descending=True)
+        if rows.height:
+            return rows.row(0, named=True)
+    how = ("replay nothing (backend logged)" if spec.backend == "logged"
+           else "have no replay batches")
+    raise dg.Failure(
+        f"no cost model for the {spec.role} model {spec.name} (model_key {spec.model_key}): its "
+        f"replays {how}; measure one with `planb calibrate-gpu CONFIG.json --role {spec.role}`"
+    )
+
+
+def _request_seconds(inputs: pl.DataFrame, fit: dict, role: str) -> np.ndarray:
     return (fit["seconds_per_request"]
             + fit["seconds_per_prompt_token"] * inputs[f"{role}_prompt_tokens"].to_numpy()
             + fit["seconds_per_output_token"] * inputs[f"{role}_output_tokens"].to_numpy())
@@ -61,15 +77,16 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
         fits = read_frame(con, "SELECT * FROM cost_models")
     if inputs.is_empty():
         raise dg.Failure("no scored sample to project: materialize the daily assets first")
-    device = fits["device"][0]
+    fit = {role: cost_fit(fits, spec) for role, spec in cfg.models.items()}
+    device = " + ".join(sorted({f["device"] for f in fit.values()}))
     price = cfg.pricing.dollars_per_hour[cfg.pricing.device]
     thresholds = np.linspace(0.0, 1.0, cfg.projection.thresholds)
     tables = []
     for router in cfg.projection.routers:
         sample = inputs.filter(pl.col("router") == router)
         sample = sample.with_columns(
-            pl.Series("small_seconds", _request_seconds(sample, fits, "small")),
-            pl.Series("large_seconds", _request_seconds(sample, fits, "large")),
+            pl.Series("small_seconds", _request_seconds(sample, fit["small"], "small")),
+            pl.Series("large_seconds", _request_seconds(sample, fit["large"], "large")),
         )
         table = project_router(
             sample, sample["score"].to_numpy(), thresholds=thresholds,

@@ -89,3 +89,8 @@ def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key:
 def population_days(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(DISTINCT day) FROM chat_logs").fetchall()[0][0]
 
+
+def calibrated_model_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Model keys with a cost model measured by `planb calibrate-gpu`."""
+    rows = con.execute("SELECT DISTINCT model_key FROM cost_models WHERE source = 'calibrate-gpu'").fetchall()
+    return {r[0] for r in rows}
