@@ -157,7 +157,9 @@ def _replay_one(client: httpx.Client, spec: ModelSpec, request: ReplayRequest, s
         text, prompt_tokens, output_tokens, chosen, alternatives = _parse(reply, path)
     except _Failure as failure:
         reason = str(failure).replace(key, "***") if key else str(failure)
-        return ReplayResult(request.request_id, None, 0, 0, 0.0, None, None, None, None, reason), None
+        return ReplayResult(request.request_id, output=None, prompt_tokens=0, output_tokens=0, seconds=0.0,
+                            mean_logprob=None, min_logprob=None, mean_entropy=None, batch_id=None,
+                            error=reason), None
     entropies = [_entropy(step) for step in alternatives]
     batch_id = uuid.uuid4().hex[:12]
     result = ReplayResult(
