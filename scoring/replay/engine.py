@@ -1,16 +1,19 @@
 """Batched, length-bucketed greedy generation with per-request cost and confidence features.
 
+Batches group prompts of similar length, up to a request count and a token budget; each runs
+through the static-cache decode loop (scoring/replay/decode.py: one CUDA graph a step on a GPU).
+
 Each batch is timed as a whole (the device does the work of a batch at once); its seconds are
 shared out to its requests by their tokens, and the batch itself is kept for the cost model.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 
 from scoring.config import ModelSpec, PromptTemplate
+from scoring.replay.decode import CACHE_LEN_QUANTUM, greedy_decode
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class ReplayResult:
     mean_entropy: float | None
     batch_id: str
     error: str | None = None
+    prompt_truncated: bool = False  # the prompt kept only its last tokens (prompt_token_limit)
 
 
 @dataclass
@@ -89,58 +93,89 @@ def device_name(device: str) -> str:
     return "cpu"
 
 
-def _buckets(lengths: list[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of similar prompt length (less padding per batch)."""
+def _buckets(lengths: list[int], batch_size: int, max_new_tokens: int = 0,
+             max_batch_tokens: int | None = None) -> list[list[int]]:
+    """Indices grouped into batches of similar prompt length (less padding per batch).
+
+    A batch holds at most ``batch_size`` requests and, with a token budget, at most
+    ``max_batch_tokens`` cache slots: rows x (its longest prompt + ``max_new_tokens``). A
+    request over the budget on its own still gets a batch of one.
+    """
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    batches: list[list[int]] = []
+    for i in order:
+        batch = batches[-1] if batches else None
+        # Sorted by length, so the newest request is the batch's longest.
+        fits = batch is not None and len(batch) < batch_size and (
+            max_batch_tokens is None or (len(batch) + 1) * (lengths[i] + max_new_tokens) <= max_batch_tokens
+        )
+        if fits:
+            batch.append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def stop_token_ids(tokenizer, model, stop: list[str]) -> frozenset[int]:
+    """End-of-sequence tokens, and every token whose text contains a stop string.
+
+    A stop string split over two tokens is not caught here; the answer is still cut at it
+    (``cut_at_stop``), only a few more tokens are generated.
+    """
+    key = (id(tokenizer), tuple(stop))
+    if key not in _STOP_IDS:
+        ids = set(_as_list(model.generation_config.eos_token_id)) | {tokenizer.eos_token_id}
+        markers = [m for m in stop if m]
+        if markers:
+            texts = tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
+            ids |= {i for i, text in enumerate(texts) if any(m in text for m in markers)}
+        _STOP_IDS[key] = frozenset(i for i in ids if i is not None)
+    return _STOP_IDS[key]
+
+
+_STOP_IDS: dict[tuple, frozenset[int]] = {}
+
+
+def prompt_token_limit(model, max_new_tokens: int) -> int:
+    """The longest prompt the model can take with room for the answer (context, sliding window)."""
+    config = model.config.get_text_config(decoder=True)
+    context = getattr(config, "max_position_embeddings", None) or 1_000_000
+    window = getattr(config, "sliding_window", None)
+    if window and any("sliding" in kind for kind in getattr(config, "layer_types", None) or []):
+        context = min(context, window)
+    return max(1, context - max_new_tokens - CACHE_LEN_QUANTUM)  # the cache rounds lengths up
 
 
 def _generate_batch(model, tokenizer, spec: ModelSpec, prompts: list[str]) -> tuple[list[dict], float, tuple[int, int]]:
-    import torch
-
-    encoded = tokenizer(prompts, return_tensors="pt", padding=True,
-                        add_special_tokens=_adds_special_tokens(spec.template))
-    encoded = {k: v.to(model.device) for k, v in encoded.items()}
-    stop = spec.template.stop or None
-    started = time.perf_counter()
-    with torch.inference_mode():
-        out = model.generate(
-            **encoded,
-            max_new_tokens=spec.max_new_tokens,
-            do_sample=False,
-            output_logits=True,
-            return_dict_in_generate=True,
-            stop_strings=stop,
-            tokenizer=tokenizer if stop else None,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-    if model.device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - started
-
-    prompt_width = encoded["input_ids"].shape[1]
-    generated = out.sequences[:, prompt_width:]
-    logprobs = torch.stack(out.logits, dim=1).float().log_softmax(dim=-1)  # batch x steps x vocab
+    special = _adds_special_tokens(spec.template)
+    limit = prompt_token_limit(model, spec.max_new_tokens)
+    token_lists = [tokenizer(p, add_special_tokens=special)["input_ids"] for p in prompts]
+    # Too long a prompt keeps its last tokens: the question and the cue to answer sit at the end.
+    truncated = [len(t) > limit for t in token_lists]
+    encoded = tokenizer.pad({"input_ids": [t[-limit:] for t in token_lists]}, return_tensors="pt")
+    decoded = greedy_decode(
+        model, encoded["input_ids"], encoded["attention_mask"], max_new_tokens=spec.max_new_tokens,
+        stop_token_ids=stop_token_ids(tokenizer, model, spec.template.stop),
+    )
     eos_ids = set(_as_list(model.generation_config.eos_token_id)) | {tokenizer.eos_token_id}
     rows = []
     for i in range(len(prompts)):
-        tokens = generated[i].tolist()
-        n_tokens, n_text = _generated_length(tokens, eos_ids, tokenizer.pad_token_id)
-        step_logprobs = logprobs[i, :n_tokens]
-        chosen = step_logprobs.gather(1, generated[i, :n_tokens].unsqueeze(1)).squeeze(1)
-        entropy = -(step_logprobs.exp() * step_logprobs).nansum(dim=-1)
-        text = tokenizer.decode(tokens[:n_text], skip_special_tokens=True)
+        n_tokens = decoded.lengths[i]
+        tokens = decoded.tokens[i, :n_tokens].tolist()
+        text_tokens = tokens[:-1] if tokens and tokens[-1] in eos_ids else tokens
+        chosen, entropy = decoded.logprobs[i, :n_tokens], decoded.entropies[i, :n_tokens]
         rows.append(
             {
-                "output": cut_at_stop(text, spec.template.stop),
+                "output": cut_at_stop(tokenizer.decode(text_tokens, skip_special_tokens=True), spec.template.stop),
                 "prompt_tokens": int(encoded["attention_mask"][i].sum()),
                 "output_tokens": n_tokens,
                 "mean_logprob": float(chosen.mean()) if n_tokens else None,
                 "min_logprob": float(chosen.min()) if n_tokens else None,
                 "mean_entropy": float(entropy.mean()) if n_tokens else None,
+                "prompt_truncated": truncated[i],
             }
         )
-    return rows, seconds, (prompt_width * len(prompts), generated.shape[1])
+    return rows, decoded.seconds, (encoded["input_ids"].numel(), decoded.steps)
 
 
 def _adds_special_tokens(template: PromptTemplate) -> bool:
@@ -153,16 +188,6 @@ def _as_list(value) -> list[int]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _generated_length(tokens: list[int], eos_ids: set[int], pad_id: int | None) -> tuple[int, int]:
-    """(tokens the model generated, EOS included; tokens that are answer text)."""
-    for position, token in enumerate(tokens):
-        if token in eos_ids:
-            return position + 1, position
-        if token == pad_id:  # finished earlier by a stop string, then padded
-            return position, position
-    return len(tokens), len(tokens)
 
 
 def replay(spec: ModelSpec, requests: list[ReplayRequest], *, model, tokenizer) -> ReplayRun:
@@ -180,7 +205,7 @@ def replay(spec: ModelSpec, requests: list[ReplayRequest], *, model, tokenizer) 
     prompts = [render_prompt(spec.template, r.query, tokenizer) for r in requests]
     special = _adds_special_tokens(spec.template)
     lengths = [len(tokenizer(p, add_special_tokens=special)["input_ids"]) for p in prompts]
-    for bucket in _buckets(lengths, spec.batch_size):
+    for bucket in _buckets(lengths, spec.batch_size, spec.max_new_tokens, spec.max_batch_tokens):
         _replay_bucket(spec, requests, prompts, bucket, model, tokenizer, run)
     return run
 

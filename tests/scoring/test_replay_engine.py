@@ -9,7 +9,6 @@ from scoring.replay.engine import (
     _adds_special_tokens,
     _as_list,
     _buckets,
-    _generated_length,
     cut_at_stop,
     render_prompt,
 )
@@ -82,23 +81,24 @@ def test_buckets_cover_every_index_once():
     assert [lengths[i] for i in flat] == sorted(lengths)
 
 
-# --- _generated_length ------------------------------------------------------------------------
+# --- token budget -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("tokens", "eos", "pad", "expected"),
-    [
-        ([5, 6, 2, 0, 0], {2}, 0, (3, 2)),  # EOS counts as generated, not as text
-        ([5, 6, 0, 0], {2}, 0, (2, 2)),  # stopped by a stop string, then padded
-        ([5, 6, 7], {2}, 0, (3, 3)),  # ran to max_new_tokens
-        ([2, 0, 0], {2}, 0, (1, 0)),  # EOS straight away: one token, no text
-        ([], {2}, 0, (0, 0)),
-        ([5, 9, 6], {2, 9}, None, (2, 1)),  # any of several EOS ids; no pad id
-        ([5, 2, 2], {2}, 2, (2, 1)),  # pad == EOS: the first one is the EOS
-    ],
-)
-def test_generated_length(tokens, eos, pad, expected):
-    assert _generated_length(tokens, eos, pad) == expected
+def test_buckets_respect_the_token_budget():
+    # rows x (longest prompt + 10 new tokens) <= 60
+    lengths = [10, 10, 10, 20, 20, 40]
+    buckets = _buckets(lengths, batch_size=8, max_new_tokens=10, max_batch_tokens=60)
+    assert buckets == [[0, 1, 2], [3, 4], [5]]
+    for b in buckets:
+        assert len(b) == 1 or len(b) * (max(lengths[i] for i in b) + 10) <= 60
+
+
+def test_a_request_over_the_budget_gets_a_batch_of_its_own():
+    assert _buckets([5, 500, 6], batch_size=8, max_new_tokens=10, max_batch_tokens=100) == [[0, 2], [1]]
+
+
+def test_batch_size_still_caps_a_budgeted_batch():
+    assert _buckets([1] * 5, batch_size=2, max_new_tokens=1, max_batch_tokens=10**6) == [[0, 1], [2, 3], [4]]
 
 
 def test_as_list():
