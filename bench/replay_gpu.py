@@ -164,7 +164,7 @@ def bench_shape(shape: str, bandwidth: float, results: list) -> None:
         results.append(row)
         say(json.dumps(row))
     for batch in [b for b in BATCHES[shape] if (shape, b) in GOALS]:
-        attention_variants(model, shape, batch, bandwidth, results)
+        engine_variants(model, shape, batch, bandwidth, results)
     forget_model(model)
     profile_step(model, shape, BATCHES[shape][0])
     if os.environ.get("COMPILE") == "1":
@@ -190,11 +190,12 @@ def exact_check(model, shape: str, results: list) -> None:
     ragged[3, :17] = 0
     with torch.inference_mode():
         eager = model.generate(ids, attention_mask=ragged, max_new_tokens=32, do_sample=False)[:, PROMPT:].cpu()
-    engine = greedy_decode(model, ids, ragged, max_new_tokens=32).tokens
-    row = {"shape": shape, "batch": 4, "dtype": "float32", "check": "engine vs eager generate, ragged rows",
-           **agreement(engine, eager)}
-    results.append(row)
-    say(json.dumps(row))
+    for options in ({}, {"fused_norms": True}):
+        engine = greedy_decode(model, ids, ragged, max_new_tokens=32, **options).tokens
+        row = {"shape": shape, "batch": 4, "dtype": "float32", "check": "engine vs eager generate, ragged rows",
+               "options": options, **agreement(engine, eager)}
+        results.append(row)
+        say(json.dumps(row))
     model.to(torch.bfloat16)
 
 
@@ -219,18 +220,18 @@ def compiled_variant(model, shape: str, batch: int, bandwidth: float, results: l
     say(json.dumps(row))
 
 
-def attention_variants(model, shape: str, batch: int, bandwidth: float, results: list) -> None:
-    """The decode step with each SDPA backend forced: which attention kernel serves q_len=1 best."""
+def engine_variants(model, shape: str, batch: int, bandwidth: float, results: list) -> None:
+    """Engine options measured beside the default: do they pay on this card?"""
     ids = torch.randint(100, model.config.vocab_size - 100, (batch, PROMPT), device=DEVICE)
-    for attention in ("math", "efficient"):
+    for variant in ("fused_norms",):
         if left() < 30:
             return
         try:
-            _, seconds = engine_decode(model, ids, attention=attention)
+            _, seconds = engine_decode(model, ids, **{variant: True})
         except Exception as err:  # an experiment: record why and go on
-            say(f"attention={attention} failed: {repr(err)[:300]}")
+            say(f"{variant} failed: {repr(err)[:300]}")
             continue
-        row = {"shape": shape, "batch": batch, "variant": f"attention={attention}", "engine_tok_s": batch * NEW / seconds,
+        row = {"shape": shape, "batch": batch, "variant": variant, "engine_tok_s": batch * NEW / seconds,
                "engine_ms_per_step": 1e3 * seconds / NEW, "roofline_tok_s": roofline(model, batch, bandwidth),
                "first_call_s": 0.0}
         row["share_of_roofline"] = row["engine_tok_s"] / row["roofline_tok_s"]
@@ -287,7 +288,7 @@ def table(env: dict, results: list) -> str:
                      f"{r['engine_ms_per_step']:.2f} / {r['eager_ms_per_step']:.1f} | {r['rows_identical']:.0%} | {verdict} |")
     for r in results:
         if r.get("dtype") == "float32":
-            lines.append(f"\nfloat32 check, {r['shape']}: {r['rows_identical']:.0%} of rows identical to eager "
+            lines.append(f"\nfloat32 check, {r['shape']} {r.get('options', {})}: {r['rows_identical']:.0%} of rows identical to eager "
                          f"generate (mean first divergence at token {r['mean_first_divergence']:.1f} of 32)")
         if r.get("variant"):
             lines.append(f"\n{r['shape']} batch {r['batch']} {r['variant']}: " + (
