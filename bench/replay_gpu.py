@@ -163,14 +163,8 @@ def bench_shape(shape: str, bandwidth: float, results: list) -> None:
         row["share_of_roofline"] = row["engine_tok_s"] / row["roofline_tok_s"]
         results.append(row)
         say(json.dumps(row))
-    for batch in [b for b in BATCHES[shape] if (shape, b) in GOALS]:
-        engine_variants(model, shape, batch, bandwidth, results)
     forget_model(model)
     profile_step(model, shape, BATCHES[shape][0])
-    if os.environ.get("COMPILE") == "1":
-        for batch in [b for b in BATCHES[shape] if (shape, b) in GOALS]:
-            compiled_variant(model, shape, batch, bandwidth, results)
-        forget_model(model)
     exact_check(model, shape, results)
     forget_model(model)
     del model
@@ -190,53 +184,12 @@ def exact_check(model, shape: str, results: list) -> None:
     ragged[3, :17] = 0
     with torch.inference_mode():
         eager = model.generate(ids, attention_mask=ragged, max_new_tokens=32, do_sample=False)[:, PROMPT:].cpu()
-    for options in ({}, {"fused_norms": True}):
-        engine = greedy_decode(model, ids, ragged, max_new_tokens=32, **options).tokens
-        row = {"shape": shape, "batch": 4, "dtype": "float32", "check": "engine vs eager generate, ragged rows",
-               "options": options, **agreement(engine, eager)}
-        results.append(row)
-        say(json.dumps(row))
-    model.to(torch.bfloat16)
-
-
-def compiled_variant(model, shape: str, batch: int, bandwidth: float, results: list) -> None:
-    """The decode step also compiled: does fusing kernels pay beyond the graph?"""
-    if left() < 150 or SMOKE:
-        say(f"skip compiled variant {shape} {batch}: budget")
-        return
-    ids = torch.randint(100, model.config.vocab_size - 100, (batch, PROMPT), device=DEVICE)
-    began = time.time()
-    try:
-        tokens, seconds = engine_decode(model, ids, compile_step=True)
-    except Exception as err:  # an experiment: record why and go on
-        results.append({"shape": shape, "batch": batch, "variant": "graph+compile", "error": repr(err)[:400]})
-        say("compiled variant failed:", repr(err)[:400])
-        return
-    row = {"shape": shape, "batch": batch, "variant": "graph+compile", "engine_tok_s": batch * NEW / seconds,
-           "engine_ms_per_step": 1e3 * seconds / NEW, "roofline_tok_s": roofline(model, batch, bandwidth),
-           "first_call_s": time.time() - began}
-    row["share_of_roofline"] = row["engine_tok_s"] / row["roofline_tok_s"]
+    engine = greedy_decode(model, ids, ragged, max_new_tokens=32).tokens
+    row = {"shape": shape, "batch": 4, "dtype": "float32", "check": "engine vs eager generate, ragged rows",
+           **agreement(engine, eager)}
     results.append(row)
     say(json.dumps(row))
-
-
-def engine_variants(model, shape: str, batch: int, bandwidth: float, results: list) -> None:
-    """Engine options measured beside the default: do they pay on this card?"""
-    ids = torch.randint(100, model.config.vocab_size - 100, (batch, PROMPT), device=DEVICE)
-    for variant in ("fused_norms",):
-        if left() < 30:
-            return
-        try:
-            _, seconds = engine_decode(model, ids, **{variant: True})
-        except Exception as err:  # an experiment: record why and go on
-            say(f"{variant} failed: {repr(err)[:300]}")
-            continue
-        row = {"shape": shape, "batch": batch, "variant": variant, "engine_tok_s": batch * NEW / seconds,
-               "engine_ms_per_step": 1e3 * seconds / NEW, "roofline_tok_s": roofline(model, batch, bandwidth),
-               "first_call_s": 0.0}
-        row["share_of_roofline"] = row["engine_tok_s"] / row["roofline_tok_s"]
-        results.append(row)
-        say(json.dumps(row))
+    model.to(torch.bfloat16)
 
 
 def profile_step(model, shape: str, batch: int) -> None:
@@ -288,12 +241,8 @@ def table(env: dict, results: list) -> str:
                      f"{r['engine_ms_per_step']:.2f} / {r['eager_ms_per_step']:.1f} | {r['rows_identical']:.0%} | {verdict} |")
     for r in results:
         if r.get("dtype") == "float32":
-            lines.append(f"\nfloat32 check, {r['shape']} {r.get('options', {})}: {r['rows_identical']:.0%} of rows identical to eager "
+            lines.append(f"\nfloat32 check, {r['shape']}: {r['rows_identical']:.0%} of rows identical to eager "
                          f"generate (mean first divergence at token {r['mean_first_divergence']:.1f} of 32)")
-        if r.get("variant"):
-            lines.append(f"\n{r['shape']} batch {r['batch']} {r['variant']}: " + (
-                r["error"] if "error" in r else f"{r['engine_tok_s']:,.0f} tok/s, {r['engine_ms_per_step']:.2f} ms/step, "
-                f"{r['share_of_roofline']:.1%} of roofline (first call {r['first_call_s']:.0f} s)"))
     return "\n".join(lines)
 
 

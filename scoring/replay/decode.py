@@ -16,9 +16,7 @@ without the rest of Plan B's dependencies.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 
 import torch
 from transformers import StaticCache
@@ -50,17 +48,13 @@ def greedy_decode(
     stop_token_ids: tuple[int, ...] | list[int] | set[int] = (),
     min_new_tokens: int = 0,
     cuda_graph: bool | None = None,
-    compile_step: bool = False,
-    attention: str | None = None,
-    fused_norms: bool = False,
 ) -> Decoded:
     """Greedy answers for a left-padded batch.
 
-    ``cuda_graph`` defaults to True on CUDA; ``compile_step`` also compiles the decode step's
-    forward with ``torch.compile`` (fused kernels; the first batch of a shape pays the compile).
-    ``attention`` names the SDPA backend of decode steps ("math", "efficient", "cudnn", "flash");
-    None lets PyTorch choose. ``fused_norms`` runs Llama-style RMSNorms as one fused kernel. A row finishes at its first stop token once it has
+    ``cuda_graph`` defaults to True on CUDA. A row finishes at its first stop token once it has
     ``min_new_tokens``; the batch runs until every row has finished or ``max_new_tokens``.
+    (Measured on an H100 and not adopted, docs/PERFORMANCE.md: torch.compile of the step, other
+    SDPA backends, a fused RMSNorm.)
 
     Example:
         >>> out = greedy_decode(model, ids, mask, max_new_tokens=16, stop_token_ids={2})  # doctest: +SKIP
@@ -72,9 +66,9 @@ def greedy_decode(
     batch, prompt_len = input_ids.shape
     cache_len = _round_up(prompt_len + max_new_tokens, CACHE_LEN_QUANTUM)
     _check_sliding_window(model, cache_len)
-    state = _state_for(model, batch, cache_len, max_new_tokens, compile_step, attention)
+    state = _state_for(model, batch, cache_len, max_new_tokens)
     timer = _Timer(model.device)
-    with torch.inference_mode(), _fused_rms_norms(model, fused_norms):
+    with torch.inference_mode():
         timer.start()
         state.prefill(input_ids.to(model.device), attention_mask.to(model.device),
                       stop_token_ids, min_new_tokens)
@@ -87,28 +81,6 @@ def greedy_decode(
                 break
         seconds = timer.stop()
     return state.result(done_steps, seconds)
-
-
-# RMSNorms computed as weight * (x / rms(x)) in float32, rounded once: F.rms_norm does the same
-# in one kernel where the module takes about eight (Gemma's 1 + weight form is not among them).
-_LLAMA_STYLE_NORMS = {"LlamaRMSNorm", "MistralRMSNorm", "Qwen2RMSNorm", "Qwen3RMSNorm"}
-
-
-@contextmanager
-def _fused_rms_norms(model, enabled: bool):
-    patched = [m for m in model.modules() if enabled and type(m).__name__ in _LLAMA_STYLE_NORMS]
-    for module in patched:
-        module.forward = partial(_fused_rms_norm, module)  # an instance attribute shadows the class's
-    try:
-        yield
-    finally:
-        for module in patched:
-            del module.forward
-
-
-def _fused_rms_norm(module, hidden_states: torch.Tensor) -> torch.Tensor:
-    normed = torch.nn.functional.rms_norm(hidden_states, (hidden_states.shape[-1],), eps=module.variance_epsilon)
-    return module.weight * normed
 
 
 def _check_sliding_window(model, cache_len: int) -> None:
@@ -132,12 +104,11 @@ def forget_model(model) -> None:
         del _STATES[key]
 
 
-def _state_for(model, batch: int, cache_len: int, max_new_tokens: int, compile_step: bool = False,
-               attention: str | None = None) -> _DecodeState:
-    key = (id(model), batch, cache_len, max_new_tokens, compile_step, attention)
+def _state_for(model, batch: int, cache_len: int, max_new_tokens: int) -> _DecodeState:
+    key = (id(model), batch, cache_len, max_new_tokens)
     state = _STATES.pop(key, None)
     if state is None or state.model is not model:
-        state = _DecodeState(model, batch, cache_len, max_new_tokens, compile_step, attention)
+        state = _DecodeState(model, batch, cache_len, max_new_tokens)
     _STATES[key] = state  # most recent last
     while len(_STATES) > _MAX_STATES:
         del _STATES[next(iter(_STATES))]
@@ -172,12 +143,9 @@ class _Timer:
 class _DecodeState:
     """Static tensors of one batch; ``step`` only updates them in place, so it can be captured."""
 
-    def __init__(self, model, batch: int, cache_len: int, max_new_tokens: int, compile_step: bool,
-                 attention: str | None):
+    def __init__(self, model, batch: int, cache_len: int, max_new_tokens: int):
         device = model.device
         self.model = model
-        self.attention = attention
-        self.step_forward = torch.compile(model, dynamic=False) if compile_step else model
         self.graph_replay = None
         self.cache = StaticCache(config=model.config, max_cache_len=cache_len)
         self.key_positions = torch.arange(cache_len, device=device)
@@ -232,18 +200,8 @@ class _DecodeState:
 
     def step(self) -> None:
         """One decoding step: feed the last token, choose the next one."""
-        if self.attention is None:
-            return self._step()
-        from torch.nn.attention import SDPBackend, sdpa_kernel
-
-        backend = {"math": SDPBackend.MATH, "efficient": SDPBackend.EFFICIENT_ATTENTION,
-                   "cudnn": SDPBackend.CUDNN_ATTENTION, "flash": SDPBackend.FLASH_ATTENTION}[self.attention]
-        with sdpa_kernel([backend]):
-            self._step()
-
-    def _step(self) -> None:
         allowed = self.prompt_keys | ((self.key_positions >= self.prompt_len) & (self.key_positions <= self.position))
-        logits = self.step_forward(
+        logits = self.model(
             input_ids=self.last_token[:, None], attention_mask=self._additive(allowed[:, None, None, :]),
             position_ids=(self.position - self.padding)[:, None], cache=self.cache, use_cache=True,
         ).logits[:, -1]
