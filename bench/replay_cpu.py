@@ -21,17 +21,17 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from scoring.config import BUNDLED_LOG_DIR, load_config  # noqa: E402
-from scoring.replay.engine import (  # noqa: E402
+from scoring.config import BUNDLED_LOG_DIR, load_config
+from scoring.replay.engine import (
     ReplayRequest,
     _adds_special_tokens,
     cut_at_stop,
     render_prompt,
     replay,
 )
-from scoring.replay.weights import load_causal_lm  # noqa: E402
+from scoring.replay.weights import load_causal_lm
 
 
 def sample_queries(n: int) -> list[str]:

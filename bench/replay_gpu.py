@@ -26,7 +26,7 @@ from statistics import median
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scoring.replay.decode import forget_model, greedy_decode  # noqa: E402
+from scoring.replay.decode import forget_model, greedy_decode
 
 BUDGET_S = float(os.environ.get("BUDGET_S", "420"))
 PROMPT, NEW = 64, 128
@@ -65,7 +65,7 @@ def ceilings() -> dict:
     x = torch.empty(2 * 1024**3 // 2, dtype=torch.bfloat16, device=DEVICE).normal_()
     y = torch.empty_like(x)
     copy_s = _time_cuda(lambda: y.copy_(x))
-    del x, y
+    x = y = None  # free 4 GiB before the matrices
     a = torch.randn(8192, 8192, dtype=torch.bfloat16, device=DEVICE)
     b = torch.randn_like(a)
     mm_s = _time_cuda(lambda: a @ b)
@@ -118,7 +118,7 @@ def engine_decode(model, ids, repeats: int = 3, **options) -> tuple[torch.Tensor
     mask = torch.ones_like(ids)
     try:
         greedy_decode(model, ids, mask, max_new_tokens=NEW, **options)
-    except Exception:  # keep the run going: time the loop without the graph, and say why
+    except Exception:  # noqa: BLE001 - keep the run going: time the loop without the graph, and say why
         import traceback
 
         traceback.print_exc()

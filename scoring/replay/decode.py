@@ -86,10 +86,10 @@ def greedy_decode(
 def _check_sliding_window(model, cache_len: int) -> None:
     config = model.config.get_text_config(decoder=True)
     window = getattr(config, "sliding_window", None)
-    if window and any("sliding" in kind for kind in getattr(config, "layer_types", None) or []):
-        # A sliding-window cache rolls once full, which the mask here does not model.
-        if cache_len > window:
-            raise ValueError(f"prompt + answer ({cache_len} tokens) exceed the sliding window ({window})")
+    sliding = window and any("sliding" in kind for kind in getattr(config, "layer_types", None) or [])
+    # A sliding-window cache rolls once full, which the mask here does not model.
+    if sliding and cache_len > window:
+        raise ValueError(f"prompt + answer ({cache_len} tokens) exceed the sliding window ({window})")
 
 
 # Decode states (KV cache, static tensors, captured graph) of recent batch shapes, per model:
@@ -171,7 +171,7 @@ class _DecodeState:
     def prefill(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, stop_token_ids,
                 min_new_tokens: int) -> None:
         """Reset the state for a new batch and run its prompts through the model."""
-        batch, prompt_len = input_ids.shape
+        prompt_len = input_ids.shape[1]
         self.is_stop.zero_()
         self.is_stop[torch.tensor(sorted(set(stop_token_ids)), dtype=torch.long)] = True
         self.min_new_tokens.fill_(min_new_tokens)

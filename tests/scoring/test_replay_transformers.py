@@ -11,7 +11,13 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from scoring.config import load_config
-from scoring.replay.engine import ReplayRequest, _adds_special_tokens, cut_at_stop, render_prompt, replay
+from scoring.replay.engine import (
+    ReplayRequest,
+    _adds_special_tokens,
+    cut_at_stop,
+    render_prompt,
+    replay,
+)
 from scoring.replay.weights import load_causal_lm
 
 QUESTIONS = ["who wrote hamlet", "what is the capital of france", "when did world war 2 end",
