@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test dagster dashboard clean
+.PHONY: install demo test dagster dashboard validate-agreement bench-agreement clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ dagster: $(STAMP)
 
 dashboard: $(STAMP)
 	$(BIN)/planb dashboard
+
+# Refit the agree rule on the committed validation set; rewrites docs/AGREEMENT_VALIDATION.md.
+validate-agreement: $(STAMP)
+	$(BIN)/planb validate-agreement
+
+# Batched agreement scoring against a per-pair loop on the same pairs (issue 4's goal: 10x).
+bench-agreement: $(STAMP)
+	$(BIN)/python bench/agreement.py
 
 clean:
 	rm -rf data

@@ -4,6 +4,7 @@
     planb sql "SELECT ..." [--format table|csv|json]
     planb dashboard                  the Streamlit dashboard on the published snapshot
     planb calibrate-gpu CONFIG.json  cost model of a model not downloaded (random weights)
+    planb validate-agreement         fit the agree rule on the validation set, write its report
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from assets import calibrate_command
+from assets import calibrate_command, validate_command
 from assets.instance import dagster_instance, release_dead_runs, run_tags
 from scoring.calibration import CalibrationError
 from scoring.config import ConfigError, PlanBConfig, load_config
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     dash.add_argument("--headless", action="store_true")
     dash.set_defaults(func=cmd_dashboard)
     calibrate_command.add_parser(sub)
+    validate_command.add_parser(sub)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub
     try:

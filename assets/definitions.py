@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.agreement_validation import agreement_validation
 from assets.ingestion import chat_logs
 from assets.partitions import daily_partitions
 from assets.projection import cost_models, published_snapshot, routing_projection
@@ -12,13 +13,13 @@ from assets.resources import PlanBResource
 from assets.scoring_assets import agreement, router_scores
 
 DAILY_ASSETS = [chat_logs, replay_sample, small_replays, large_replays, agreement, router_scores]
-WINDOW_ASSETS = [cost_models, routing_projection, published_snapshot]
+WINDOW_ASSETS = [cost_models, routing_projection, published_snapshot, agreement_validation]
 
 # One day's partition of every per-day stage: ingest, sample, replay, score.
 daily_job = dg.define_asset_job(
     "planb_daily", selection=dg.AssetSelection.assets(*DAILY_ASSETS), partitions_def=daily_partitions
 )
-# The whole window: fit the cost model, project, publish the snapshot.
+# The whole window: fit the cost model, project, publish the snapshot; check the agree label.
 window_job = dg.define_asset_job("planb_window", selection=dg.AssetSelection.assets(*WINDOW_ASSETS))
 
 

@@ -8,6 +8,7 @@ import polars as pl
 
 from assets.metadata import markdown_preview
 from assets.resources import PlanBResource
+from scoring.agreement_rule import current_scoring_version
 from scoring.config import ModelSpec
 from scoring.cost_model import fit_cost_model
 from scoring.projection import Pricing, project_router
@@ -72,7 +73,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     cfg = planb.load()
     small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
     with writer(cfg.data_dir) as con:
-        inputs = q.projection_inputs(con, small_key, large_key)
+        inputs = q.projection_inputs(con, small_key, large_key, current_scoring_version(cfg))
         days = q.population_days(con)
         fits = read_frame(con, "SELECT * FROM cost_models")
     if inputs.is_empty():

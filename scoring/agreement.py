@@ -1,43 +1,73 @@
-"""How closely the small model's answer agrees with the large model's, per pair.
+"""How closely the small model's answer agrees with the large model's: the lexical metrics.
 
-Metrics: SQuAD-normalised exact match, SQuAD token F1, containment (the share of the large
-answer's tokens found in the small one: a chatty "The capital is Paris." contains "Paris") and
-the cosine of sentence embeddings (all-MiniLM-L6-v2 by default). The agree label: exact match,
-or token F1 at or above ``f1_threshold``, or full containment, or cosine at or above
-``cosine_threshold``.
+Every metric works on SQuAD-normalised tokens (lower case, no punctuation, no English articles,
+single spaces), with punctuation taken to be every Unicode punctuation character as in MLQA's
+multilingual extension of the SQuAD script, plus invisible format characters (zero-width
+spaces), so an answer of only white space or punctuation in any script normalises to nothing.
 
-Defined edge cases: two empty answers agree (exact = F1 = cosine = 1); one empty answer
-disagrees (0, 0, 0). Nothing returns NaN.
+- exact: 1.0 when both normalise to the same text.
+- token F1: SQuAD's bag-of-tokens F1.
+- containment: share of the large answer's tokens found in the small one.
+- ROUGE-L: F-measure of the longest common token subsequence (ROUGE-1.5.5's ROUGE-L, as in
+  Google's ``rouge-score``), the LCS computed by RapidFuzz's bit-parallel C++ so a 100 KB
+  answer costs milliseconds rather than a quadratic Python table.
+- content containment: the share of the shorter answer's content tokens found in the longer
+  one, where content tokens leave out the question's own words and English stop words
+  (scikit-learn's list, less numbers and negations), so "The answer to <question> is Paris."
+  and "It is Paris." agree, and "The answer is 1969." and "The answer is 1971." do not.
+
+Defined edge cases, for every metric: two answers that normalise to nothing agree (1.0); one
+empty answer and one non-empty disagree (0.0). Nothing returns NaN. The embedding cosine is in
+``scoring.embedding``, the agree label in ``scoring.agreement_rule``, the judge in
+``scoring.judge``; ``score_pairs`` runs them all, batched.
 """
 
 from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Sequence
 
-import numpy as np
+from rapidfuzz.distance import LCSseq
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-SCORING_VERSION = "1"  # bump when a metric or the rule changes: old rows are then re-scored
+# Bump when a metric's definition changes: it is part of every scoring_version.
+METRICS_VERSION = "2"
+# Numbers, ordinals and negations are often the whole answer: they stay content.
+_KEPT_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty forty fifty "
+    "sixty hundred thousand first second third last no not nor never none nothing nobody "
+    "nowhere cannot".split()
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) - _KEPT_WORDS
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = str.maketrans("", "", string.punctuation)
+_ASCII_PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
-def normalize_answer(text: str) -> str:
+def _is_removed(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category.startswith("P") or category == "Cf"
+
+
+def normalize_answer(text: str | None) -> str:
     """SQuAD normalisation: lower case, no punctuation, no articles, single spaces.
 
     Example:
         >>> normalize_answer("The  Eiffel Tower!")
         'eiffel tower'
+        >>> normalize_answer("¿Qué? «Sí».")
+        'qué sí'
     """
-    text = _ARTICLES.sub(" ", (text or "").lower().translate(_PUNCTUATION))
-    return " ".join(text.split())
+    text = (text or "").lower().translate(_ASCII_PUNCTUATION)
+    if not text.isascii():  # the slower per-character pass only where it can matter
+        text = "".join(c for c in text if not _is_removed(c))
+    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
-def exact_match(a: str, b: str) -> float:
+def exact_match(a: str | None, b: str | None) -> float:
     """1.0 when both answers normalise to the same text.
 
     Example:
@@ -47,16 +77,9 @@ def exact_match(a: str, b: str) -> float:
     return float(normalize_answer(a) == normalize_answer(b))
 
 
-def token_f1(a: str, b: str) -> float:
-    """SQuAD token F1 between two answers.
-
-    Example:
-        >>> round(token_f1("William Shakespeare", "Shakespeare"), 3)
-        0.667
-    """
-    ta, tb = normalize_answer(a).split(), normalize_answer(b).split()
+def _f1(ta: Sequence[str], tb: Sequence[str]) -> float:
     if not ta or not tb:
-        return float(ta == tb)
+        return float(len(ta) == len(tb))
     common = sum((Counter(ta) & Counter(tb)).values())
     if common == 0:
         return 0.0
@@ -64,78 +87,125 @@ def token_f1(a: str, b: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def containment(small: str, large: str) -> float:
+def token_f1(a: str | None, b: str | None) -> float:
+    """SQuAD token F1 between two answers.
+
+    Example:
+        >>> round(token_f1("William Shakespeare", "Shakespeare"), 3)
+        0.667
+    """
+    return _f1(normalize_answer(a).split(), normalize_answer(b).split())
+
+
+def _containment(ts: Sequence[str], tl: Sequence[str]) -> float:
+    if not tl:
+        return float(not ts)
+    return sum((Counter(ts) & Counter(tl)).values()) / len(tl)
+
+
+def containment(small: str | None, large: str | None) -> float:
     """Share of the large answer's normalised tokens that the small answer contains.
 
     Example:
         >>> containment("The capital of France is Paris.", "Paris")
         1.0
     """
-    ts, tl = normalize_answer(small).split(), normalize_answer(large).split()
-    if not tl:
-        return float(not ts)
-    return sum((Counter(ts) & Counter(tl)).values()) / len(tl)
+    return _containment(normalize_answer(small).split(), normalize_answer(large).split())
 
 
-@lru_cache(maxsize=2)
-def load_embedder(model_path: str, device: str = "cpu"):
-    """The sentence-embedding model, loaded once per process."""
-    from sentence_transformers import SentenceTransformer
+def _rouge_l(ta: Sequence[str], tb: Sequence[str]) -> float:
+    if not ta or not tb:
+        return float(len(ta) == len(tb))
+    # F of P = lcs/|a| and R = lcs/|b| is 2 lcs / (|a| + |b|).
+    return 2 * LCSseq.similarity(ta, tb) / (len(ta) + len(tb))
 
-    return SentenceTransformer(model_path, device=device)
 
-
-def embedding_cosine(a: list[str], b: list[str], *, embedder) -> np.ndarray:
-    """Cosine of the sentence embeddings of each pair, batched.
+def rouge_l(a: str | None, b: str | None) -> float:
+    """ROUGE-L F-measure on normalised tokens: longest common subsequence, order-aware.
 
     Example:
-        >>> embedding_cosine(["Paris"], ["Paris"], embedder=model)  # doctest: +SKIP
-        array([1.])
+        >>> rouge_l("the cat sat on the mat", "the cat was on the mat")  # LCS cat on mat: 2*3/8
+        0.75
     """
-    if not a:
-        return np.zeros(0)
-    vectors = embedder.encode(list(a) + list(b), batch_size=64, normalize_embeddings=True,
-                              convert_to_numpy=True)
-    cosine = np.sum(vectors[: len(a)] * vectors[len(a):], axis=1).astype(float)
-    empty_a = np.array([not normalize_answer(x) for x in a])
-    empty_b = np.array([not normalize_answer(x) for x in b])
-    cosine[empty_a != empty_b] = 0.0
-    cosine[empty_a & empty_b] = 1.0
-    return np.clip(np.nan_to_num(cosine), -1.0, 1.0)
+    return _rouge_l(normalize_answer(a).split(), normalize_answer(b).split())
 
 
-@dataclass(frozen=True)
-class AgreementRule:
-    f1_threshold: float = 0.5
-    cosine_threshold: float = 0.8
-
-    def agree(self, exact: float, f1: float, contained: float, cosine: float) -> bool:
-        """Example:
-        >>> AgreementRule().agree(0.0, 0.6, 0.5, 0.1)
-        True
-        """
-        return (
-            exact == 1.0
-            or f1 >= self.f1_threshold
-            or contained == 1.0
-            or cosine >= self.cosine_threshold
-        )
+def _content_containment(ta: Sequence[str], tb: Sequence[str]) -> float:
+    shorter, longer = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    if not shorter:  # both add nothing to the question: 1; only one: 0
+        return float(not longer)
+    return sum((Counter(shorter) & Counter(longer)).values()) / len(shorter)
 
 
-def score_pairs(small: list[str], large: list[str], *, embedder, rule: AgreementRule) -> dict[str, list]:
-    """All metrics and the agree label for aligned lists of small and large answers."""
-    small = [s or "" for s in small]
-    large = [s or "" for s in large]
-    exact = [exact_match(a, b) for a, b in zip(small, large)]
-    f1 = [token_f1(a, b) for a, b in zip(small, large)]
-    contained = [containment(a, b) for a, b in zip(small, large)]
-    cosine = embedding_cosine(small, large, embedder=embedder).tolist()
-    agree = [rule.agree(*m) for m in zip(exact, f1, contained, cosine)]
-    return {"exact": exact, "token_f1": f1, "containment": contained, "cosine": cosine, "agree": agree}
+def content_tokens(text: str | None, question: str | None = None) -> list[str]:
+    """Normalised tokens less English stop words and the question's own words.
+
+    Example:
+        >>> content_tokens("The capital of France is Paris, I think.", "capital of france")
+        ['paris', 'think']
+    """
+    drop = STOP_WORDS | set(normalize_answer(question).split())
+    return [t for t in normalize_answer(text).split() if t not in drop]
 
 
-def embedder_path(setting: str) -> str:
-    """Resolve the ``agreement.embedding_model`` setting to a local folder."""
-    from scoring.replay.weights import resolve_weights
+def content_containment(a: str | None, b: str | None, question: str | None = None) -> float:
+    """Share of the shorter answer's content tokens that the longer answer contains.
 
-    return str(Path(resolve_weights(setting)))
+    Example:
+        >>> content_containment("It is Paris.", "The answer to capital of France is Paris.", "capital of france")
+        1.0
+        >>> content_containment("The answer is 1969.", "The answer is 1971.")
+        0.5
+    """
+    return _content_containment(content_tokens(a, question), content_tokens(b, question))
+
+
+LEXICAL_METRICS = ("exact", "token_f1", "containment", "rouge_l", "content_containment")
+
+
+def lexical_metrics(small: Sequence[str | None], large: Sequence[str | None],
+                    questions: Sequence[str | None] | None = None) -> dict[str, list[float]]:
+    """Exact, token F1, containment, ROUGE-L and content containment of aligned answer lists
+    (``questions``: the question of each pair, whose words are not content), each text
+    normalised once however many pairs and metrics use it.
+
+    Example:
+        >>> lexical_metrics(["Paris", ""], ["paris.", "London"])["token_f1"]
+        [1.0, 0.0]
+    """
+    questions = [None] * len(small) if questions is None else questions
+    tokens: dict[str | None, list[str]] = {}
+    for text in (*small, *large, *questions):
+        if text not in tokens:
+            tokens[text] = normalize_answer(text).split()
+    dropped: dict[str | None, frozenset[str]] = {}
+    out: dict[str, list[float]] = {name: [] for name in LEXICAL_METRICS}
+    for a, b, question in zip(small, large, questions, strict=True):
+        ta, tb = tokens[a], tokens[b]
+        if ta == tb:  # identical (or both empty): every metric is 1 by definition
+            for name in LEXICAL_METRICS:
+                out[name].append(1.0)
+            continue
+        out["exact"].append(0.0)
+        out["token_f1"].append(_f1(ta, tb))
+        out["containment"].append(_containment(ta, tb))
+        out["rouge_l"].append(_rouge_l(ta, tb))
+        if not ta or not tb:
+            out["content_containment"].append(0.0)
+            continue
+        if question not in dropped:
+            dropped[question] = STOP_WORDS | frozenset(tokens[question])
+        drop = dropped[question]
+        out["content_containment"].append(
+            _content_containment([t for t in ta if t not in drop], [t for t in tb if t not in drop]))
+    return out
+
+
+def answer_tokens(text: str | None) -> int:
+    """Number of normalised tokens: what decides whether a pair is short.
+
+    Example:
+        >>> answer_tokens("It is the Eiffel Tower.")
+        4
+    """
+    return len(normalize_answer(text).split())

