@@ -177,9 +177,7 @@ class _DecodeState:
         self.min_new_tokens.fill_(min_new_tokens)
         for tensor in (self.step_index, self.finished, self.lengths):
             tensor.zero_()
-        for layer in self.cache.layers:
-            if isinstance(layer.cumulative_length, torch.Tensor):
-                layer.cumulative_length.zero_()
+        self.cache.reset()  # also the sliding-window layers' host-side lengths
         real = attention_mask.bool()
         self.padding.copy_((~real).sum(dim=1))  # left padding of each row
         self.prompt_len.fill_(prompt_len)

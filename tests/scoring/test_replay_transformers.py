@@ -88,3 +88,15 @@ def test_an_over_long_prompt_keeps_its_end_and_is_flagged(cfg):
     assert by_id["long"].prompt_truncated and not by_id["short"].prompt_truncated
     assert by_id["long"].error is None and by_id["long"].output_tokens >= 1
     assert by_id["long"].prompt_tokens + 8 <= 96
+
+
+def test_batches_of_many_shapes_reuse_decode_states_correctly(cfg):
+    # Gemma's sliding-window layers keep a host-side length: a reused decode state must reset it.
+    spec, model, tokenizer = _loaded(cfg, "large")
+    queries = ["who wrote hamlet", "capital of peru", "what is the longest river in the whole world and where does it start",
+               "who painted the mona lisa", "when was the eiffel tower built in paris france"] * 2
+    run = replay(spec.model_copy(update={"batch_size": 2, "max_new_tokens": 6}),
+                 [ReplayRequest(str(i), q) for i, q in enumerate(queries)], model=model, tokenizer=tokenizer)
+    assert [r.error for r in run.results] == [None] * len(queries)
+    answers = {r.request_id: r.output for r in run.results}
+    assert all(answers[str(i)] == answers[str(i + 5)] for i in range(5))  # same question, same answer
