@@ -5,6 +5,7 @@
     planb dashboard                  the Streamlit dashboard on the published snapshot
     planb calibrate-gpu CONFIG.json  cost model of a model not downloaded (random weights)
     planb validate-agreement         fit the agree rule on the validation set, write its report
+    planb ingest PATH...             ingest log files (any supported format); counts per file
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from assets import calibrate_command, validate_command
+from assets import calibrate_command, ingest_command, validate_command
 from assets.instance import dagster_instance, release_dead_runs, run_tags
 from scoring.calibration import CalibrationError
 from scoring.config import ConfigError, PlanBConfig, load_config
 from scoring.replay.weights import ModelWeightsError, resolve_weights
 from warehouse.db import NoSnapshotError, open_snapshot, read_frame
-from warehouse.ingest import LogInputError, log_files, parse_logs
+from warehouse.ingestion import LogInputError
 
 USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, CalibrationError)
 
@@ -38,10 +39,7 @@ def _dagster_instance(cfg: PlanBConfig):
 
 
 def _log_days(cfg: PlanBConfig) -> list[str]:
-    parsed = parse_logs(log_files(cfg.landing_dir), salt=cfg.user_salt)
-    if parsed.accepted.is_empty():
-        raise LogInputError(f"no readable log records in {cfg.landing_dir}")
-    return sorted({d.isoformat() for d in parsed.accepted["day"].unique()})
+    return ingest_command.landing_days(cfg)
 
 
 def materialize_all(cfg: PlanBConfig, days: list[str], *, config_path: str | None) -> None:
@@ -176,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     dash.set_defaults(func=cmd_dashboard)
     calibrate_command.add_parser(sub)
     validate_command.add_parser(sub)
+    ingest_command.add_parser(sub)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.agreement_validation import agreement_validation
-from assets.ingestion import chat_logs
+from assets.ingestion import chat_logs, ingest_job, landing_files, landing_sensor
 from assets.partitions import daily_partitions
 from assets.projection import cost_models, published_snapshot, routing_projection
 from assets.replay import large_replays, replay_sample, small_replays
@@ -26,8 +26,9 @@ window_job = dg.define_asset_job("planb_window", selection=dg.AssetSelection.ass
 def build_definitions(planb: PlanBResource | None = None) -> dg.Definitions:
     """Definitions bound to a configuration (tests pass their own data folder)."""
     return dg.Definitions(
-        assets=[*DAILY_ASSETS, *WINDOW_ASSETS],
-        jobs=[daily_job, window_job],
+        assets=[landing_files, *DAILY_ASSETS, *WINDOW_ASSETS],
+        jobs=[daily_job, window_job, ingest_job],
+        sensors=[landing_sensor],
         resources={"planb": planb or PlanBResource()},
         executor=dg.in_process_executor,  # models load once per run, not once per step
     )

@@ -1,40 +1,130 @@
-"""chat_logs: the landing folder's log records for one UTC day, normalised; bad rows quarantined."""
+"""Ingestion: landing files into chat_logs once each, one partition a UTC day, a sensor on the
+landing folder, and a check on each day's rejected share."""
+
+import hashlib
+import json
 
 import dagster as dg
-import polars as pl
+from pydantic import Field
 
+from assets.metadata import markdown_preview
 from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
-from warehouse.db import replace_partition, replace_rows, writer
-from warehouse.ingest import log_files, parse_logs
+from scoring.config import PlanBConfig
+from warehouse.db import writer
+from warehouse.ingestion import (
+    FileReport,
+    IngestSettings,
+    LogInputError,
+    day_counts,
+    ingest_paths,
+    list_log_files,
+    reingest_day,
+)
+
+REJECTED_SHARE_CHECK = "rejected_share_within_limit"
 
 
-@dg.asset(partitions_def=daily_partitions, group_name="ingest", kinds={"duckdb"})
-def chat_logs(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
-    """Normalised, user-hashed, deduplicated search-chat requests of one day (table chat_logs);
-    every line that cannot be read goes to rejected_log_rows with its reason."""
+def ingest_settings(cfg: PlanBConfig) -> IngestSettings:
+    return IngestSettings(salt=cfg.user_salt, max_field_chars=cfg.ingest.max_field_chars,
+                          raw_chars=cfg.ingest.raw_chars, context_turns=cfg.ingest.context_turns,
+                          memory_limit=cfg.ingest.memory_limit)
+
+
+def ingest_landing(cfg: PlanBConfig) -> list[FileReport]:
+    """Ingest the landing folder's files not ingested before (all their days)."""
+    with writer(cfg.data_dir) as con:
+        return ingest_paths(con, [str(cfg.landing_dir)], ingest_settings(cfg), fmt=cfg.ingest.format)
+
+
+def _files_table(reports: list[FileReport]) -> dg.MetadataValue:
+    import polars as pl
+
+    rows = [{"file": r.path.rsplit("/", 1)[-1], "format": r.format, "status": r.status, "accepted": r.accepted,
+             "duplicates": sum(r.duplicates.values()), "rejected": json.dumps(dict(r.rejected)),
+             "redacted": json.dumps(dict(r.redacted))} for r in reports]
+    return markdown_preview(pl.DataFrame(rows), rows=100) if rows else dg.MetadataValue.md("no files")
+
+
+@dg.asset(group_name="ingest", kinds={"duckdb"})
+def landing_files(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
+    """Every file of the landing folder ingested once (table ingested_files: path, size, sha256):
+    its records go to chat_logs, whatever their days, and its bad records to rejected_log_rows."""
+    reports = ingest_landing(planb.load())
+    new = [r for r in reports if r.status == "ingested"]
+    days = sorted({d.isoformat() for r in new for d in r.days})
+    context.log.info(f"{len(new)} new of {len(reports)} landing files; days {', '.join(days) or 'none'}")
+    return dg.MaterializeResult(metadata={
+        "new_files": len(new), "files": len(reports), "days": dg.MetadataValue.json(days),
+        "dagster/row_count": sum(r.accepted for r in new),
+        "rejected": sum(sum(r.rejected.values()) for r in new),
+        "duplicates_removed": sum(sum(r.duplicates.values()) for r in new),
+        "per_file": _files_table(reports),
+    })
+
+
+class ChatLogsConfig(dg.Config):
+    reingest: bool = Field(
+        False, description="read the day again from the landing files that hold it (under the current salt, "
+        "limits and redaction), replacing its rows; otherwise only new landing files are ingested",
+    )
+
+
+@dg.asset(
+    partitions_def=daily_partitions, deps=[landing_files], group_name="ingest", kinds={"duckdb"},
+    check_specs=[dg.AssetCheckSpec(REJECTED_SHARE_CHECK, asset="chat_logs",
+                                   description="the day's rejected records are at most ingest.max_rejected_share "
+                                   "of its records")],
+)
+def chat_logs(context: dg.AssetExecutionContext, planb: PlanBResource, config: ChatLogsConfig) -> dg.MaterializeResult:
+    """Normalised, PII-redacted, user-hashed, deduplicated search-chat requests of one UTC day
+    (table chat_logs); the records that cannot be read are in rejected_log_rows with their reason."""
     cfg = planb.load()
     day = partition_day(context)
-    files = log_files(cfg.landing_dir)
-    parsed = parse_logs(files, salt=cfg.user_salt)
-    rows = parsed.accepted.filter(pl.col("day") == day)
-    rejected = parsed.rejected.filter(pl.col("day") == day)
-    undated = parsed.rejected.filter(pl.col("day").is_null())
+    settings = ingest_settings(cfg)
     with writer(cfg.data_dir) as con:
-        replace_partition(con, "chat_logs", day, rows)
-        replace_partition(con, "rejected_log_rows", day, rejected)
-        # Rows with no readable day belong to no partition: each ingest replaces them per file.
-        names = [str(f) for f in files]
-        replace_rows(con, "rejected_log_rows", undated,
-                     "day IS NULL AND list_contains(?, source_file)", [names])
-    reasons = rejected["reason"].value_counts().sort("reason")
+        reports = ingest_paths(con, [str(cfg.landing_dir)], settings, fmt=cfg.ingest.format)
+        fresh = any(day in r.days for r in reports if r.status == "ingested")
+        if config.reingest and not fresh:
+            reports = reingest_day(con, day, settings)
+        accepted, rejected = day_counts(con, day)
+    records = accepted + sum(rejected.values())
+    share = sum(rejected.values()) / records if records else 0.0
+    limit = cfg.ingest.max_rejected_share
+    check = dg.AssetCheckResult(
+        check_name=REJECTED_SHARE_CHECK, passed=share <= limit,
+        metadata={"rejected_share": share, "limit": limit, "rejected_by_reason": dg.MetadataValue.json(rejected)},
+        description=f"{share:.2%} of {records} records of {day} rejected (limit {limit:.2%})",
+    )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": rows.height,
-            "rejected_rows": rejected.height,
-            "rejected_without_day": undated.height,
-            "duplicates_removed": parsed.duplicates,
-            "files": len(files),
-            "rejected_by_reason": dg.MetadataValue.json(dict(reasons.iter_rows())),
-        }
+            "dagster/row_count": accepted, "rejected_rows": sum(rejected.values()),
+            "rejected_by_reason": dg.MetadataValue.json(rejected),
+            "files_read": len([r for r in reports if r.status != "already_ingested"]),
+            "per_file": _files_table([r for r in reports if r.status != "already_ingested"]),
+        },
+        check_results=[check],
     )
+
+
+ingest_job = dg.define_asset_job("planb_ingest", selection=dg.AssetSelection.assets(landing_files),
+                                 description="ingest the landing folder's new files")
+
+
+@dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def landing_sensor(context: dg.SensorEvaluationContext, planb: PlanBResource):
+    """Starts planb_ingest when a file appears in the landing folder or changes (size or time).
+    The run skips files whose sha256 was ingested before, so a touched file loads nothing twice."""
+    cfg = planb.load()
+    try:
+        files = list_log_files(cfg.landing_dir)
+    except LogInputError as err:
+        return dg.SkipReason(str(err))
+    current = {f.path: [f.size, f.mtime_ns] for f in files}
+    seen = json.loads(context.cursor) if context.cursor else {}
+    new = sorted(path for path, stamp in current.items() if seen.get(path) != stamp)
+    if not new:
+        return dg.SkipReason(f"no new or changed files in {cfg.landing_dir}")
+    context.update_cursor(json.dumps(current))
+    run_key = hashlib.sha256(json.dumps([[p, current[p]] for p in new]).encode()).hexdigest()[:32]
+    return dg.RunRequest(run_key=run_key, tags={"planb/new_files": str(len(new))})

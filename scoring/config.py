@@ -260,6 +260,22 @@ class ProjectionConfig(_Strict):
     seed: int = 11
 
 
+class IngestConfig(_Strict):
+    """Log ingestion (warehouse/ingestion, README "Log formats")."""
+
+    format: Literal["auto", "flat", "openai", "conversation", "csv", "parquet"] = Field(
+        "auto", description="format of the landing files; auto: from the suffix and the first record"
+    )
+    max_field_chars: int = Field(100_000, ge=1, description="a record with a longer text field is rejected")
+    raw_chars: int = Field(2_000, ge=0, description="rejected records keep this much of their raw text")
+    context_turns: int = Field(6, ge=0, description="earlier turns kept as a user turn's context")
+    max_rejected_share: float = Field(
+        0.05, ge=0, le=1, description="chat_logs' check fails when a day rejects a larger share of its records"
+    )
+    memory_limit: str = Field("2GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$",
+                              description="DuckDB's memory limit while ingesting; staging spills to disk past it")
+
+
 def _default_models() -> dict[str, ModelSpec]:
     return {
         "small": ModelSpec(
@@ -304,6 +320,7 @@ class PlanBConfig(_Strict):
     agreement: AgreementConfig = Field(default_factory=AgreementConfig)
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
 
     @model_validator(mode="after")
     def _both_roles(self) -> PlanBConfig:

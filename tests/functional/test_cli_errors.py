@@ -22,10 +22,14 @@ def test_missing_log_folder(tmp_path):
     assert "does not exist" in _run(tmp_path, f"landing_dir: {tmp_path / 'nowhere'}\n", "demo")
 
 
-def test_empty_log_file(tmp_path):
+def test_log_without_records(tmp_path):
     (tmp_path / "logs").mkdir()
-    (tmp_path / "logs" / "today.jsonl").write_text("")
-    assert "is empty" in _run(tmp_path, f"landing_dir: {tmp_path / 'logs'}\n", "demo")
+    (tmp_path / "logs" / "today.jsonl").write_text("\n")
+    assert "no readable log records in" in _run(tmp_path, f"landing_dir: {tmp_path / 'logs'}\n", "demo")
+
+
+def test_ingest_needs_a_path(tmp_path):
+    assert "name at least one file or folder" in _run(tmp_path, None, "ingest")
 
 
 def test_missing_model_package(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 from assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = {"chat_logs", "replay_sample", "small_replays", "large_replays", "agreement",
+STAGES = {"landing_files", "chat_logs", "replay_sample", "small_replays", "large_replays", "agreement",
           "router_scores", "cost_models", "routing_projection", "published_snapshot",
           "agreement_validation"}
 

@@ -26,12 +26,19 @@ from warehouse.db import (
     warehouse_path,
     writer,
 )
-from warehouse.ingest import CHAT_LOG_SCHEMA
+
+CHAT_LOG_SCHEMA = {
+    "day": pl.Date, "request_id": pl.String, "ts": pl.Datetime("us"), "session_id": pl.String,
+    "user_hash": pl.String, "surface": pl.String, "mode": pl.String, "language": pl.String,
+    "query": pl.String, "response": pl.String, "model": pl.String, "prompt_tokens": pl.Int32,
+    "completion_tokens": pl.Int32, "latency_ms": pl.Float64, "source_file": pl.String,
+    "source_line": pl.Int32,
+}
 
 DAY1, DAY2 = date(2026, 11, 1), date(2026, 11, 2)
 TABLES = {"chat_logs", "rejected_log_rows", "replay_sample", "models", "replays", "replay_batches",
           "agreement", "router_scores", "cost_models", "routing_projection", "snapshot_log",
-          "schema_migrations", "scoring_versions", "judge_calls"}
+          "schema_migrations", "scoring_versions", "judge_calls", "ingested_files"}
 
 
 def _chat_logs(day: date, ids: list[str], query: str = "q") -> pl.DataFrame:

@@ -1,0 +1,77 @@
+"""`planb ingest PATH...`: ingest log files or folders into the warehouse and say, per file, what
+was accepted, dropped as a duplicate, rejected (by reason) and redacted.
+
+    planb ingest landing/ exports/gateway-2026-11-02.jsonl.zst --format openai
+    planb ingest --reingest-day 2026-11-02
+
+A file already ingested (same sha256, under any path) is listed and skipped. ``--reingest-day``
+reads a day again from the files that hold it, replacing its rows (one copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from assets.ingestion import ingest_landing, ingest_settings
+from scoring.config import PlanBConfig, load_config
+from warehouse.db import writer
+from warehouse.ingestion import FORMATS, FileReport, LogInputError, ingest_paths, registered_days, reingest_day
+
+
+def add_parser(sub) -> None:
+    ing = sub.add_parser("ingest", help="ingest log files or folders (JSONL, CSV, Parquet, OpenAI logs, "
+                         "conversations; .gz/.zst); print counts per file")
+    ing.add_argument("paths", nargs="*", help="files or folders (local paths or object-storage URLs)")
+    ing.add_argument("--format", choices=["auto", *FORMATS], default=None,
+                     help="format of every file (default: ingest.format in the config, auto)")
+    ing.add_argument("--reingest-day", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                     help="read this UTC day again from the files that hold it, replacing it")
+    ing.set_defaults(func=cmd_ingest)
+
+
+def _counts(counter) -> str:
+    return ", ".join(f"{key} {n}" for key, n in sorted(counter.items())) or "none"
+
+
+def describe(report: FileReport) -> str:
+    """One file's outcome in a few lines.
+
+    Example:
+        >>> print(describe(FileReport("a.jsonl", "ab" * 32, 10, "flat", "already_ingested", same_as="b.jsonl")))
+        a.jsonl: already ingested (as b.jsonl), skipped
+    """
+    if report.status == "already_ingested":
+        return f"{report.path}: already ingested (as {report.same_as}), skipped"
+    return (f"{report.path} [{report.format}]: {report.records} records, {report.accepted} accepted, "
+            f"{sum(report.duplicates.values())} duplicates ({_counts(report.duplicates)}), "
+            f"{sum(report.rejected.values())} rejected ({_counts(report.rejected)}); "
+            f"redacted: {_counts(report.redacted)}")
+
+
+def cmd_ingest(args: argparse.Namespace) -> None:
+    cfg = load_config(args.config, data_dir=args.data_dir)
+    settings = ingest_settings(cfg)
+    if args.reingest_day and args.paths:
+        raise SystemExit("planb ingest: give PATHs or --reingest-day, not both")
+    if not args.reingest_day and not args.paths:
+        raise SystemExit("planb ingest: name at least one file or folder (or --reingest-day DAY)")
+    with writer(cfg.data_dir) as con:
+        if args.reingest_day:
+            reports = reingest_day(con, args.reingest_day, settings)
+            if not reports:
+                raise LogInputError(f"no ingested file holds {args.reingest_day}")
+        else:
+            reports = ingest_paths(con, args.paths, settings, fmt=args.format or cfg.ingest.format)
+    for report in reports:
+        print(describe(report))
+
+
+def landing_days(cfg: PlanBConfig) -> list[str]:
+    """Ingest the landing folder's new files; every day the ingested files hold, as ISO dates."""
+    ingest_landing(cfg)
+    with writer(cfg.data_dir) as con:
+        days = registered_days(con)
+    if not days:
+        raise LogInputError(f"no readable log records in {cfg.landing_dir}")
+    return [d.isoformat() for d in days]

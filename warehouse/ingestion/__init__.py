@@ -1,0 +1,16 @@
+"""Log ingestion: landing files in several formats into ``chat_logs``, bad records quarantined.
+
+Example:
+    >>> from warehouse.db import writer
+    >>> with writer("data") as con:  # doctest: +SKIP
+    ...     for report in ingest_paths(con, ["landing/"], IngestSettings(salt="s")):
+    ...         print(report.path, report.accepted, dict(report.rejected))
+"""
+
+from warehouse.ingestion.errors import LogInputError
+from warehouse.ingestion.load import FileReport, IngestSettings, ingest_paths, reingest_day
+from warehouse.ingestion.sources import FORMATS, LogFile, list_log_files
+from warehouse.ingestion.stats import day_counts, registered_days
+
+__all__ = ["FORMATS", "FileReport", "IngestSettings", "LogFile", "LogInputError", "ingest_paths",
+           "day_counts", "list_log_files", "registered_days", "reingest_day"]

@@ -1,0 +1,128 @@
+"""Where log files come from: local paths or object-storage URLs, plain or compressed.
+
+Files are opened through Arrow's filesystems (local, ``s3://``, ``gs://``, ``abfs://``,
+``hdfs://``), so the same code streams a local file and an object in a bucket; gzip and zstd
+are decompressed on the fly, chosen by the file's suffix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+
+from warehouse.ingestion.errors import LogInputError
+
+COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+FORMAT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = ("flat", "openai", "conversation", "csv", "parquet")
+_PEEK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class LogFile:
+    """One landing file: its path or URL, size in bytes as stored, and modification time."""
+
+    path: str
+    size: int
+    mtime_ns: int | None = None
+
+
+def is_url(path: str) -> bool:
+    return "://" in path and not path.startswith("file://")
+
+
+def _filesystem(path: str) -> tuple[pafs.FileSystem, str]:
+    if is_url(path):
+        try:
+            return pafs.FileSystem.from_uri(path)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+            raise LogInputError(f"cannot open {path}: {err}") from None
+    return pafs.LocalFileSystem(), str(Path(path.removeprefix("file://")).resolve())
+
+
+def _suffixes(path: str) -> tuple[str, str]:
+    """(suffix naming the content, compression suffix or '') of a file name."""
+    name = path.rsplit("/", 1)[-1].lower()
+    stem, _, last = name.rpartition(".")
+    if f".{last}" in COMPRESSION:
+        return "." + stem.rpartition(".")[2] if "." in stem else "", f".{last}"
+    return f".{last}" if stem else "", ""
+
+
+def is_log_file(path: str) -> bool:
+    return _suffixes(path)[0] in FORMAT_SUFFIXES
+
+
+def list_log_files(landing: str | Path) -> list[LogFile]:
+    """The log files of a landing folder or prefix (or the one file named), sorted by path.
+
+    Example:
+        >>> [f.path.rsplit("/", 1)[-1] for f in list_log_files("warehouse/sample_log")]
+        ['search_chat_sample.jsonl']
+    """
+    fs, root = _filesystem(str(landing))
+    info = fs.get_file_info(root)
+    if info.type == pafs.FileType.NotFound:
+        raise LogInputError(f"log path {landing} does not exist: set landing_dir in the config")
+    if info.type == pafs.FileType.File:
+        infos = [info]
+    else:
+        infos = [i for i in fs.get_file_info(pafs.FileSelector(root)) if i.type == pafs.FileType.File]
+    prefix = "" if not is_url(str(landing)) else str(landing).split("://", 1)[0] + "://"
+    files = sorted((LogFile(prefix + i.path, i.size, i.mtime_ns) for i in infos if is_log_file(i.path)),
+                   key=lambda f: f.path)
+    if not files:
+        raise LogInputError(f"no log files ({', '.join(FORMAT_SUFFIXES)}, optionally .gz or .zst) in {landing}")
+    return files
+
+
+def open_binary(path: str, *, decompress: bool = True) -> pa.NativeFile:
+    """A readable stream of the file's bytes, decompressed by suffix unless told not to."""
+    fs, where = _filesystem(path)
+    compression = COMPRESSION.get(_suffixes(path)[1]) if decompress else None
+    try:
+        return fs.open_input_stream(where, compression=compression)
+    except (FileNotFoundError, OSError, pa.ArrowInvalid) as err:
+        raise LogInputError(f"cannot read {path}: {err}") from None
+
+
+def sha256(path: str) -> str:
+    """sha256 of the file as stored (before decompression), streamed."""
+    digest = hashlib.sha256()
+    with open_binary(path, decompress=False) as stream:
+        while block := stream.read(8 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_format(path: str) -> str:
+    """flat, openai, conversation, csv or parquet, from the suffix and the first JSON object.
+
+    A JSON-lines file is ``conversation`` when its first object has a ``conversation`` list,
+    ``openai`` when it has ``messages`` in ``request`` or ``choices`` in ``response``, else ``flat``.
+    """
+    suffix = _suffixes(path)[0]
+    if FORMAT_SUFFIXES.get(suffix) != "jsonl":
+        return FORMAT_SUFFIXES[suffix]
+    with open_binary(path) as stream:
+        head = stream.read(_PEEK_BYTES)
+    for raw in head.split(b"\n"):
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            if isinstance(record.get("conversation"), list):
+                return "conversation"
+            request, response = record.get("request"), record.get("response")
+            if (isinstance(request, dict) and "messages" in request) or (
+                isinstance(response, dict) and "choices" in response
+            ):
+                return "openai"
+            return "flat"
+    return "flat"
