@@ -9,7 +9,7 @@ and the agree label:
   one batched encode);
 - loop: for each pair, the pair functions and ``embedding_cosine`` on that one pair.
 
-    python bench/agreement.py [--pairs N] [--device auto|cpu|cuda] [--repeats 3]
+    python bench/agreement.py [--pairs N] [--device auto|cpu|cuda] [--repeats 3] [--threads N]
 
 Prints pairs/s of each (best of the repeats), the ratio, the machine, and a JSON line.
 Goal (issue 4): at least 10x, and at least 300 pairs/s on 2 CPU cores for the batched stack.
@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs", type=int, default=0, help="first N pairs of the set (0: all)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     rows = load_set()
     rows = rows[: args.pairs] if args.pairs else rows
     small, large, questions = [r["a"] for r in rows], [r["b"] for r in rows], [r["query"] for r in rows]

@@ -57,9 +57,17 @@ def test_a_chunked_text_is_the_weighted_mean_of_its_chunks(embedder):
     text = " ".join(f"token{i}" for i in range(300))
     pieces = chunk_text(text, embedder.tokenizer, 254)
     whole = embed_texts([text], embedder=embedder)[0]
-    parts = embedder.encode([p for p, _ in pieces], normalize_embeddings=True)
+    parts = embed_texts([p for p, _ in pieces], embedder=embedder)  # each piece fits: one chunk
     mean = sum(n * v for (_, n), v in zip(pieces, parts))
     assert whole == pytest.approx(mean / np.linalg.norm(mean), abs=1e-5)
+
+
+def test_half_precision_is_within_1e4_of_float32(embedder):
+    texts = ["William Shakespeare wrote Hamlet", "The capital of France is Paris", "1969"]
+    fast = embed_texts(texts, embedder=embedder)
+    exact = embedder.encode(texts, normalize_embeddings=True)
+    assert fast.dtype == np.float32
+    assert (fast * exact).sum(axis=1) == pytest.approx([1.0] * 3, abs=1e-4)
 
 
 def test_cosine_identical_strings_is_one(embedder):
