@@ -176,7 +176,7 @@ def conversation_sql(source: str, *, context_turns: int) -> str:
     checks = [(f, p) for f, p in zip(("request_id", "request_id", "timestamp", "user_id", "language", "model"), paths)
               if f in TEXT_FIELDS]
     values = {
-        "request_id": "coalesce(s[1], s[2]) || ':' || turn",
+        "request_id": "CASE WHEN turn IS NULL THEN coalesce(s[1], s[2]) ELSE coalesce(s[1], s[2]) || ':' || turn END",
         "timestamp": "coalesce((msgs[turn_at] ->> 'timestamp'), s[3])",
         "session_id": "coalesce(s[1], s[2])",
         "user_id": "s[4]",

@@ -85,15 +85,26 @@ def _csv(path: str) -> Batches:
     )
 
     def numbered() -> Iterator[pa.RecordBatch]:
-        line = 2  # the header is line 1
+        line, placed = 2, 0  # the header is line 1; bad rows already placed
         for batch in reader:
             breaks = np.zeros(batch.num_rows, np.int64)
             for column in batch.columns:
                 counts = pc.count_substring(column.cast(pa.large_binary()), b"\n")
                 breaks += counts.fill_null(0).to_numpy(zero_copy_only=False)
-            starts = line + np.concatenate([[0], np.cumsum(1 + breaks)[:-1]])
-            line = int(starts[-1] + 1 + breaks[-1]) if batch.num_rows else line
-            yield batch.append_column("source_line", pa.array(starts.astype(np.int64)))
+            starts = line + np.concatenate([[0], np.cumsum(1 + breaks)[:-1]]).astype(np.int64)
+            # rows the reader set aside while parsing this batch sit between its rows: shift the
+            # rows after each by its lines (Arrow gives the line a set-aside row starts on)
+            after = 0
+            for number, text in result.bad_rows[placed:]:
+                span = text.count("\n") + 1
+                later = starts >= number if number else np.zeros(len(starts), bool)
+                if later.any():
+                    starts[later] += span
+                else:
+                    after += span
+            placed = len(result.bad_rows)
+            line = (int(starts[-1] + 1 + breaks[-1]) if batch.num_rows else line) + after
+            yield batch.append_column("source_line", pa.array(starts))
 
     result.batches = numbered()
     return result

@@ -6,7 +6,7 @@ microseconds each; ingestion must redact two text fields of 500,000 rows a secon
 So the patterns run inside DuckDB (RE2, vectorised, multi-threaded). Where a standard defines the
 shape we follow it: e-mail is the WHATWG HTML "valid e-mail address" (with a dotted domain so
 that "a@b" in prose is left alone), cards are 13 to 19 digits that pass the Luhn check (ISO/IEC
-7812), phone numbers hold 8 to 15 digits (ITU-T E.164). The tests check the phone pattern against
+7812), international phone numbers hold 7 to 15 digits (ITU-T E.164). The tests check the phone pattern against
 every region's example numbers from libphonenumber (the `phonenumbers` package).
 
 Each kind is replaced by a placeholder, in this order (an e-mail can hold digits, a card number
@@ -38,10 +38,10 @@ _IPV6 = (
 )
 _IP = rf"{_IPV4}|{_IPV6}"
 # International: "+", a country code, then digits with at most one separator (space, dot, dash or
-# a bracket) between them, 8 to 15 digits in all (E.164). National: NANP "(415) 555-0100" or
+# a bracket) between them, 7 to 15 digits in all (E.164; Niue's are 7). National: NANP "(415) 555-0100" or
 # "415-555-0100", and trunk-0 numbers of 9 to 12 digits in three groups ("020 7946 0018").
 _PHONE = (
-    r"\+[1-9](?:[ .-]?\(?[0-9]\)?){7,14}\b"
+    r"\+[1-9](?:[ .-]?\(?[0-9]\)?){6,14}\b"
     r"|(?:\([0-9]{3}\) ?|\b[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}\b"
     r"|\b0[0-9]{2,4}[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}\b"
 )
