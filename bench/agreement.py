@@ -30,7 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from scoring.agreement import containment, content_containment, exact_match, rouge_l, token_f1  # noqa: E402
+from scoring.agreement import (  # noqa: E402
+    containment,
+    content_containment,
+    exact_match,
+    lexical_metrics,
+    rouge_l,
+    token_f1,
+)
 from scoring.agreement_rule import rule_from_config  # noqa: E402
 from scoring.agreement_scoring import answer_lengths, score_pairs  # noqa: E402
 from scoring.config import AgreementConfig  # noqa: E402
@@ -52,6 +59,15 @@ def loop(small, large, questions, embedder, rule) -> list[bool]:
         shortest, longest = answer_lengths([a], [b])
         agree.append(bool(rule.label(metrics, shortest, longest)[0]))
     return agree
+
+
+def lexical_batched(small, large, questions, embedder, rule) -> list:
+    return lexical_metrics(small, large, questions)["exact"]
+
+
+def lexical_loop(small, large, questions, embedder, rule) -> list:
+    return [(exact_match(a, b), token_f1(a, b), containment(a, b), rouge_l(a, b),
+             content_containment(a, b, q)) for a, b, q in zip(small, large, questions)]
 
 
 def best_rate(fn, small, large, questions, embedder, rule, repeats: int) -> tuple[float, list[bool]]:
@@ -81,17 +97,22 @@ def main(argv: list[str] | None = None) -> None:
     embedding_cosine(["warm up"], ["the model"], embedder=embedder)
     batched_rate, batched_labels = best_rate(batched, small, large, questions, embedder, rule, args.repeats)
     loop_rate, loop_labels = best_rate(loop, small, large, questions, embedder, rule, args.repeats)
+    lexical_rate, _ = best_rate(lexical_batched, small, large, questions, embedder, rule, args.repeats)
+    lexical_loop_rate, _ = best_rate(lexical_loop, small, large, questions, embedder, rule, args.repeats)
     same = sum(x == y for x, y in zip(batched_labels, loop_labels))
     result = {
         "pairs": len(rows), "device": str(embedder.device), "cpus": os.cpu_count(),
         "torch_threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
         "batched_pairs_per_s": round(batched_rate, 1), "loop_pairs_per_s": round(loop_rate, 1),
         "speedup": round(batched_rate / loop_rate, 1), "labels_equal": same,
+        "lexical_batched_pairs_per_s": round(lexical_rate), "lexical_loop_pairs_per_s": round(lexical_loop_rate),
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
     print(f"{len(rows)} pairs on {result['device']} ({result['cpus']} CPUs, {result['torch_threads']} torch threads)")
     print(f"batched stack : {batched_rate:8.1f} pairs/s")
     print(f"per-pair loop : {loop_rate:8.1f} pairs/s")
     print(f"speedup       : {batched_rate / loop_rate:8.1f}x   (same label on {same}/{len(rows)} pairs)")
+    print(f"lexical metrics alone: batched {lexical_rate:,.0f} pairs/s, loop {lexical_loop_rate:,.0f} pairs/s")
     print(json.dumps(result))
 
 
