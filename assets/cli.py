@@ -6,6 +6,7 @@
     planb calibrate-gpu CONFIG.json  cost model of a model not downloaded (random weights)
     planb validate-agreement         fit the agree rule on the validation set, write its report
     planb ingest PATH...             ingest log files (any supported format); counts per file
+    planb import-replays FILE        routers and savings projection for replay results made elsewhere
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from assets import calibrate_command, ingest_command, validate_command
+from assets import calibrate_command, import_command, ingest_command, validate_command
 from assets.instance import dagster_instance, release_dead_runs, run_tags
+from assets.summary import summary
 from scoring.calibration import CalibrationError
 from scoring.config import ConfigError, PlanBConfig, load_config
 from scoring.replay.weights import ModelWeightsError, resolve_weights
+from scoring.replay_import import ReplayImportError
 from warehouse.db import NoSnapshotError, open_snapshot, read_frame
 from warehouse.ingestion import LogInputError
 
-USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, CalibrationError)
+USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, CalibrationError,
+               ReplayImportError)
 
 
 def _dagster_instance(cfg: PlanBConfig):
@@ -58,42 +62,6 @@ def materialize_all(cfg: PlanBConfig, days: list[str], *, config_path: str | Non
     print("  window: cost models, projection, publish", flush=True)
     defs.resolve_job_def("planb_window").execute_in_process(instance=instance, run_config=quiet,
                                                             tags=run_tags())
-
-
-def _pick_rows(projection, shares=(0.75, 0.5, 0.25)):
-    import polars as pl
-
-    picked = []
-    for share in shares:
-        best = projection.with_columns((pl.col("share_small") - share).abs().alias("gap")).sort("gap", "threshold")
-        picked.append(best.row(0, named=True))
-    return picked
-
-
-def summary(cfg: PlanBConfig) -> str:
-    """Three thresholds of the first configured router: routed small, agreement, savings."""
-    from warehouse.dashboard_queries import projection
-
-    router = cfg.projection.routers[0]
-    table = projection(cfg.data_dir, router)
-    first = table.row(0, named=True)
-    lines = [
-        f"Router {router}: {first['n_sample']} replayed requests standing for "
-        f"{first['requests_per_day']:,.0f} logged requests a day; costs measured on "
-        f"{first['device']} at ${first['dollars_per_gpu_hour']}/h, utilisation {first['utilisation']:.0%}.",
-        f"{'threshold':>9}  {'routed small':>12}  {'agreement [95% CI]':>22}  "
-        f"{'device-h saved/day [95% CI]':>32}  {'$ saved/day':>11}  {'$ saved/year [95% CI]':>30}",
-    ]
-    for row in _pick_rows(table):
-        agree = ("n/a" if row["agreement_small"] is None else
-                 f"{row['agreement_small']:.1%} [{row['agreement_small_lo']:.1%}, {row['agreement_small_hi']:.1%}]")
-        lines.append(
-            f"{row['threshold']:>9.2f}  {row['share_small']:>12.1%}  {agree:>22}  "
-            f"{row['gpu_hours_saved_per_day']:>10.4f} [{row['gpu_hours_saved_lo']:.4f}, {row['gpu_hours_saved_hi']:.4f}]  "
-            f"{row['dollars_saved_per_day']:>11.4f}  "
-            f"{row['dollars_saved_per_year']:>9.2f} [{row['dollars_saved_per_year_lo']:.2f}, {row['dollars_saved_per_year_hi']:.2f}]"
-        )
-    return "\n".join(lines)
 
 
 def _check_logged_costs(cfg: PlanBConfig) -> None:
@@ -175,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     calibrate_command.add_parser(sub)
     validate_command.add_parser(sub)
     ingest_command.add_parser(sub)
+    import_command.add_parser(sub)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub
     try:

@@ -8,18 +8,20 @@ from assets.agreement_validation import agreement_validation
 from assets.ingestion import chat_logs, ingest_job, landing_files, landing_sensor
 from assets.partitions import daily_partitions
 from assets.projection import cost_models, published_snapshot, routing_projection
+from assets.query_classifier import query_classifier_scores
 from assets.replay import large_replays, replay_sample, small_replays
 from assets.resources import PlanBResource
 from assets.scoring_assets import agreement, router_scores
 
 DAILY_ASSETS = [chat_logs, replay_sample, small_replays, large_replays, agreement, router_scores]
-WINDOW_ASSETS = [cost_models, routing_projection, published_snapshot, agreement_validation]
+WINDOW_ASSETS = [cost_models, query_classifier_scores, routing_projection, published_snapshot, agreement_validation]
 
 # One day's partition of every per-day stage: ingest, sample, replay, score.
 daily_job = dg.define_asset_job(
     "planb_daily", selection=dg.AssetSelection.assets(*DAILY_ASSETS), partitions_def=daily_partitions
 )
-# The whole window: fit the cost model, project, publish the snapshot; check the agree label.
+# The whole window: fit the cost model, train the query classifier, project, publish the snapshot;
+# check the agree label.
 window_job = dg.define_asset_job("planb_window", selection=dg.AssetSelection.assets(*WINDOW_ASSETS))
 
 

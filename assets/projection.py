@@ -1,4 +1,5 @@
-"""cost_models, routing_projection and the published snapshot: the whole window at once."""
+"""cost_models, routing_projection (with router_metrics) and the published snapshot: the whole
+window at once."""
 
 from datetime import datetime, timezone
 
@@ -11,10 +12,12 @@ from assets.resources import PlanBResource
 from scoring.agreement_rule import current_scoring_version
 from scoring.config import ModelSpec
 from scoring.cost_model import fit_cost_model
-from scoring.projection import Pricing, project_router
-from scoring.routers import ROUTERS
+from scoring.projection_run import project_all, with_costs
+from scoring.projection_table import query_length_bucket
 from warehouse import pipeline_queries as q
 from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
+
+PIPELINE = "pipeline"  # routing_projection.dataset of the pipeline's own rows
 
 
 @dg.asset(deps=["small_replays", "large_replays"], group_name="project", kinds={"duckdb"})
@@ -44,14 +47,23 @@ def cost_models(planb: PlanBResource) -> dg.MaterializeResult:
     )
 
 
-def cost_fit(fits: pl.DataFrame, spec: ModelSpec) -> dict:
-    """The cost model of a model config: fitted on its replays, else the latest one
-    `planb calibrate-gpu` measured for its key (the only kind a logged model can have)."""
-    mine = fits.filter(pl.col("model_key") == spec.model_key)
+def latest_fit(fits: pl.DataFrame, model_key: str) -> dict | None:
+    """The cost model of a model key: fitted on its replays, else the latest one
+    `planb calibrate-gpu` measured for it; None when there is neither."""
+    mine = fits.filter(pl.col("model_key") == model_key)
     for source in ("replay", "calibrate-gpu"):
         rows = mine.filter(pl.col("source") == source).sort("fitted_at", descending=True)
         if rows.height:
             return rows.row(0, named=True)
+    return None
+
+
+def cost_fit(fits: pl.DataFrame, spec: ModelSpec) -> dict:
+    """The cost model of a model config (``latest_fit``; the only kind a logged model can have is
+    calibrate-gpu's), or a failure that names the command to measure one."""
+    fit = latest_fit(fits, spec.model_key)
+    if fit is not None:
+        return fit
     how = ("replay nothing (backend logged)" if spec.backend == "logged"
            else "have no replay batches")
     raise dg.Failure(
@@ -60,56 +72,61 @@ def cost_fit(fits: pl.DataFrame, spec: ModelSpec) -> dict:
     )
 
 
-def _request_seconds(inputs: pl.DataFrame, fit: dict, role: str) -> np.ndarray:
-    return (fit["seconds_per_request"]
-            + fit["seconds_per_prompt_token"] * inputs[f"{role}_prompt_tokens"].to_numpy()
-            + fit["seconds_per_output_token"] * inputs[f"{role}_output_tokens"].to_numpy())
+def projection_sample(inputs: pl.DataFrame, segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+    """One row per scored sample request (quality = agreement) with its segments, and each
+    router's scores aligned with those rows."""
+    wide = inputs.pivot(on="router", index=["day", "request_id"], values="score")
+    sample = (
+        inputs.unique(["day", "request_id"]).drop("router", "score")
+        .join(segments, on=["day", "request_id"], how="left")
+        .join(wide, on=["day", "request_id"], how="left")
+        .sort("day", "request_id")
+    )
+    routers = [r for r in inputs["router"].unique().to_list()]
+    scores = {r: sample[r].fill_null(0.0).to_numpy() for r in routers}
+    words = sample["query"].fill_null("").str.count_matches(r"\S+").to_numpy()
+    agree = pl.col("agree").cast(pl.Float64)
+    sample = sample.drop(routers).with_columns(
+        quality_small=agree, quality_large=pl.lit(1.0), label=pl.col("agree"),
+        query_length=pl.Series(query_length_bucket(words)), day=pl.col("day").cast(pl.String),
+    ).with_columns(agree=agree)
+    return sample, scores
 
 
-@dg.asset(deps=["router_scores", "cost_models"], group_name="project", kinds={"duckdb"})
+@dg.asset(deps=["router_scores", "query_classifier_scores", "cost_models"], group_name="project",
+          kinds={"duckdb"})
 def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
-    """Per router x threshold: share routed small, agreement and unchanged share, device-hours
-    and dollars saved for the whole logged population, each with a 95% bootstrap interval."""
+    """Per router x threshold, for the window and for each day, surface, mode, language and
+    query-length bucket: share routed small, agreement among them, unchanged share, GPU-hours
+    and dollars saved for the whole logged population, each with a 95% bootstrap interval; the
+    Pareto frontier and the recommended threshold. router_metrics: AUC, APGR and CPT(50/80/95%)
+    with intervals, and the recommended threshold, per router and segment."""
     cfg = planb.load()
     small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
     with writer(cfg.data_dir) as con:
         inputs = q.projection_inputs(con, small_key, large_key, current_scoring_version(cfg))
+        segments = q.sample_segments(con)
         days = q.population_days(con)
         fits = read_frame(con, "SELECT * FROM cost_models")
+        router_seconds = q.router_seconds(con)
+    inputs = inputs.filter(pl.col("router").is_in(cfg.projection.routers))
     if inputs.is_empty():
         raise dg.Failure("no scored sample to project: materialize the daily assets first")
     fit = {role: cost_fit(fits, spec) for role, spec in cfg.models.items()}
-    device = " + ".join(sorted({f["device"] for f in fit.values()}))
-    price = cfg.pricing.dollars_per_hour[cfg.pricing.device]
-    thresholds = np.linspace(0.0, 1.0, cfg.projection.thresholds)
-    tables = []
-    for router in cfg.projection.routers:
-        sample = inputs.filter(pl.col("router") == router)
-        sample = sample.with_columns(
-            pl.Series("small_seconds", _request_seconds(sample, fit["small"], "small")),
-            pl.Series("large_seconds", _request_seconds(sample, fit["large"], "large")),
-        )
-        table = project_router(
-            sample, sample["score"].to_numpy(), thresholds=thresholds,
-            cascade=ROUTERS[router].cascade, days=days,
-            pricing=Pricing(price, cfg.pricing.utilisation),
-            replicates=cfg.projection.bootstrap, seed=cfg.projection.seed,
-        )
-        tables.append(table.with_columns(
-            pl.lit(router).alias("router"), pl.lit(device).alias("device"),
-            pl.lit(price).alias("dollars_per_gpu_hour"), pl.lit(cfg.pricing.utilisation).alias("utilisation"),
-        ))
-    projection = pl.concat(tables)
+    sample, scores = projection_sample(inputs, segments)
+    sample, costing = with_costs(sample, fit, cfg)
+    projection, metrics = project_all(sample, scores, router_seconds, cfg=cfg, costing=costing, days=days,
+                                      dataset=PIPELINE, quality_measure="agreement")
     with writer(cfg.data_dir) as con:
-        replace_rows(con, "routing_projection", projection, "true", [])
-    mid = projection.filter(pl.col("threshold").is_between(0.495, 0.505))
+        replace_rows(con, "routing_projection", projection, "dataset = ?", [PIPELINE])
+        replace_rows(con, "router_metrics", metrics, "dataset = ?", [PIPELINE])
+    window = metrics.filter(pl.col("segment_by") == "all")
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": projection.height,
-            "sampled_requests": int(projection["n_sample"][0]),
-            "preview_at_0.5": markdown_preview(
-                mid.select("router", "share_small", "agreement_small", "gpu_hours_saved_per_day",
-                           "dollars_saved_per_year")),
+            "sampled_requests": int(window["n_sample"][0]),
+            "routers": markdown_preview(window.select(
+                "router", "auc", "apgr", "cpt50", "cpt80", "cpt95", "recommended_threshold", "note")),
         }
     )
 

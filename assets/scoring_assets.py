@@ -15,7 +15,7 @@ from scoring.agreement_scoring import score_pairs
 from scoring.config import PlanBConfig
 from scoring.embedding import embedder_path, load_embedder
 from scoring.judge import JudgeRun, judge_generator, parse_verdict, run_judge
-from scoring.routers import score_requests
+from scoring.routers import ROUTERS, score_requests
 from warehouse import pipeline_queries as q
 from warehouse.db import insert_rows, replace_rows, writer
 
@@ -134,16 +134,19 @@ def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg
     with writer(cfg.data_dir) as con:
         inputs = q.router_inputs(con, day, cfg.models["small"].model_key, cfg.models["large"].model_key,
                                  current_scoring_version(cfg))
+        # Routers trained on the whole window (query_classifier) are scored by their own asset.
+        daily = [router for router in cfg.projection.routers if not ROUTERS[router].trained]
         frames = [
             inputs.select("request_id").with_columns(
                 pl.lit(day).alias("day"), pl.lit(router).alias("router"),
                 pl.Series("score", score_requests(router, inputs, seed=cfg.projection.seed), dtype=pl.Float64),
                 pl.lit(True).alias("in_sample"),
             )
-            for router in cfg.projection.routers
+            for router in daily
         ]
         scores = pl.concat(frames)
-        replace_rows(con, "router_scores", scores, "day = ?", [day])
+        trained = [router for router in ROUTERS if ROUTERS[router].trained]
+        replace_rows(con, "router_scores", scores, "day = ? AND NOT list_contains(?, router)", [day, trained])
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": scores.height, "routers": ", ".join(cfg.projection.routers)}
+        metadata={"dagster/row_count": scores.height, "routers": ", ".join(daily)}
     )

@@ -225,23 +225,65 @@ class AgreementConfig(_Strict):
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
 
 
+class PriceSource(_Strict):
+    as_of: date = Field(description="the day the price was read")
+    source: str = Field(description="where it was read (a URL or a contract)")
+
+
+class TokenPrice(_Strict):
+    input_dollars_per_million: float = Field(ge=0, description="dollars per million prompt tokens")
+    output_dollars_per_million: float = Field(ge=0, description="dollars per million output tokens")
+    as_of: date = Field(description="the day the price was read")
+    source: str = Field(description="where it was read")
+
+
+def _default_gpu_prices() -> dict[str, float]:
+    # On-demand list prices read from stored copies of public pages (sources below); replace
+    # them with your own contract's prices.
+    return {"cpu": 0.0816, "H100": 2.69, "H200": 4.54}
+
+
+def _default_price_sources() -> dict[str, PriceSource]:
+    return {
+        "cpu": PriceSource(as_of=date(2026, 6, 17), source="AWS EC2 m7g.large (2 vCPU) Linux on-demand, "
+                           "us-east-1, per https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/"),
+        "H100": PriceSource(as_of=date(2026, 5, 22), source="RunPod Secure Cloud H100 SXM5 on-demand, per "
+                            "https://www.spheron.network/blog/runpod-h100-pricing-2026/"),
+        "H200": PriceSource(as_of=date(2026, 3, 17), source="Spheron H200 SXM on-demand, per "
+                            "https://www.spheron.network/blog/nvidia-h200-vs-b200-vs-gb200"),
+    }
+
+
+def _default_hosted_price() -> TokenPrice:
+    return TokenPrice(input_dollars_per_million=2.50, output_dollars_per_million=10.00,
+                      as_of=date(2026, 11, 26),
+                      source="OpenAI gpt-4o list price, per https://deploybase.ai/articles/gpt-4o-pricing-per-token")
+
+
 class PricingConfig(_Strict):
     device: str = Field(
-        "cpu", description="key of dollars_per_hour for the device the replays measured"
+        "auto", description="auto: each cost model's device is priced by the GPU type its name "
+        "contains (cpu, H100, ...); or a key of dollars_per_hour to price every device with"
     )
     utilisation: float = Field(
         0.6, gt=0, le=1, description="share of paid hours doing useful work: cost / utilisation"
     )
     dollars_per_hour: dict[str, float] = Field(
-        # Indicative on-demand prices (USD/hour, 2026-11), to be replaced by your own: cpu is
-        # a 2-vCPU cloud VM (AWS c7i.large class); H100/H200 are typical per-GPU cloud rates.
-        # They could not be checked against a live price list from this offline build.
-        default_factory=lambda: {"cpu": 0.0893, "H100": 3.93, "H200": 4.98}
+        default_factory=_default_gpu_prices, description="dollars per GPU-hour by GPU type"
     )
+    price_sources: dict[str, PriceSource] = Field(
+        default_factory=_default_price_sources,
+        description="date and source of each price in dollars_per_hour (the defaults' are filled in)",
+    )
+    large_hosted: bool = Field(
+        False, description="the large model is a hosted API: priced per token (hosted_large_price), "
+        "its GPU-hours are the provider's"
+    )
+    hosted_large_price: TokenPrice = Field(default_factory=_default_hosted_price)
 
     @model_validator(mode="after")
     def _device_priced(self) -> PricingConfig:
-        if self.device not in self.dollars_per_hour:
+        if self.device != "auto" and self.device not in self.dollars_per_hour:
             raise ValueError(
                 f"pricing.device {self.device!r} has no price in pricing.dollars_per_hour "
                 f"(known: {', '.join(sorted(self.dollars_per_hour))})"
@@ -251,13 +293,22 @@ class PricingConfig(_Strict):
         return self
 
 
+RouterName = Literal["small_confidence", "query_classifier", "random", "length", "oracle"]
+
+
 class ProjectionConfig(_Strict):
-    routers: list[Literal["small_confidence", "random", "length", "oracle"]] = Field(
-        default_factory=lambda: ["small_confidence", "random", "length", "oracle"]
+    routers: list[RouterName] = Field(
+        default_factory=lambda: ["small_confidence", "query_classifier", "random", "length", "oracle"]
     )
-    thresholds: int = Field(101, ge=2, description="evenly spaced thresholds from 0 to 1")
+    thresholds: int = Field(101, ge=2, description="evenly spaced thresholds from 0 to 1, to which "
+                            "each router's sample score percentiles (1st to 99th) are added")
     bootstrap: int = Field(1000, ge=100, description="bootstrap replicates for 95% intervals")
     seed: int = 11
+    agreement_target: float = Field(0.95, ge=0, le=1, description="the recommended threshold keeps "
+                                    "the lower 95% bound of agreement among requests routed small at or above this")
+    min_sample_for_interval: int = Field(30, ge=2, description="no interval (NULL) for a figure that "
+                                         "rests on fewer sampled requests than this")
+    classifier_folds: int = Field(5, ge=2, le=20, description="query_classifier: cross-fitting folds")
 
 
 class IngestConfig(_Strict):

@@ -1,150 +1,183 @@
-"""Routing projection: for every threshold, what the whole logged population would cost and
-how many answers would change, with 95% bootstrap intervals.
+"""Routing projection of one router on one group of sampled requests: every threshold at once,
+point estimates and bootstrap replicates from the same arithmetic.
 
-Each sampled request i stands for ``weight_i`` logged requests of its stratum, so a population
-total is ``sum_i weight_i x_i`` (Horvitz-Thompson). At threshold t, with R_i = score_i >= t:
+Each sampled request i stands for ``weight_i`` logged requests, so a population total is
+``sum_i w_i x_i`` (Horvitz-Thompson). A request goes small at threshold t when score_i >= t
+(R_i = 1). With q_s, q_l the quality of the small and the large answer (agreement: q_s =
+agree, q_l = 1; imported scores: as given), and per-request device-seconds / dollars of the
+small model, the large model and the router:
 
-- device-seconds(t) = sum_i w_i (R_i c_small_i + (1 - R_i) c_large_i) for a router that
-  chooses up front, and sum_i w_i (c_small_i + (1 - R_i) c_large_i) for a cascade, which runs the
-  small model on everything and escalates the rest;
-- savings(t) = device-seconds(always large) - device-seconds(t);
-- agreement among requests routed small = sum w R agree / sum w R;
-- unchanged share = sum w (R agree + (1 - R)) / sum w (answers routed large do not change).
+- share_small(t) = sum w R / sum w;  agreement_small(t) = sum w R agree / sum w R;
+- unchanged(t) = 1 - sum w R (1 - agree) / sum w;  quality(t) = sum w (R q_s + (1 - R) q_l) / sum w;
+- cost(t) = sum w (router + [cascade] small + R small [not cascade] + (1 - R) large), for
+  seconds and for dollars alike; saved(t) = sum w large - cost(t).
 
-Intervals: percentile bootstrap, resampling requests with replacement within each day (the
-sample is drawn per day), every statistic of every threshold from the same replicates. All
-thresholds are done at once as matrix products, so the cost is (replicates x requests) x
-thresholds.
+Every statistic is a ratio of totals and of sums over the requests routed small, and those are
+suffix sums over the requests sorted by score: each request is put in the bin of the thresholds
+it clears (``searchsorted``), the bins are summed with one sparse product per replicate set,
+and a reverse cumulative sum gives every threshold. The cost is (replicates x requests) +
+(replicates x thresholds), not their product.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from scipy import sparse
+
+from scoring.intervals import kish_effective_n
 
 HOURS = 3600.0
+# Per-request values summed over the requests routed small ...
+ROUTED = ("routed", "agree", "quality_gain", "seconds_saved", "dollars_saved")
+# ... and over every request.
+TOTALS = ("requests", "quality_small", "quality_large", "seconds_fixed", "dollars_fixed",
+          "seconds_large", "dollars_large")
+REQUIRED = ("weight", "agree", "quality_small", "quality_large", "small_seconds", "large_seconds",
+            "router_seconds", "small_dollars", "large_dollars", "router_dollars")
 
 
 @dataclass(frozen=True)
-class Pricing:
-    dollars_per_hour: float
-    utilisation: float  # paid hours = useful hours / utilisation
+class Curves:
+    """Statistics by threshold (rows) and replicate (columns: 0 the point estimate, 1.. the
+    bootstrap replicates); one-row arrays for figures that do not depend on the threshold."""
+
+    share_small: np.ndarray
+    agreement_small: np.ndarray
+    unchanged: np.ndarray
+    quality: np.ndarray
+    seconds_saved: np.ndarray  # device-seconds saved over the whole group (not per day)
+    dollars_saved: np.ndarray
+    seconds_always_large: np.ndarray  # 1 x replicates: the totals without routing
+    weak: np.ndarray  # 1 x replicates: quality of always-small
+    strong: np.ndarray  # 1 x replicates: quality of always-large
+    n_sample: int
+    n_routed: np.ndarray  # sampled requests routed small, by threshold
+    n_eff_routed: np.ndarray  # Kish effective size of those, by threshold
 
 
-def bootstrap_counts(groups: np.ndarray, replicates: int, seed: int) -> np.ndarray:
-    """How often each request is drawn in each replicate (replicates x n), resampled within
-    its group.
-
-    Example:
-        >>> bootstrap_counts(np.array([0, 0, 1]), 4, 0).sum(axis=1).tolist()
-        [3.0, 3.0, 3.0, 3.0]
-    """
-    rng = np.random.default_rng(seed)
-    n = len(groups)
-    counts = np.zeros(replicates * n)
-    offsets = (np.arange(replicates) * n)[:, None]
-    for group in np.unique(groups):
-        members = np.flatnonzero(groups == group)
-        draws = members[rng.integers(0, len(members), size=(replicates, len(members)))]
-        counts += np.bincount((offsets + draws).ravel(), minlength=replicates * n)
-    return counts.reshape(replicates, n)
-
-
-def _interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # A threshold that routes nothing small has no agreement in any replicate: NaN, not a warning.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.nanpercentile(values, [2.5, 97.5], axis=0)
-    return lo, hi
-
-
-def project_router(
-    sample: pl.DataFrame,
-    scores: np.ndarray,
-    *,
-    thresholds: np.ndarray,
-    cascade: bool,
-    days: int,
-    pricing: Pricing,
-    replicates: int,
-    seed: int,
-) -> pl.DataFrame:
-    """The projection table of one router.
-
-    ``sample`` holds one row per sampled request: day, weight, agree (bool), small_seconds,
-    large_seconds (device-seconds from the cost model); ``scores`` are the router's scores.
+def threshold_bins(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """How many of the (sorted) thresholds each score clears: routed small at t_j iff bin > j.
 
     Example:
-        >>> s = pl.DataFrame({"day": [1, 1, 2, 2], "weight": [10.0] * 4, "agree": [True, False, True, True],
-        ...                   "small_seconds": [1.0] * 4, "large_seconds": [4.0] * 4})
-        >>> t = project_router(s, np.array([0.9, 0.2, 0.6, 0.1]), thresholds=np.array([0.5]),
-        ...                    cascade=False, days=2, pricing=Pricing(3.6, 1.0), replicates=200, seed=0)
-        >>> t["share_small"][0], t["gpu_hours_saved_per_day"][0]
-        (0.5, 0.00833...)
+        >>> threshold_bins(np.array([0.0, 0.5, 0.9]), np.array([0.0, 0.5, 1.0])).tolist()
+        [1, 2, 2]
     """
-    w = sample["weight"].to_numpy().astype(float)
-    agree = sample["agree"].cast(pl.Float64).to_numpy()
-    c_small = sample["small_seconds"].to_numpy().astype(float)
-    c_large = sample["large_seconds"].to_numpy().astype(float)
-    routed = (scores[:, None] >= thresholds[None, :]).astype(float)  # n x T
+    return np.searchsorted(thresholds, scores, side="right")
 
-    # Per-request contributions, one column per threshold; totals are weighted sums of these.
-    small_paid = np.ones_like(routed) if cascade else routed
-    seconds = small_paid * c_small[:, None] + (1.0 - routed) * c_large[:, None]
-    parts = {
-        "routed": routed,
-        "routed_agree": routed * agree[:, None],
-        "seconds": seconds,
-        "large": np.repeat(c_large[:, None], len(thresholds), axis=1),
-    }
-    point = {k: w @ v for k, v in parts.items()}
-    total_w = w.sum()
-    counts = bootstrap_counts(sample["day"].to_numpy(), replicates, seed)
-    boot = {k: (counts * w) @ v for k, v in parts.items()}
-    boot_w = (counts * w).sum(axis=1, keepdims=True)
 
-    def statistics(p: dict, weight_total) -> dict[str, np.ndarray]:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return {
-                "share_small": p["routed"] / weight_total,
-                "agreement_small": np.where(p["routed"] > 0, p["routed_agree"] / p["routed"], np.nan),
-                "unchanged": (p["routed_agree"] + weight_total - p["routed"]) / weight_total,
-                "saved_hours": (p["large"] - p["seconds"]) / HOURS / days,
-            }
+def suffix_sums(weights: np.ndarray, values: np.ndarray, bins: np.ndarray, n_thresholds: int) -> np.ndarray:
+    """sum_i values[i, k] weights[i, r] over the requests with bin >= j, for j = 0 (every
+    request) to n_thresholds (j > 0: routed small at threshold j - 1): an array of
+    (columns of ``values``) x (n_thresholds + 1) x (columns of ``weights``).
 
-    est, reps = statistics(point, total_w), statistics(boot, boot_w)
-    intervals = {k: _interval(v) for k, v in reps.items()}
-    dollars = pricing.dollars_per_hour / pricing.utilisation
-    saved_lo, saved_hi = intervals["saved_hours"]
-    agree_lo, agree_hi = intervals["agreement_small"]
-    return pl.DataFrame(
-        {
-            "threshold": thresholds,
-            "n_sample": np.full(len(thresholds), len(w), dtype=np.int32),
-            "requests_per_day": np.full(len(thresholds), total_w / days),
-            "share_small": est["share_small"],
-            "share_small_lo": intervals["share_small"][0],
-            "share_small_hi": intervals["share_small"][1],
-            "agreement_small": est["agreement_small"],
-            "agreement_small_lo": np.where(np.isnan(est["agreement_small"]), np.nan, agree_lo),
-            "agreement_small_hi": np.where(np.isnan(est["agreement_small"]), np.nan, agree_hi),
-            "unchanged_share": est["unchanged"],
-            "unchanged_lo": intervals["unchanged"][0],
-            "unchanged_hi": intervals["unchanged"][1],
-            "gpu_hours_per_day": point["seconds"] / HOURS / days,
-            "gpu_hours_always_large_per_day": point["large"] / HOURS / days,
-            "gpu_hours_saved_per_day": est["saved_hours"],
-            "gpu_hours_saved_lo": saved_lo,
-            "gpu_hours_saved_hi": saved_hi,
-            "dollars_saved_per_day": est["saved_hours"] * dollars,
-            "dollars_saved_per_day_lo": saved_lo * dollars,
-            "dollars_saved_per_day_hi": saved_hi * dollars,
-            "dollars_saved_per_year": est["saved_hours"] * dollars * 365,
-            "dollars_saved_per_year_lo": saved_lo * dollars * 365,
-            "dollars_saved_per_year_hi": saved_hi * dollars * 365,
-        },
-        nan_to_null=True,
+    One sparse product: each request's values are placed in its bin, so the cost is
+    requests x values x replicates, whatever the number of thresholds.
+
+    Example:
+        >>> s = suffix_sums(np.ones((3, 1)), np.ones((3, 1)), np.array([1, 2, 2]), 2)
+        >>> s[0, :, 0].tolist()  # three in all, all three clear the first threshold, two the second
+        [3.0, 3.0, 2.0]
+    """
+    n, k = values.shape
+    width = n_thresholds + 1
+    rows = (np.arange(k)[None, :] * width + bins[:, None]).ravel()
+    placed = sparse.csr_matrix((values.ravel(), (rows, np.repeat(np.arange(n), k))), shape=(k * width, n))
+    binned = np.asarray(placed @ weights).reshape(k, width, weights.shape[1])
+    return np.cumsum(binned[:, ::-1], axis=1)[:, ::-1]
+
+
+def request_values(sample: pl.DataFrame, *, cascade: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The per-request columns of ROUTED and TOTALS (n x 5 and n x 7)."""
+    col = {c: sample[c].cast(pl.Float64).to_numpy() for c in REQUIRED}
+    small_paid = 0.0 if cascade else 1.0  # a cascade pays the small model on every request
+    routed = np.column_stack([
+        np.ones(sample.height), col["agree"], col["quality_small"] - col["quality_large"],
+        col["large_seconds"] - small_paid * col["small_seconds"],
+        col["large_dollars"] - small_paid * col["small_dollars"],
+    ])
+    totals = np.column_stack([
+        np.ones(sample.height), col["quality_small"], col["quality_large"],
+        -(col["router_seconds"] + (1.0 - small_paid) * col["small_seconds"]),
+        -(col["router_dollars"] + (1.0 - small_paid) * col["small_dollars"]),
+        col["large_seconds"], col["large_dollars"],
+    ])
+    return routed, totals
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Each sampled request's weight in the point estimate (float64) and in each bootstrap
+    replicate (draw count x weight; float32, which halves the memory traffic of the sums and
+    moves a 95% bound by far less than its own Monte Carlo error): the same for every router."""
+
+    point: np.ndarray  # n
+    replicates: np.ndarray  # n x replicates
+
+    def __getitem__(self, members) -> Weights:
+        return Weights(self.point[members], self.replicates[members])
+
+    def columns(self, combine) -> np.ndarray:
+        """``combine(weights_matrix)`` on the point and on the replicates, as one float64 array
+        whose last axis is (point, replicates...)."""
+        point = combine(self.point[:, None])
+        return np.concatenate([point, combine(self.replicates).astype(np.float64)], axis=-1)
+
+
+def replicate_weights(weight: np.ndarray, counts: np.ndarray) -> Weights:
+    """The point and replicate weights of a sample from its bootstrap draw counts (n x B).
+
+    Example:
+        >>> replicate_weights(np.array([2.0, 3.0]), np.array([[0, 2], [1, 0]])).replicates.tolist()
+        [[0.0, 4.0], [3.0, 0.0]]
+    """
+    weight = np.asarray(weight, dtype=np.float64)
+    return Weights(weight, np.multiply(counts, weight[:, None], dtype=np.float32))
+
+
+def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
+                  thresholds: np.ndarray, cascade: bool) -> Curves:
+    """Every statistic of one router on one group, by threshold, point and replicates.
+
+    ``sample`` has the REQUIRED columns (one row per sampled request of the group),
+    ``weights`` its ``replicate_weights``, ``thresholds`` are sorted.
+
+    Example:
+        >>> s = pl.DataFrame({"weight": [1.0, 1.0], "agree": [1.0, 0.0], "quality_small": [1.0, 0.0],
+        ...     "quality_large": [1.0, 1.0], **{c: [1.0, 1.0] for c in REQUIRED[4:]}})
+        >>> w = replicate_weights(np.ones(2), np.ones((2, 2)))
+        >>> c = project_group(s, np.array([0.9, 0.1]), w, thresholds=np.array([0.5]), cascade=False)
+        >>> c.share_small[:, 0].tolist(), c.agreement_small[:, 0].tolist()
+        ([0.5], [1.0])
+    """
+    w = sample["weight"].cast(pl.Float64).to_numpy()
+    routed_values, total_values = request_values(sample, cascade=cascade)
+    bins = threshold_bins(scores, thresholds)
+    sums = weights.columns(lambda m: suffix_sums(m, routed_values.astype(m.dtype), bins, len(thresholds)))
+    totals = weights.columns(lambda m: total_values.T.astype(m.dtype) @ m)  # TOTALS x replicates
+    # The total weight is the suffix sum over every bin, so share_small is exactly 1 where all clear.
+    population = sums[0, :1]
+    population = np.where(population > 0, population, np.nan)
+    s_routed, s_agree, s_gain, s_seconds, s_dollars = sums[:, 1:]
+    _, q_small, q_large, seconds_fixed, dollars_fixed, seconds_large, _ = (totals[[k]] for k in range(len(TOTALS)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agreement = np.where(s_routed > 0, s_agree / s_routed, np.nan)
+    # Sampled requests routed small (unweighted) and the sum of w^2 over them, for Kish's n_eff.
+    counted = suffix_sums(np.column_stack([np.ones(len(w)), w]), np.column_stack([np.ones(len(w)), w]),
+                          bins, len(thresholds))
+    return Curves(
+        share_small=s_routed / population,
+        agreement_small=agreement,
+        unchanged=1.0 - (s_routed - s_agree) / population,
+        quality=(q_large + s_gain) / population,
+        seconds_saved=seconds_fixed + s_seconds,
+        dollars_saved=dollars_fixed + s_dollars,
+        seconds_always_large=seconds_large,
+        weak=q_small / population,
+        strong=q_large / population,
+        n_sample=len(w),
+        n_routed=np.rint(counted[0, 1:, 0]).astype(np.int64),
+        n_eff_routed=kish_effective_n(s_routed[:, 0], counted[1, 1:, 1]),
     )

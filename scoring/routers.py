@@ -2,7 +2,12 @@
 enough. At threshold t a request goes to the small model when score >= t.
 
 Registry entries say whether the router is a cascade (the small model runs on every request,
-so its cost is paid everywhere) and whether it can score requests that were not replayed.
+so its cost is paid everywhere), whether it can score requests that were not replayed, and
+whether it is trained on the window's sample (query_classifier: cross-fitted, so it is scored
+once for the whole window, never a day at a time).
+
+``agree`` in a router's input is the label the oracle knows and the classifier learns: the agree
+label, or for imported quality scores "the small answer is at least as good as the large one".
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ class Router:
     description: str
     cascade: bool  # runs the small model first, escalates below the threshold
     needs_replay: bool  # scores only requests with a small replay (the sample)
-    score: Callable[[pl.DataFrame, int], np.ndarray]
+    score: Callable[..., np.ndarray]
+    trained: bool = False  # learns from the window's sample: scored for the whole window at once
 
 
 def _small_confidence(frame: pl.DataFrame, seed: int) -> np.ndarray:
@@ -49,10 +55,20 @@ def _oracle(frame: pl.DataFrame, seed: int) -> np.ndarray:
     return frame["agree"].cast(pl.Float64).fill_null(0.0).to_numpy()
 
 
+def _query_classifier(frame: pl.DataFrame, seed: int, *, embedder, folds: int = 5) -> np.ndarray:
+    # Cross-fitted on the frame itself (scoring/query_classifier.py): frame = the window's sample.
+    from scoring.query_classifier import score_queries
+
+    labels = frame["agree"].fill_null(False).to_numpy().astype(bool)
+    return score_queries(frame["query"].to_list(), labels, embedder=embedder, folds=folds, seed=seed).scores
+
+
 ROUTERS: dict[str, Router] = {
     r.name: r
     for r in (
         Router("small_confidence", "small model's mean token probability (cascade)", True, True, _small_confidence),
+        Router("query_classifier", "logistic regression on the query's embedding and length, cross-fitted "
+               "on the replay sample", False, False, _query_classifier, trained=True),
         Router("random", "uniform random score (baseline)", False, False, _random),
         Router("length", "shorter query, higher score", False, False, _length),
         Router("oracle", "the agree label itself (upper bound, sample only)", False, True, _oracle),
@@ -60,11 +76,12 @@ ROUTERS: dict[str, Router] = {
 }
 
 
-def score_requests(router: str, frame: pl.DataFrame, *, seed: int = 0) -> np.ndarray:
+def score_requests(router: str, frame: pl.DataFrame, *, seed: int = 0, embedder=None, folds: int = 5) -> np.ndarray:
     """Scores in [0, 1] for each row of ``frame``.
 
     ``frame`` needs request_id and query, plus small_mean_logprob for small_confidence and
-    agree for the oracle.
+    agree for the oracle and the query_classifier (which also needs the sentence ``embedder``
+    and is cross-fitted on ``frame`` in ``folds`` folds: pass the whole window's sample).
 
     Example:
         >>> score_requests("length", pl.DataFrame({"request_id": ["a"], "query": ["who wrote hamlet"]}))
@@ -72,4 +89,8 @@ def score_requests(router: str, frame: pl.DataFrame, *, seed: int = 0) -> np.nda
     """
     if router not in ROUTERS:
         raise ValueError(f"unknown router {router!r}; known: {', '.join(ROUTERS)}")
+    if ROUTERS[router].trained:
+        if embedder is None:
+            raise ValueError(f"router {router!r} needs the sentence embedder (embedder=...)")
+        return np.clip(ROUTERS[router].score(frame, seed, embedder=embedder, folds=folds), 0.0, 1.0)
     return np.clip(ROUTERS[router].score(frame, seed), 0.0, 1.0)

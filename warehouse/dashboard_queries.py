@@ -43,8 +43,12 @@ def snapshot_version(data_dir: str | Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_ino
 
 
-def routers(data_dir: str | Path) -> pl.DataFrame:
-    """Routers with a projection, one column ``router``, sorted by name.
+PIPELINE = "pipeline"  # the dataset of the pipeline's own projection (others: planb import-replays)
+WINDOW = "all"  # segment_by and segment of the whole window
+
+
+def routers(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame:
+    """Routers with a projection of ``dataset``, one column ``router``, sorted by name.
 
     Raises ``NoSnapshotError`` when nothing has been published.
 
@@ -52,19 +56,23 @@ def routers(data_dir: str | Path) -> pl.DataFrame:
         >>> routers("./data")["router"].to_list()  # doctest: +SKIP
         ['length', 'random', 'small_confidence']
     """
-    return _query(data_dir, "routers")
+    return _query(data_dir, "routers", [dataset])
 
 
-def projection(data_dir: str | Path, router: str) -> pl.DataFrame:
-    """All ``routing_projection`` rows of one router, by threshold (empty for an unknown one).
+def projection(data_dir: str | Path, router: str, *, dataset: str = PIPELINE, segment_by: str = WINDOW,
+               segment: str = WINDOW) -> pl.DataFrame:
+    """All ``routing_projection`` rows of one router and segment, by threshold (empty for an
+    unknown one). The default is the pipeline's whole window.
 
     Example:
         >>> projection("./data", "length").select("threshold", "share_small")  # doctest: +SKIP
+        >>> projection("./data", "length", segment_by="surface", segment="chat")  # doctest: +SKIP
     """
-    return _query(data_dir, "projection", [router])
+    return _query(data_dir, "projection", [router, dataset, segment_by, segment])
 
 
-def projection_at(data_dir: str | Path, router: str, threshold: float) -> pl.DataFrame:
+def projection_at(data_dir: str | Path, router: str, threshold: float, *, dataset: str = PIPELINE,
+                  segment_by: str = WINDOW, segment: str = WINDOW) -> pl.DataFrame:
     """The one ``routing_projection`` row of ``router`` whose threshold is nearest ``threshold``.
 
     Ties go to the lower threshold; an unknown router gives an empty frame.
@@ -73,7 +81,18 @@ def projection_at(data_dir: str | Path, router: str, threshold: float) -> pl.Dat
         >>> projection_at("./data", "length", 0.5)["threshold"].item()  # doctest: +SKIP
         0.5
     """
-    return _query(data_dir, "projection_at", [router, float(threshold)])
+    return _query(data_dir, "projection_at", [router, float(threshold), dataset, segment_by, segment])
+
+
+def recommendations(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame:
+    """One row per router of ``dataset`` (whole window): AUC, APGR, CPT(50/80/95%) with 95%
+    intervals, the recommended threshold with its projection (NULL when none qualifies; ``note``
+    says why) and ``best_agreement_lo``, the highest agreement lower bound any threshold reaches.
+
+    Example:
+        >>> recommendations("./data").select("router", "recommended_threshold")  # doctest: +SKIP
+    """
+    return _query(data_dir, "recommendations", [dataset])
 
 
 def snapshot_info(data_dir: str | Path) -> pl.DataFrame:

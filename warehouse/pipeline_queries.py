@@ -100,3 +100,32 @@ def calibrated_model_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Model keys with a cost model measured by `planb calibrate-gpu`."""
     rows = con.execute("SELECT DISTINCT model_key FROM cost_models WHERE source = 'calibrate-gpu'").fetchall()
     return {r[0] for r in rows}
+
+
+def window_router_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
+                         scoring_version: str) -> pl.DataFrame:
+    """Every scored sample request of the window with its query and agree label: what a router
+    trained on the whole window (query_classifier) learns from."""
+    return read_frame(
+        con,
+        "SELECT a.day, a.request_id, l.query, a.agree "
+        "FROM agreement a JOIN chat_logs l USING (day, request_id) "
+        "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
+        "ORDER BY a.day, a.request_id",
+        [small_key, large_key, scoring_version],
+    )
+
+
+def sample_segments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The segments of every sampled request: surface, mode, language and its query."""
+    return read_frame(
+        con,
+        "SELECT s.day, s.request_id, l.surface, l.mode, l.language, l.query "
+        "FROM replay_sample s JOIN chat_logs l USING (day, request_id)",
+    )
+
+
+def router_seconds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Each router's own measured device-seconds per request (0 where nothing was measured)."""
+    rows = con.execute("SELECT router, avg(coalesce(seconds, 0)) FROM router_scores GROUP BY router").fetchall()
+    return {router: float(seconds) for router, seconds in rows}

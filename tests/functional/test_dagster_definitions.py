@@ -9,8 +9,8 @@ from assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = {"landing_files", "chat_logs", "replay_sample", "small_replays", "large_replays", "agreement",
-          "router_scores", "cost_models", "routing_projection", "published_snapshot",
-          "agreement_validation"}
+          "router_scores", "cost_models", "query_classifier_scores", "routing_projection",
+          "published_snapshot", "agreement_validation"}
 
 
 def test_every_stage_is_an_asset_with_its_upstreams():
@@ -20,6 +20,9 @@ def test_every_stage_is_an_asset_with_its_upstreams():
     parents = {k.to_user_string() for k in graph.get(next(
         key for key in graph.get_all_asset_keys() if key.to_user_string() == "agreement")).parent_keys}
     assert parents == {"small_replays", "large_replays"}
+    projection = next(key for key in graph.get_all_asset_keys() if key.to_user_string() == "routing_projection")
+    assert {k.to_user_string() for k in graph.get(projection).parent_keys} == {
+        "router_scores", "query_classifier_scores", "cost_models"}
 
 
 def test_dagster_definitions_validate_passes(tmp_path):

@@ -41,7 +41,8 @@ def demo_run(tmp_path_factory):
         "landing_dir": str(landing),
         "models": models,
         "sample": {"per_day": PER_DAY},
-        "projection": {"bootstrap": 200},
+        # 24 sampled requests: intervals from 10 up (the default asks for 30)
+        "projection": {"bootstrap": 200, "min_sample_for_interval": 10},
     }
     config_path = root / "planb.yaml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -111,7 +112,7 @@ def test_agreement_and_router_scores_cover_the_sample(snapshot):
     routers = snapshot.execute(
         "SELECT router, count(*), min(score), max(score) FROM router_scores GROUP BY router"
     ).fetchall()
-    assert {r[0] for r in routers} == {"small_confidence", "random", "length", "oracle"}
+    assert {r[0] for r in routers} == {"small_confidence", "query_classifier", "random", "length", "oracle"}
     assert all(n == sampled and 0 <= lo <= hi <= 1 for _, n, lo, hi in routers)
 
 
@@ -126,19 +127,43 @@ def test_projection_matches_an_independent_recomputation(snapshot):
     rows = snapshot.execute(
         "SELECT router, threshold, share_small, gpu_hours_always_large_per_day, gpu_hours_saved_per_day, "
         "gpu_hours_saved_lo, gpu_hours_saved_hi, agreement_small, agreement_small_lo, agreement_small_hi "
-        "FROM routing_projection ORDER BY router, threshold"
+        "FROM routing_projection WHERE dataset = 'pipeline' AND segment_by = 'all' AND threshold_source = 'grid' "
+        "ORDER BY router, threshold"
     ).fetchall()
-    assert len(rows) == 4 * 101
+    assert len(rows) == 5 * 101
     for router, t, share, always_large, saved, lo, hi, agree, alo, ahi in rows:
         assert always_large == pytest.approx(expected)
         assert lo <= saved + 1e-12 and saved <= hi + 1e-12
-        if agree is not None:
+        if alo is not None:
             assert alo - 1e-12 <= agree <= ahi + 1e-12
         if t == 0.0:
             assert share == 1.0
     oracle_full = [r for r in rows if r[0] == "oracle" and r[1] == 1.0][0]
     agreed = snapshot.execute("SELECT avg(agree::INT) FROM agreement").fetchall()[0][0]
     assert (oracle_full[7] == 1.0) if agreed > 0 else oracle_full[7] is None
+
+
+def test_every_router_has_metrics_and_segments(snapshot):
+    metrics = snapshot.execute(
+        "SELECT router, n_sample, auc, apgr, cpt50 FROM router_metrics WHERE dataset = 'pipeline' "
+        "AND segment_by = 'all' ORDER BY router").fetchall()
+    sampled = snapshot.execute("SELECT count(*) FROM replay_sample").fetchall()[0][0]
+    assert [m[0] for m in metrics] == ["length", "oracle", "query_classifier", "random", "small_confidence"]
+    assert all(m[1] == sampled for m in metrics)
+    segments = snapshot.execute(
+        "SELECT segment_by, count(DISTINCT segment) FROM routing_projection GROUP BY segment_by ORDER BY 1").fetchall()
+    assert dict(segments)["day"] == 2 and dict(segments)["all"] == 1
+    assert {s[0] for s in segments} == {"all", "day", "surface", "mode", "language", "query_length"}
+    # every sampled request's segment rows add up to the window's share routed small
+    check = snapshot.execute(
+        "SELECT w.share_small * w.requests_per_day * 2, sum(d.share_small * d.requests_per_day) "
+        "FROM routing_projection w JOIN routing_projection d USING (dataset, router, threshold) "
+        "WHERE w.segment_by = 'all' AND d.segment_by = 'day' AND w.router = 'length' AND w.threshold = 0.5 "
+        "GROUP BY w.share_small, w.requests_per_day").fetchall()
+    assert check[0][0] == pytest.approx(check[0][1])
+    classifier_cost = snapshot.execute(
+        "SELECT min(seconds), max(seconds) FROM router_scores WHERE router = 'query_classifier'").fetchall()[0]
+    assert 0 < classifier_cost[0] == classifier_cost[1]  # measured, the same per request
 
 
 def test_cost_models_are_fitted_per_model(snapshot):
@@ -158,6 +183,7 @@ def test_summary_is_printed_and_a_rerun_keeps_the_same_row_counts(snapshot, demo
     main(["--config", str(config_path), "demo"])
     out = capsys.readouterr().out
     assert "agreement [95% CI]" in out and "$ saved/year" in out
+    assert "Recommended threshold" in out and "APGR [95% CI]" in out
     with duckdb.connect(str(root / "data" / "snapshot.duckdb"), read_only=True) as again:
         assert _counts(again) == before
 

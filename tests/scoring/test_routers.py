@@ -27,14 +27,16 @@ def frame() -> pl.DataFrame:
 
 
 def test_registry():
-    assert set(ROUTERS) == {"small_confidence", "random", "length", "oracle"}
+    assert set(ROUTERS) == {"small_confidence", "query_classifier", "random", "length", "oracle"}
+    assert [r for r in ROUTERS if ROUTERS[r].trained] == ["query_classifier"]
+    assert not ROUTERS["query_classifier"].cascade and not ROUTERS["query_classifier"].needs_replay
     assert ROUTERS["small_confidence"].cascade and ROUTERS["small_confidence"].needs_replay
     assert not ROUTERS["random"].cascade and not ROUTERS["random"].needs_replay
     assert not ROUTERS["length"].cascade and not ROUTERS["length"].needs_replay
     assert not ROUTERS["oracle"].cascade and ROUTERS["oracle"].needs_replay
 
 
-@pytest.mark.parametrize("router", sorted(ROUTERS))
+@pytest.mark.parametrize("router", sorted(r for r in ROUTERS if not ROUTERS[r].trained))
 def test_scores_in_unit_interval(router, frame):
     scores = score_requests(router, frame, seed=3)
     assert scores.shape == (frame.height,)
@@ -99,3 +101,8 @@ def test_oracle_is_the_agree_label(frame):
 def test_unknown_router_raises(frame):
     with pytest.raises(ValueError, match="unknown router 'bogus'"):
         score_requests("bogus", frame)
+
+
+def test_a_trained_router_needs_the_embedder(frame):
+    with pytest.raises(ValueError, match="needs the sentence embedder"):
+        score_requests("query_classifier", frame)

@@ -1,0 +1,45 @@
+"""query_classifier_scores: the query-only classifier router, cross-fitted on the whole window's
+sample (scoring/query_classifier.py), written to router_scores with its measured cost."""
+
+import dagster as dg
+import numpy as np
+import polars as pl
+
+from assets.resources import PlanBResource
+from scoring.agreement_rule import current_scoring_version
+from scoring.embedding import embedder_path, load_embedder, resolve_device
+from scoring.query_classifier import score_queries
+from warehouse import pipeline_queries as q
+from warehouse.db import replace_rows, writer
+
+ROUTER = "query_classifier"
+
+
+@dg.asset(deps=["router_scores"], group_name="project", kinds={"scikitlearn", "duckdb"})
+def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
+    """Scores of the query_classifier router for every scored sample request of the window:
+    logistic regression on the query's MiniLM embedding and length, each request scored by a
+    model trained on the other folds; seconds = embedding + prediction per query, measured."""
+    cfg = planb.load()
+    small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
+    with writer(cfg.data_dir) as con:
+        inputs = q.window_router_inputs(con, small_key, large_key, current_scoring_version(cfg))
+    if ROUTER not in cfg.projection.routers or inputs.is_empty():
+        with writer(cfg.data_dir) as con:
+            con.execute("DELETE FROM router_scores WHERE router = ?", [ROUTER])
+        return dg.MaterializeResult(metadata={"dagster/row_count": 0})
+    device = resolve_device(cfg.agreement.embedding_device)
+    embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
+    result = score_queries(inputs["query"].to_list(), inputs["agree"].to_numpy().astype(bool),
+                           embedder=embedder, folds=cfg.projection.classifier_folds, seed=cfg.projection.seed)
+    rows = inputs.select("day", "request_id").with_columns(
+        pl.lit(ROUTER).alias("router"), pl.Series("score", result.scores, dtype=pl.Float64),
+        pl.lit(True).alias("in_sample"), pl.lit(result.seconds_per_request).alias("seconds"),
+    )
+    with writer(cfg.data_dir) as con:
+        replace_rows(con, "router_scores", rows, "router = ?", [ROUTER])
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": rows.height, "folds": result.folds, "device": device,
+        "seconds_per_request": result.seconds_per_request, "note": result.note or "",
+        "mean_score": float(np.mean(result.scores)),
+    })

@@ -1,0 +1,203 @@
+"""One router's projection table and summary, for the whole window and for each segment.
+
+Segments (``segment_by``): ``all`` (the window), ``day``, ``surface``, ``mode``, ``language`` and
+``query_length`` (query words: 1-4, 5-8, 9-16, 17+). Each segment's figures come from its own
+sampled requests, with the window's bootstrap replicates restricted to them (a domain estimate:
+the number of its requests drawn varies from replicate to replicate, as it does between samples).
+
+Intervals (95%, percentile bootstrap) are NULL where the figure rests on fewer than
+``min_sample`` sampled requests: the segment's for every figure, the ones routed small for
+agreement among them. Where every sampled request routed small agrees, the bootstrap cannot
+vary, so agreement's lower bound is the exact binomial bound at Kish's effective sample size
+(``scoring.intervals``) and the unchanged share's is 1 - share_small_hi x (1 - that bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from scoring.intervals import exact_bound, percentile_interval
+from scoring.projection import HOURS, Curves, Weights, project_group
+from scoring.routing_metrics import (
+    apgr,
+    call_performance_threshold,
+    pareto_front,
+    performance_gap_recovered,
+    recommend,
+    weighted_auc,
+)
+
+SEGMENTS = ("day", "surface", "mode", "language", "query_length")
+LENGTH_BUCKETS = ((4, "1-4"), (8, "5-8"), (16, "9-16"))
+CPT_TARGETS = (0.5, 0.8, 0.95)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """How one router is swept (the same for every segment)."""
+
+    thresholds: np.ndarray  # sorted
+    threshold_source: list[str]  # grid or quantile, by threshold
+    cascade: bool
+    days: int  # days of logs the window spans
+    min_sample: int
+    agreement_target: float
+    rank_by: str  # dollars (every price known and positive), gpu_hours, or share_small (no costs)
+    quality_is_agreement: bool
+
+
+def query_length_bucket(words: np.ndarray) -> list[str]:
+    """Bucket of each query's word count.
+
+    Example:
+        >>> query_length_bucket(np.array([1, 5, 16, 40]))
+        ['1-4', '5-8', '9-16', '17+']
+    """
+    edges = np.array([edge for edge, _ in LENGTH_BUCKETS])
+    names = [name for _, name in LENGTH_BUCKETS] + [f"{edges[-1] + 1}+"]
+    return [names[i] for i in np.searchsorted(edges, words, side="left")]
+
+
+def sweep_thresholds(grid_size: int, scores: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """``grid_size`` evenly spaced thresholds in [0, 1] plus the 1st to 99th percentiles of the
+    sample's scores (actual scores, so each is an operating point), sorted, without repeats.
+
+    Example:
+        >>> t, source = sweep_thresholds(3, np.array([0.2, 0.2, 0.7]))
+        >>> t.tolist(), source
+        ([0.0, 0.2, 0.5, 0.7, 1.0], ['grid', 'quantile', 'grid', 'quantile', 'grid'])
+    """
+    grid = np.linspace(0.0, 1.0, grid_size)
+    quantiles = (np.quantile(scores, np.arange(1, 100) / 100, method="inverted_cdf")
+                 if len(scores) else np.array([]))
+    thresholds = np.unique(np.concatenate([grid, quantiles]))
+    return thresholds, np.where(np.isin(thresholds, grid), "grid", "quantile").tolist()
+
+
+def _interval(values: np.ndarray, enough: np.ndarray | bool) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = percentile_interval(values[:, 1:])
+    return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
+
+
+def _rows(c: Curves, sweep: Sweep, days: int) -> dict[str, np.ndarray]:
+    """The table's columns (point, lo, hi) from the curves of one group."""
+    enough = c.n_sample >= sweep.min_sample
+    out: dict[str, np.ndarray] = {"share_small": c.share_small[:, 0]}
+    out["share_small_lo"], out["share_small_hi"] = _interval(c.share_small, enough)
+    agree = c.agreement_small[:, 0]
+    lo, hi = _interval(c.agreement_small, enough & (c.n_routed >= sweep.min_sample))
+    all_agree, none_agree = np.isclose(agree, 1.0), np.isclose(agree, 0.0)
+    lo = np.where(all_agree & ~np.isnan(lo), exact_bound(c.n_eff_routed), lo)
+    hi = np.where(none_agree & ~np.isnan(hi), 1.0 - exact_bound(c.n_eff_routed), hi)
+    out.update(agreement_small=agree, agreement_small_lo=lo, agreement_small_hi=hi)
+    out["unchanged_share"] = c.unchanged[:, 0]
+    u_lo, u_hi = _interval(c.unchanged, enough)
+    derived = 1.0 - out["share_small_hi"] * (1.0 - lo)
+    out["unchanged_lo"] = np.where(all_agree & ~np.isnan(lo), np.minimum(u_lo, derived), u_lo)
+    out["unchanged_hi"] = u_hi
+    if sweep.quality_is_agreement:  # quality is the unchanged share: one figure, one interval
+        out.update(quality=out["unchanged_share"], quality_lo=out["unchanged_lo"], quality_hi=out["unchanged_hi"])
+    else:
+        out["quality"] = c.quality[:, 0]
+        out["quality_lo"], out["quality_hi"] = _interval(c.quality, enough)
+    out["pgr"] = performance_gap_recovered(c.quality[:, :1], c.weak[:, :1], c.strong[:, :1])[:, 0]
+    always_large = c.seconds_always_large[0, 0] / HOURS / days
+    saved_hours, hours_lo, hours_hi = _triple(c.seconds_saved / HOURS / days, enough)
+    out.update(gpu_hours_per_day=always_large - saved_hours,
+               gpu_hours_always_large_per_day=np.full_like(saved_hours, always_large),
+               gpu_hours_saved_per_day=saved_hours, gpu_hours_saved_lo=hours_lo, gpu_hours_saved_hi=hours_hi)
+    dollars = _triple(c.dollars_saved / days, enough)
+    for name, factor in (("per_30_days", 30), ("per_year", 365)):
+        out[f"gpu_hours_saved_{name}"] = saved_hours * factor
+        out[f"gpu_hours_saved_{name}_lo"], out[f"gpu_hours_saved_{name}_hi"] = hours_lo * factor, hours_hi * factor
+    for name, factor in (("per_day", 1), ("per_30_days", 30), ("per_year", 365)):
+        out[f"dollars_saved_{name}"] = dollars[0] * factor
+        out[f"dollars_saved_{name}_lo"], out[f"dollars_saved_{name}_hi"] = dollars[1] * factor, dollars[2] * factor
+    return out
+
+
+def _triple(values: np.ndarray, enough: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lo, hi = _interval(values, enough)
+    return values[:, 0], lo, hi
+
+
+def _number(value) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights, sweep: Sweep,
+             rows: dict[str, np.ndarray]) -> tuple[dict, np.ndarray, np.ndarray]:
+    """AUC, APGR, CPTs with intervals; the Pareto flags and the recommended row."""
+    enough = c.n_sample >= sweep.min_sample
+    notes = [] if enough else [f"{c.n_sample} sampled requests < {sweep.min_sample}: no intervals"]
+    pgr = performance_gap_recovered(c.quality, c.weak, c.strong)
+    stats = {"auc": weights.columns(lambda m: weighted_auc(scores, labels, m)), "apgr": apgr(c.share_small, pgr)}
+    for target in CPT_TARGETS:
+        stats[f"cpt{round(target * 100)}"] = call_performance_threshold(c.share_small, pgr, target)
+    summary = {"n_sample": c.n_sample, "weak_quality": _number(c.weak[0, 0]), "strong_quality": _number(c.strong[0, 0])}
+    for name, values in stats.items():
+        summary[name] = _number(values[0])
+        lo, hi = _interval(values[None, :], enough & ~np.isnan(values[0]))
+        summary[f"{name}_lo"], summary[f"{name}_hi"] = _number(lo[0]), _number(hi[0])
+    if summary["auc"] is None:
+        notes.append("the label has one value only: AUC undefined")
+    if summary["apgr"] is None:
+        notes.append("the large model is not better than the small one here: PGR, CPT and APGR undefined")
+    savings = {"dollars": rows["dollars_saved_per_day"], "gpu_hours": rows["gpu_hours_saved_per_day"],
+               "share_small": rows["share_small"]}[sweep.rank_by]
+    pareto = pareto_front(savings, rows["quality"])
+    best = recommend(savings, rows["agreement_small_lo"], rows["threshold"], sweep.agreement_target)
+    recommended = np.zeros(len(savings), dtype=bool)
+    if best is None:
+        reached = np.nan_to_num(rows["agreement_small_lo"], nan=-np.inf) >= sweep.agreement_target
+        notes.append(f"agreement's lower 95% bound reaches {sweep.agreement_target:.0%} at no threshold" if not reached.any()
+                     else f"no threshold with agreement's lower 95% bound >= {sweep.agreement_target:.0%} saves anything")
+        summary["recommended_threshold"] = None
+    else:
+        recommended[best] = True
+        summary["recommended_threshold"] = float(rows["threshold"][best])
+    summary["note"] = "; ".join(notes) or None
+    return summary, pareto, recommended
+
+
+def _groups(sample: pl.DataFrame, segments: tuple[str, ...]) -> list[tuple[str, str, np.ndarray | None]]:
+    groups: list[tuple[str, str, np.ndarray | None]] = [("all", "all", None)]
+    for column in segments:
+        values = sample[column].cast(pl.String).fill_null("unknown").to_numpy()
+        for value in sorted(set(values.tolist())):
+            groups.append((column, value, np.flatnonzero(values == value)))
+    return groups
+
+
+def project_router(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, sweep: Sweep, *,
+                   segments: tuple[str, ...] = SEGMENTS) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(routing_projection rows, router_metrics rows) of one router: the window and ``segments``.
+
+    ``sample`` has the columns ``scoring.projection.REQUIRED``, ``label`` (the small answer is
+    good enough: AUC's target), ``day`` and the SEGMENTS; ``weights`` its
+    ``scoring.projection.replicate_weights`` (the window's bootstrap, shared by all routers).
+    """
+    tables, summaries = [], []
+    labels = sample["label"].cast(pl.Boolean).to_numpy()
+    size = len(sweep.thresholds)
+    for segment_by, segment, members in _groups(sample, segments):
+        part, part_weights, part_scores = ((sample, weights, scores) if segment_by == "all"  # no copy
+                                           else (sample[members], weights[members], scores[members]))
+        curves = project_group(part, part_scores, part_weights, thresholds=sweep.thresholds, cascade=sweep.cascade)
+        days = 1 if segment_by == "day" else sweep.days
+        rows = {"threshold": sweep.thresholds, **_rows(curves, sweep, days)}
+        part_labels = labels if members is None else labels[members]
+        summary, pareto, recommended = _summary(curves, part_scores, part_labels, part_weights, sweep, rows)
+        tables.append(pl.DataFrame({
+            "segment_by": segment_by, "segment": segment, **rows,
+            "threshold_source": sweep.threshold_source,
+            "n_sample": np.full(size, curves.n_sample, dtype=np.int32),
+            "n_routed_small": curves.n_routed.astype(np.int32),
+            "requests_per_day": np.full(size, float(part["weight"].sum()) / days),
+            "pareto": pareto, "recommended": recommended,
+        }, nan_to_null=True))
+        summaries.append({"segment_by": segment_by, "segment": segment, **summary})
+    return pl.concat(tables), pl.DataFrame(summaries, nan_to_null=True)
