@@ -131,10 +131,11 @@ def rule_from_config(agreement: AgreementConfig) -> AgreementRule:
     )
 
 
-def judge_spec(cfg: PlanBConfig) -> ModelSpec | None:
-    """The judge's model spec (its own max_new_tokens, hence its own model_key), or None."""
+def judge_spec(cfg: PlanBConfig, *, even_if_disabled: bool = False) -> ModelSpec | None:
+    """The judge's model spec (its own max_new_tokens, hence its own model_key), or None when
+    no judge is enabled (unless ``even_if_disabled``: the validation measures it anyway)."""
     judge = cfg.agreement.judge
-    if not judge.enabled:
+    if not (judge.enabled or even_if_disabled):
         return None
     spec = cfg.models[judge.model] if isinstance(judge.model, str) else judge.model
     return spec.model_copy(update={"max_new_tokens": judge.max_new_tokens})

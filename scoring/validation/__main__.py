@@ -5,7 +5,9 @@ scoring/validation/agreement_fit.json.
     python -m scoring.validation [--judge] [--config planb.yaml]
 
 ``--judge`` also asks the configured judge (default: the large model) about every test pair
-in both orders, and reports the judge alone and the rule with the judge in its band.
+it has no verdict on yet, in both orders, keeping the verdicts in judge_verdicts.jsonl; the
+report shows the judge alone and the rule with the judge in its band whenever the configured
+judge has a kept verdict on every test pair.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ import argparse
 import os
 from pathlib import Path
 
-import numpy as np
-
+from scoring.agreement_rule import judge_spec
 from scoring.config import load_config
 from scoring.embedding import embedder_path, load_embedder
-from scoring.judge import judge_generator, run_judge
+from scoring.validation.judge_verdicts import JUDGE_FILE, cached_scores, judge_missing
 from scoring.validation.questions import AGREEMENT_SET_FILE
 from scoring.validation.report import (
     FIT_FILE,
@@ -32,24 +33,21 @@ from scoring.validation.report import (
 
 
 def validate(*, config: str | None = None, judge: bool = False, set_path: Path = AGREEMENT_SET_FILE,
-             report: Path = REPORT_FILE, fit_file: Path = FIT_FILE) -> str:
+             report: Path = REPORT_FILE, fit_file: Path = FIT_FILE, judge_file: Path = JUDGE_FILE) -> str:
     """Run the whole validation; returns the fitted rule in words."""
     cfg = load_config(config)
     rows = load_set(set_path)
     embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
     scored = score_set(rows, embedder=embedder)
-    judge_scores, judge_name = None, None
+    spec = judge_spec(cfg, even_if_disabled=True)
+    test_rows = scored.part("test").rows
     if judge:
-        spec_cfg = cfg.agreement.judge.model_copy(update={"enabled": True})
-        spec = cfg.models[spec_cfg.model] if isinstance(spec_cfg.model, str) else spec_cfg.model
-        spec = spec.model_copy(update={"max_new_tokens": spec_cfg.max_new_tokens})
-        test = scored.part("test")
-        run = run_judge([r["pair_id"] for r in test.rows], [r["query"] for r in test.rows],
-                        [r["a"] for r in test.rows], [r["b"] for r in test.rows],
-                        generate=judge_generator(spec, str(cfg.model_cache_dir)),
-                        max_answer_chars=spec_cfg.max_answer_chars)
-        judge_scores, judge_name = np.array(run.score), f"{spec.name} ({spec.backend})"
-    band = cfg.agreement.judge.band if judge else 0.0
+        judge_missing(judge_file, spec, test_rows, cache_dir=str(cfg.model_cache_dir),
+                      max_answer_chars=cfg.agreement.judge.max_answer_chars)
+    # The judge's rows whenever its verdicts on every test pair are kept (judge_verdicts.jsonl).
+    judge_scores = cached_scores(judge_file, spec.model_key, [r["pair_id"] for r in test_rows])
+    judge_name = None if judge_scores is None else f"{spec.name} ({spec.backend}, model_key {spec.model_key})"
+    band = cfg.agreement.judge.band if judge_scores is not None else 0.0
     result = fit_and_evaluate(scored, judge_band=band, judge_scores=judge_scores)
     write_fit(result, fit_file)
     report.parent.mkdir(parents=True, exist_ok=True)

@@ -147,7 +147,8 @@ def render_markdown(result: ValidationResult, *, n_pairs: int, judge_name: str |
     kind_lines = ["| kind | right | pairs | accuracy |", "|---|---|---|---|"]
     kind_lines += [f"| {k} | {r} | {n} | {r / n:.1%} |" for k, (r, n) in result.by_kind.items()]
     test_n = next(iter(result.quality.values())).n
-    judge_text = (f"The judge rows use {judge_name}, asked about every test pair in both orders."
+    judge_text = (f"The judge rows use {judge_name}, asked about every test pair in both orders "
+                  "(verdicts kept in `scoring/validation/judge_verdicts.jsonl`)."
                   if judge_name else "The judge was not run for this report (`--judge` adds it).")
     return f"""# Agreement label: validation
 

@@ -152,3 +152,21 @@ def test_the_judge_decides_the_band_and_its_cost_is_recorded(root):
     assert batch_seconds[0] == pytest.approx(sum(c[5] for c in calls)) and batch_seconds[1] == 4
     assert _rows(root, "SELECT role FROM models WHERE model_key = ?", [judge_key]) == [("judge",)]
     assert meta["judge_calls"].value == 4 and meta["judge_output_tokens"].value >= 4
+
+
+def test_agreement_validation_reports_the_configured_rule(tmp_path):
+    from assets.agreement_validation import agreement_validation
+    from scoring.validation.report import read_fit
+
+    resources = {"planb": PlanBResource(config_path=_config(tmp_path), data_dir=str(tmp_path / "data"))}
+    result = dg.materialize([agreement_validation], resources=resources)
+    meta = {k: v.value for k, v in result.asset_materializations_for_node("agreement_validation")[0].metadata.items()}
+    stored = read_fit()["test_quality"]
+    assert meta["test_pairs"] == stored["rule"]["n"]
+    # the configured rule is the fitted one: the asset reproduces the report's figures
+    for label in ("rule", "token_f1", "cosine", "content_containment"):
+        assert meta[f"{label}_precision"] == pytest.approx(stored[label]["precision"][0], abs=1e-4), label
+        assert meta[f"{label}_recall"] == pytest.approx(stored[label]["recall"][0], abs=1e-4), label
+    low, high = (float(x) for x in meta["rule_recall_ci95"].strip("[]").split(", "))
+    assert low <= meta["rule_recall"] <= high
+    assert "| rule |" in meta["report"]

@@ -151,3 +151,25 @@ def test_the_fit_is_reproduced_from_the_committed_set():
     for name, q in result.quality.items():
         stored = committed["test_quality"][name]
         assert (q.n, q.tp, q.fp, q.fn) == (stored["n"], stored["tp"], stored["fp"], stored["fn"]), name
+
+
+def test_judge_verdicts_are_kept_and_not_asked_again(tmp_path):
+    from scoring.agreement_rule import judge_spec
+    from scoring.validation.judge_verdicts import cached_scores, judge_missing
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    cfg = load_config(None, agreement={"judge": {"model": "small"}})
+    spec = judge_spec(cfg, even_if_disabled=True)
+    rows = [r for r in ROWS if r["split"] == "test"][:2]
+    path = tmp_path / "verdicts.jsonl"
+    ids = [r["pair_id"] for r in rows]
+    assert cached_scores(path, spec.model_key, ids) is None
+    asked = judge_missing(path, spec, rows, cache_dir=str(cfg.model_cache_dir), max_answer_chars=200)
+    assert asked == 2
+    kept = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [k["pair_id"] for k in kept] == sorted(ids)
+    assert all(k["judge_key"] == spec.model_key and k["output_tokens"] >= 2 and k["seconds"] > 0 for k in kept)
+    scores = cached_scores(path, spec.model_key, ids)
+    assert scores is not None and set(scores) <= {0.0, 0.25, 0.5, 0.75, 1.0}
+    assert judge_missing(path, spec, rows, cache_dir=str(cfg.model_cache_dir), max_answer_chars=200) == 0
+    assert cached_scores(path, "another-judge", ids) is None
