@@ -22,7 +22,8 @@ LINE_SCHEMA = pa.schema([
 ])
 
 
-def _numbered(block: bytes, first_line: int, mask: np.ndarray) -> pa.RecordBatch:
+def _numbered(block, first_line: int, mask: np.ndarray) -> pa.RecordBatch:
+    """``block`` (bytes or a memoryview of them) ends with a line break."""
     data = np.frombuffer(block, np.uint8)
     np.equal(data, 10, out=mask[: len(data)])
     ends = np.flatnonzero(mask[: len(data)]) + 1
@@ -37,7 +38,7 @@ def _numbered(block: bytes, first_line: int, mask: np.ndarray) -> pa.RecordBatch
         errors = pa.nulls(count, pa.string())
     except pa.ArrowInvalid:  # rare: find the lines at fault, keep the others as they are
         texts, messages = [], []
-        for raw in block.split(b"\n")[:count]:
+        for raw in bytes(block).split(b"\n")[:count]:
             try:
                 texts.append(raw.decode("utf-8") + "\n")
                 messages.append(None)
@@ -48,33 +49,37 @@ def _numbered(block: bytes, first_line: int, mask: np.ndarray) -> pa.RecordBatch
     return pa.RecordBatch.from_arrays([numbers, lines.cast(pa.string()), errors], schema=LINE_SCHEMA)
 
 
-def line_batches(stream, *, block_bytes: int = BLOCK_BYTES) -> Iterator[pa.RecordBatch]:
+def line_batches(stream, *, block_bytes: int = BLOCK_BYTES) -> Iterator[pa.Table]:
     """Numbered lines of a binary stream (anything with ``read(n)``), about ``block_bytes`` at a time.
 
     Every line is yielded, blank ones included, so ``source_line`` is the 1-based line number.
+    The lines of a block are not copied: they stay in the block read, apart from the one line that
+    straddles two blocks.
 
     Example:
         >>> import io
         >>> next(line_batches(io.BytesIO(b'a\\nb'))).to_pydict()["line"]
         ['a\\n', 'b\\n']
     """
-    mask = np.empty(block_bytes * 2, np.bool_)
+    mask = np.empty(block_bytes, np.bool_)
     first_line, carry = 1, b""
     while True:
         block = stream.read(block_bytes)
         if not block:
             break
-        data = carry + block if carry else block
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:  # a line longer than a block: keep reading until it ends
-            carry = data
+        head = block.find(b"\n") + 1
+        if head == 0:  # no line ends in this block: keep reading
+            carry += block
             continue
-        whole, carry = data[:cut], data[cut:]
-        if len(whole) > len(mask):
-            mask = np.empty(len(whole), np.bool_)
-        batch = _numbered(whole, first_line, mask)
-        first_line += batch.num_rows
-        yield batch
+        cut = block.rfind(b"\n") + 1
+        if len(block) > len(mask):
+            mask = np.empty(len(block), np.bool_)
+        parts = [_numbered(carry + block[:head], first_line, mask)]
+        if cut > head:
+            parts.append(_numbered(memoryview(block)[head:cut], first_line + 1, mask))
+        first_line += sum(p.num_rows for p in parts)
+        carry = block[cut:]
+        yield pa.Table.from_batches(parts)
     if carry:
         tail = carry + b"\n"
-        yield _numbered(tail, first_line, np.empty(len(tail), np.bool_))
+        yield pa.Table.from_batches([_numbered(tail, first_line, np.empty(len(tail), np.bool_))])
