@@ -103,13 +103,20 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     with intervals, and the recommended threshold, per router and segment."""
     cfg = planb.load()
     small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
+    version = current_scoring_version(cfg)
     with writer(cfg.data_dir) as con:
-        inputs = q.projection_inputs(con, small_key, large_key, current_scoring_version(cfg))
+        inputs = q.projection_inputs(con, small_key, large_key, version)
+        unscored = q.unscored_days(con, small_key, large_key, version)
         segments = q.sample_segments(con)
         days = q.population_days(con)
         fits = read_frame(con, "SELECT * FROM cost_models")
         router_seconds = q.router_seconds(con)
     inputs = inputs.filter(pl.col("router").is_in(cfg.projection.routers))
+    if unscored:  # projecting the other days alone would undercount the population
+        raise dg.Failure(
+            f"{len(unscored)} sampled day(s) have no agreement under the configured rule "
+            f"(scoring_version {version}), first {unscored[0]}: the rule changed since they were "
+            "scored; materialize agreement and router_scores for those days, then project")
     if inputs.is_empty():
         raise dg.Failure("no scored sample to project: materialize the daily assets first")
     fit = {role: cost_fit(fits, spec) for role, spec in cfg.models.items()}

@@ -62,6 +62,21 @@ def router_inputs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, lar
     )
 
 
+def unscored_days(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
+                  scoring_version: str) -> list[date]:
+    """Sampled days with answer pairs to score but no agreement rows of ``scoring_version``
+    (the rule changed since they were scored): a projection over them would miss those days."""
+    rows = con.execute(
+        "SELECT DISTINCT s.day FROM replay_sample s "
+        "JOIN replays sm ON sm.request_id = s.request_id AND sm.model_key = ? AND sm.error IS NULL "
+        "JOIN replays lg ON lg.request_id = s.request_id AND lg.model_key = ? AND lg.error IS NULL "
+        "WHERE NOT EXISTS (SELECT 1 FROM agreement a WHERE a.day = s.day AND a.small_key = ? "
+        "AND a.large_key = ? AND a.scoring_version = ?) ORDER BY 1",
+        [small_key, large_key, small_key, large_key, scoring_version],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def batches(con: duckdb.DuckDBPyConnection, model_key: str) -> pl.DataFrame:
     return read_frame(
         con,

@@ -120,6 +120,9 @@ def test_a_new_rule_rescores_and_readers_see_only_the_current_version(root):
     with writer(root / "data") as con:
         inputs = q.router_inputs(con, DAY, *keys, v2)
         projection = q.projection_inputs(con, *keys, v2)
+        # the projection refuses to run over days not scored under the configured rule
+        assert q.unscored_days(con, *keys, v2) == [] and q.unscored_days(con, *keys, v1) == []
+        assert q.unscored_days(con, *keys, "a-rule-never-run") == [DAY]
     assert inputs.height == len(ANSWERS)
     assert inputs.filter(pl.col("request_id") == "r2")["agree"].to_list() == [False]
     assert projection.height == len(ANSWERS) * 2  # two routers, one version
