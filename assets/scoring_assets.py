@@ -83,9 +83,10 @@ def _record_judge(con, cfg: PlanBConfig, day, version: str, runs) -> dict:
 @dg.asset(partitions_def=daily_partitions, deps=["small_replays", "large_replays"],
           group_name="score", kinds={"pytorch", "duckdb"})
 def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
-    """Exact match, token F1, containment, ROUGE-L and embedding cosine of each small/large
-    answer pair, the judge's score in the uncertain band when a judge is configured, and the
-    agree label, under the configured rule's scoring_version (re-scored when the rule changes)."""
+    """Exact match, token F1, containment, ROUGE-L, content containment and embedding cosine
+    of each small/large answer pair, the judge's score in the uncertain band when a judge is
+    configured, and the agree label, under the configured rule's scoring_version (re-scored
+    when the rule changes)."""
     cfg = planb.load()
     day = partition_day(context)
     small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
