@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -22,6 +23,9 @@ import polars as pl
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 SNAPSHOT_FILE = "snapshot.duckdb"
+# DuckDB lets one process at a time open a file for writing: a step that finds the warehouse
+# held (another run's step committing) waits this long for it before failing.
+LOCK_WAIT_S = 600.0
 
 
 class NoSnapshotError(FileNotFoundError):
@@ -45,6 +49,11 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def migration_versions() -> set[int]:
+    """Every migration's number: what a complete warehouse or snapshot records as applied."""
+    return {version for version, _, _ in _migrations()}
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply the numbered migrations not yet recorded in ``schema_migrations``; returns them."""
     con.execute(
@@ -66,6 +75,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def connect_writable(path: str | Path, *, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to ``path``, waiting (up to ``wait_s``) while another process
+    holds it: two runs' steps that write at once then take turns instead of failing."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    deadline, delay = time.monotonic() + wait_s, 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as err:
+            if "Could not set lock" not in str(err) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, 1.0)
+
+
 @contextmanager
 def writer(data_dir: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The pipeline's connection for one step: migrated, inside one transaction.
@@ -74,9 +98,7 @@ def writer(data_dir: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         >>> with writer("./data") as con:  # doctest: +SKIP
         ...     replace_partition(con, "chat_logs", day, frame)
     """
-    path = warehouse_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = connect_writable(warehouse_path(data_dir))
     try:
         migrate(con)
         con.execute("BEGIN TRANSACTION")
@@ -127,24 +149,26 @@ def publish_snapshot(data_dir: str | Path) -> Path:
     """Copy the warehouse to the snapshot path atomically; readers of the old one go on."""
     source = warehouse_path(data_dir)
     target = snapshot_path(data_dir)
-    with writer(data_dir) as con:
+    # One connection, held until the copy is in place: no other process can write in between,
+    # so the snapshot is the state its snapshot_log row describes.
+    con = connect_writable(source)
+    try:
+        migrate(con)
         con.execute(
             "INSERT INTO snapshot_log SELECT current_timestamp, count(DISTINCT day), count(*) "
             "FROM chat_logs"
         )
-    con = duckdb.connect(str(source))
-    try:
         con.execute("CHECKPOINT")  # fold the WAL into the file so one file is the whole state
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".snapshot-", suffix=".tmp")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     finally:
         con.close()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".snapshot-", suffix=".tmp")
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 
