@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ def baseline(path: Path, data_dir: Path, n: int) -> dict:
             records += 1
             try:
                 record = json.loads(raw)
-                ts = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")).astimezone(timezone.utc)
+                ts = datetime.fromisoformat(record["timestamp"]).astimezone(UTC)
                 query = record["query"].strip()
                 if not query or not record.get("request_id"):
                     raise ValueError("empty")
@@ -155,7 +155,8 @@ def baseline(path: Path, data_dir: Path, n: int) -> dict:
 
 
 def _child(phase: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", phase, *args], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, "--phase", phase, *args], capture_output=True, text=True,
+                         check=False)
     if out.returncode:
         raise SystemExit(f"bench phase {phase} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -205,7 +206,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
         "log_records": args.records, "baseline": base, "ours": mine, "speedup": ratio,
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -74,7 +74,7 @@ def test_csv_bad_rows_are_rejected_one_by_one(tmp_path):
                      b"c,2026-11-01T08:00:00Z,too,many,cells\n"
                      b"d,2026-11-01T08:00:00Z,not a count,lots\n"
                      b"e,2026-11-01T08:00:00Z,fine again,4\n")
-    report, rows, rejected = _load(tmp_path, path)
+    _, rows, rejected = _load(tmp_path, path)
     assert [r["request_id"] for r in rows] == ["a", "e"]
     assert sorted(rejected) == [(3, "invalid_utf8"), (4, "wrong_type"), (5, "wrong_type")]
     assert [r["source_line"] for r in rows] == [2, 6]
@@ -139,7 +139,7 @@ def test_unknown_role_and_bad_content_quarantine_the_conversation(tmp_path):
         '{"conversation_id": "t", "timestamp": "2026-11-01T00:00:00Z", "conversation": [{"role": "user", "content": 5}]}\n'
         '{"conversation_id": "n", "timestamp": "2026-11-01T00:00:00Z", "conversation": [{"role": "assistant", "content": "?"}]}\n'
     )
-    report, rows, rejected = _load(tmp_path, path)
+    _, rows, rejected = _load(tmp_path, path)
     assert [r["request_id"] for r in rows] == ["ok:1"]
     assert sorted(rejected) == [(2, "unknown_role"), (3, "wrong_type"), (4, "empty_query")]
 

@@ -12,5 +12,5 @@ from warehouse.ingestion.load import FileReport, IngestSettings, ingest_paths, r
 from warehouse.ingestion.sources import FORMATS, LogFile, list_log_files
 from warehouse.ingestion.stats import day_counts, registered_days
 
-__all__ = ["FORMATS", "FileReport", "IngestSettings", "LogFile", "LogInputError", "ingest_paths",
-           "day_counts", "list_log_files", "registered_days", "reingest_day"]
+__all__ = ["FORMATS", "FileReport", "IngestSettings", "LogFile", "LogInputError", "day_counts", "ingest_paths",
+           "list_log_files", "registered_days", "reingest_day"]

@@ -108,14 +108,12 @@ def _context(messages: str, before: str, limit: int) -> str:
             "lambda m: {'role': (m ->> 'role'), 'content': planb_content((m -> 'content'))}))::VARCHAR END")
 
 
-def _errors(*details: str) -> str:
-    """err and err_detail from the line checks and further details (the first non-NULL wins)."""
-    first = f"coalesce({', '.join(details)})"
-    reasons = " ".join(f"WHEN {d} IS NOT NULL THEN '{r}'" for d, r in zip(details, _DETAIL_REASONS[len(details)]))
-    return f"coalesce(err, CASE {reasons} END) AS err, coalesce(err_detail, {first}) AS err_detail"
-
-
-_DETAIL_REASONS = {2: ("unknown_role", "wrong_type"), 3: ("unknown_role", "wrong_type", "wrong_type")}
+def _errors(role_error: str, *type_errors: str) -> str:
+    """err and err_detail: the line's own error, else an unknown role, else a wrong type."""
+    details = (role_error, *type_errors)
+    reasons = " ".join(f"WHEN {d} IS NOT NULL THEN '{'unknown_role' if k == 0 else 'wrong_type'}'"
+                       for k, d in enumerate(details))
+    return f"coalesce(err, CASE {reasons} END) AS err, coalesce(err_detail, {', '.join(details)}) AS err_detail"
 
 
 QUERY_CONTENT = "(msgs[q_at] -> 'content')"

@@ -58,8 +58,8 @@ def _checks(limits: Limits) -> list[tuple[str, str, str]]:
     numbers = _bad_numbers()
     # strlen (bytes) >= length (characters): the cheap test first
     too_long = [(f"(strlen({f}) > {limits.max_field_chars} AND length({f}) > {limits.max_field_chars})",
-                 f"'{f} has ' || length({f}) || ' characters, over ingest.max_field_chars = "
-                 f"{limits.max_field_chars}'") for f in SIZED_FIELDS]
+                 (f"'{f} has ' || length({f}) || ' characters, over ingest.max_field_chars = "
+                  f"{limits.max_field_chars}'")) for f in SIZED_FIELDS]
     return [
         ("err IS NOT NULL", "err", "err_detail"),
         (" OR ".join(c for c, _ in numbers), "'wrong_type'", "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, d in numbers) + " END"),

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from warehouse.ingestion.errors import LogInputError
 from warehouse.ingestion.lines import line_batches
-from warehouse.ingestion.sources import _filesystem, _suffixes, open_binary
+from warehouse.ingestion.sources import filesystem, open_binary, suffixes
 
 CSV_BLOCK_BYTES = 8 << 20
 PARQUET_BATCH_ROWS = 64 * 1024
@@ -48,9 +48,9 @@ def _arrow_kind(dtype: pa.DataType) -> str:
 
 
 def _parquet(path: str) -> Batches:
-    if _suffixes(path)[1]:
+    if suffixes(path)[1]:
         raise LogInputError(f"{path}: Parquet files are compressed inside; name it .parquet, not compressed again")
-    fs, where = _filesystem(path)
+    fs, where = filesystem(path)
     parquet = pq.ParquetFile(fs.open_input_file(where))
     columns = {f.name: _arrow_kind(f.type) for f in parquet.schema_arrow}
 

@@ -36,7 +36,7 @@ def is_url(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
 
 
-def _filesystem(path: str) -> tuple[pafs.FileSystem, str]:
+def filesystem(path: str) -> tuple[pafs.FileSystem, str]:
     if is_url(path):
         try:
             return pafs.FileSystem.from_uri(path)
@@ -45,7 +45,7 @@ def _filesystem(path: str) -> tuple[pafs.FileSystem, str]:
     return pafs.LocalFileSystem(), str(Path(path.removeprefix("file://")).resolve())
 
 
-def _suffixes(path: str) -> tuple[str, str]:
+def suffixes(path: str) -> tuple[str, str]:
     """(suffix naming the content, compression suffix or '') of a file name."""
     name = path.rsplit("/", 1)[-1].lower()
     stem, _, last = name.rpartition(".")
@@ -55,7 +55,7 @@ def _suffixes(path: str) -> tuple[str, str]:
 
 
 def is_log_file(path: str) -> bool:
-    return _suffixes(path)[0] in FORMAT_SUFFIXES
+    return suffixes(path)[0] in FORMAT_SUFFIXES
 
 
 def list_log_files(landing: str | Path) -> list[LogFile]:
@@ -65,7 +65,7 @@ def list_log_files(landing: str | Path) -> list[LogFile]:
         >>> [f.path.rsplit("/", 1)[-1] for f in list_log_files("warehouse/sample_log")]
         ['search_chat_sample.jsonl']
     """
-    fs, root = _filesystem(str(landing))
+    fs, root = filesystem(str(landing))
     info = fs.get_file_info(root)
     if info.type == pafs.FileType.NotFound:
         raise LogInputError(f"log path {landing} does not exist: set landing_dir in the config")
@@ -83,8 +83,8 @@ def list_log_files(landing: str | Path) -> list[LogFile]:
 
 def open_binary(path: str, *, decompress: bool = True) -> pa.NativeFile:
     """A readable stream of the file's bytes, decompressed by suffix unless told not to."""
-    fs, where = _filesystem(path)
-    compression = COMPRESSION.get(_suffixes(path)[1]) if decompress else None
+    fs, where = filesystem(path)
+    compression = COMPRESSION.get(suffixes(path)[1]) if decompress else None
     try:
         return fs.open_input_stream(where, compression=compression)
     except (FileNotFoundError, OSError, pa.ArrowInvalid) as err:
@@ -106,7 +106,7 @@ def detect_format(path: str) -> str:
     A JSON-lines file is ``conversation`` when its first object has a ``conversation`` list,
     ``openai`` when it has ``messages`` in ``request`` or ``choices`` in ``response``, else ``flat``.
     """
-    suffix = _suffixes(path)[0]
+    suffix = suffixes(path)[0]
     if FORMAT_SUFFIXES.get(suffix) != "jsonl":
         return FORMAT_SUFFIXES[suffix]
     with open_binary(path) as stream:
