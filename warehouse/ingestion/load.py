@@ -3,7 +3,7 @@
 Per file: its sha256 is looked up in ``ingested_files`` (a file already ingested is skipped, under
 any name) and its format detected. Then batch by batch (a few tens of MB, so memory stays flat
 however large the file): the format's SELECT and the normalising one (``formats.py``,
-``normalise.py``) stage the batch in a small temporary table, flagged rows are redacted, accepted
+``normalise.py``) stage the batch in a scratch in-memory database, flagged rows are redacted, accepted
 rows are appended to chat_logs and rejected ones to rejected_log_rows, and each accepted row's
 keys are kept aside. At the end, duplicates are found on those keys (the same request id, or the
 same session, timestamp and query, as a row stored before or one earlier in file order) and
@@ -67,17 +67,26 @@ class FileReport:
     days: set[date] = field(default_factory=set)
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, settings: IngestSettings) -> None:
-    con.execute("SET TimeZone = 'UTC'")
+def _prepare(con: duckdb.DuckDBPyConnection, settings: IngestSettings) -> duckdb.DuckDBPyConnection:
+    """Set up the writer's key tables; return the scratch connection batches are staged in.
+
+    Batches are staged in a separate in-memory database, in autocommit: a table replaced inside
+    the writer's transaction would keep every earlier version until commit, so memory would grow
+    with the input."""
     con.execute(f"SET memory_limit = '{settings.memory_limit}'")
-    con.execute(FORMAT_MACROS)
-    con.execute(REDACT_MACROS)
-    con.execute("CREATE OR REPLACE TEMP TABLE ingest_keys (file_order INTEGER, source_sha256 VARCHAR, "
-                "source_line BIGINT, request_id VARCHAR, session_id VARCHAR, session_key UBIGINT)")
+    scratch = duckdb.connect(config={"memory_limit": "1GB"})
+    scratch.execute("SET TimeZone = 'UTC'")
+    scratch.execute(FORMAT_MACROS)
+    scratch.execute(REDACT_MACROS)
+    # 24 bytes a row however long the ids: hashes find the candidates, exact values decide
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_keys (file_order INTEGER, source_line BIGINT, "
+                "id_key UBIGINT, session_key UBIGINT)")
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_files (file_order INTEGER, source_sha256 VARCHAR)")
+    return scratch
 
 
 def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("ingest_keys", "batch_rows", "dup_candidates", "dropped"):
+    for table in ("ingest_keys", "ingest_files", "dup_candidates", "dropped"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -91,22 +100,26 @@ def _extract_sql(fmt: str, source: str, columns: dict[str, str] | None, settings
     return flat_sql(source)
 
 
-def _store_batch(con, report: FileReport, file_order: int, only_day: date | None, raw_chars: int) -> None:
-    """Move the staged ``batch_rows`` into the tables; count what happened into ``report``."""
-    redact_staged(con, "batch_rows")
+def _store_batch(con, scratch, report: FileReport, file_order: int, only_day: date | None, raw_chars: int) -> None:
+    """Move the scratch connection's staged ``batch_rows`` into the writer's tables; count what
+    happened into ``report``."""
+    redact_staged(scratch, "batch_rows")
     day = "AND day = $day" if only_day else ""
     params = {"day": only_day} if only_day else {}
+    # Read by DuckDB from this local variable (a replacement scan): a view registered inside the
+    # writer's transaction would keep every batch alive until commit.
+    staged_batch = scratch.sql(f"FROM batch_rows WHERE true {day}", params=params).to_arrow_table()  # noqa: F841
     columns = ", ".join(CHAT_LOG_COLUMNS)
     con.execute(f"INSERT INTO chat_logs ({columns}) SELECT {columns.replace('source_sha256', '$sha')} "
-                f"FROM batch_rows WHERE reason IS NULL {day}", params | {"sha": report.sha256})
+                "FROM staged_batch WHERE reason IS NULL", {"sha": report.sha256})
     con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw) "
-                f"SELECT day, source_file, source_line, reason, detail, left(raw, {raw_chars}) FROM batch_rows "
-                f"WHERE reason IS NOT NULL {day} ORDER BY source_line", params)
-    con.execute(f"INSERT INTO ingest_keys SELECT {file_order}, $sha, source_line, request_id, session_id, "
-                f"CASE WHEN session_id IS NOT NULL THEN hash(session_id, ts, query) END "
-                f"FROM batch_rows WHERE reason IS NULL {day}", params | {"sha": report.sha256})
+                f"SELECT day, source_file, source_line, reason, detail, left(raw, {raw_chars}) FROM staged_batch "
+                "WHERE reason IS NOT NULL ORDER BY source_line")
+    con.execute(f"INSERT INTO ingest_keys SELECT {file_order}, source_line, hash(request_id), "
+                "CASE WHEN session_id IS NOT NULL THEN hash(session_id, ts, query) END "
+                "FROM staged_batch WHERE reason IS NULL")
     sums = ", ".join(f"sum(n_{k})" for k in KINDS)
-    for reason, records, *counts, days in con.execute(
+    for reason, records, *counts, days in scratch.execute(
             f"SELECT reason, count(*), {sums}, list(DISTINCT day) FILTER (day IS NOT NULL) "
             f"FROM batch_rows WHERE true {day} GROUP BY reason", params).fetchall():
         report.records += records
@@ -116,7 +129,9 @@ def _store_batch(con, report: FileReport, file_order: int, only_day: date | None
         report.days.update(days or [])
 
 
-def _stage(con, report: FileReport, file_order: int, settings: IngestSettings, only_day: date | None = None) -> None:
+def _stage(con, scratch, report: FileReport, file_order: int, settings: IngestSettings,
+           only_day: date | None = None) -> None:
+    con.execute("INSERT INTO ingest_files VALUES (?, ?)", [file_order, report.sha256])
     read = read_batches(report.path, report.format)
     limits = Limits(settings.max_field_chars)
     sql = None
@@ -125,10 +140,10 @@ def _stage(con, report: FileReport, file_order: int, settings: IngestSettings, o
             extracted = _extract_sql(report.format, "incoming_batch", read.columns, settings)
             sql = "CREATE OR REPLACE TEMP TABLE batch_rows AS " + staged_sql(
                 extracted, source_file=report.path, salt=settings.salt, limits=limits)
-        con.register("incoming_batch", batch)
-        con.execute(sql)
-        con.unregister("incoming_batch")
-        _store_batch(con, report, file_order, only_day, settings.raw_chars)
+        scratch.register("incoming_batch", batch)
+        scratch.execute(sql)
+        scratch.unregister("incoming_batch")
+        _store_batch(con, scratch, report, file_order, only_day, settings.raw_chars)
     for number, text in read.bad_rows:  # CSV rows with the wrong number of cells
         report.records += 1
         report.rejected["wrong_type"] += 1
@@ -137,28 +152,31 @@ def _stage(con, report: FileReport, file_order: int, settings: IngestSettings, o
                     [report.path, number or 0, text[: settings.raw_chars]])
 
 
-# Only keys seen twice among the new rows, or already stored, can be duplicates: aggregates find
-# those few (sessions by a hash of session, timestamp and query, compared exactly after), so only
-# they are ranked; a window over every new row would sort them all. {stored} selects the rows
-# stored before this call, with alias c.
+# Only keys seen twice among the new rows, or already stored, can be duplicates: aggregates over
+# the keys' hashes find those few, and only they are looked up and ranked on their exact values
+# (a window over every new row would sort them all). {stored} selects, with alias {t}, the rows
+# stored before this call.
 _CANDIDATES = """
     CREATE OR REPLACE TEMP TABLE dup_candidates AS
-    WITH twice_id AS (SELECT request_id FROM ingest_keys GROUP BY request_id HAVING count(*) > 1),
+    WITH twice_id AS (SELECT id_key FROM ingest_keys GROUP BY id_key HAVING count(*) > 1),
     twice_session AS (SELECT session_key FROM ingest_keys WHERE session_key IS NOT NULL
                       GROUP BY session_key HAVING count(*) > 1),
-    stored_id AS (SELECT DISTINCT request_id FROM chat_logs c
-                  WHERE {stored} AND request_id IN (SELECT request_id FROM ingest_keys)),
+    stored_id AS (SELECT DISTINCT hash(request_id) AS id_key FROM chat_logs c
+                  WHERE {stored_c} AND hash(request_id) IN (SELECT id_key FROM ingest_keys)),
     stored_session AS (SELECT DISTINCT hash(session_id, ts, query) AS session_key FROM chat_logs c
-                       WHERE {stored} AND session_id IN (SELECT session_id FROM ingest_keys)),
+                       WHERE {stored_c} AND session_id IS NOT NULL
+                         AND hash(session_id, ts, query) IN (SELECT session_key FROM ingest_keys)),
     candidates AS (
         SELECT * FROM ingest_keys
-        WHERE request_id IN (SELECT request_id FROM twice_id) OR request_id IN (SELECT request_id FROM stored_id)
+        WHERE id_key IN (SELECT id_key FROM twice_id) OR id_key IN (SELECT id_key FROM stored_id)
            OR session_key IN (SELECT session_key FROM twice_session)
            OR session_key IN (SELECT session_key FROM stored_session)
     )
-    SELECT k.*, c.ts, c.query, k.request_id IN (SELECT request_id FROM stored_id) AS stored_id
-    FROM candidates k JOIN chat_logs c
-      ON c.source_sha256 = k.source_sha256 AND c.source_line = k.source_line AND c.request_id = k.request_id
+    SELECT k.file_order, f.source_sha256, k.source_line, c.request_id, c.session_id, c.ts, c.query,
+           EXISTS (SELECT 1 FROM chat_logs s WHERE {stored_s} AND s.request_id = c.request_id) AS stored_id
+    FROM candidates k JOIN ingest_files f USING (file_order)
+    JOIN chat_logs c ON c.source_sha256 = f.source_sha256 AND c.source_line = k.source_line
+                    AND hash(c.request_id) = k.id_key
 """
 _DROPPED = """
     CREATE OR REPLACE TEMP TABLE dropped AS
@@ -170,8 +188,8 @@ _DROPPED = """
         SELECT *, CASE
             WHEN dup_id THEN 'request_id'
             WHEN session_id IS NOT NULL AND (
-                EXISTS (SELECT 1 FROM chat_logs c WHERE {stored} AND c.session_id = b.session_id
-                        AND c.ts = b.ts AND c.query = b.query)
+                EXISTS (SELECT 1 FROM chat_logs s WHERE {stored_s} AND s.session_id = b.session_id
+                        AND s.ts = b.ts AND s.query = b.query)
                 OR row_number() OVER (PARTITION BY dup_id, session_id, ts, query
                                       ORDER BY file_order, source_line, request_id) > 1)
             THEN 'session_query' END AS duplicate
@@ -183,8 +201,9 @@ _DROPPED = """
 
 def _dedupe(con, reports: list[FileReport], stored: str, params: dict) -> None:
     """Delete this call's rows that duplicate a stored row or an earlier new one; count them."""
-    con.execute(_CANDIDATES.format(stored=stored), params)
-    con.execute(_DROPPED.format(stored=stored), params)
+    stored_c, stored_s = stored.format(t="c"), stored.format(t="s")
+    con.execute(_CANDIDATES.format(stored_c=stored_c, stored_s=stored_s), params)
+    con.execute(_DROPPED.format(stored_s=stored_s), params)
     con.execute("DELETE FROM chat_logs c USING dropped d WHERE c.source_sha256 = d.source_sha256 "
                 "AND c.source_line = d.source_line AND c.request_id = d.request_id")
     for order, duplicate, n in con.execute("SELECT file_order, duplicate, count(*) FROM dropped GROUP BY ALL").fetchall():
@@ -227,14 +246,15 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
             todo.append(report)
         reports.append(report)
     if todo:
-        _prepare(con, settings)
+        scratch = _prepare(con, settings)
         for order, report in enumerate(todo):
-            _stage(con, report, order, settings)
-        _dedupe(con, todo, "NOT list_contains($shas, coalesce(c.source_sha256, ''))",
+            _stage(con, scratch, report, order, settings)
+        _dedupe(con, todo, "NOT list_contains($shas, coalesce({t}.source_sha256, ''))",
                 {"shas": [r.sha256 for r in todo]})
         for report in todo:
             _register(con, report)
         _cleanup(con)  # on an error the writer rolls back and closes: temp tables go with it
+        scratch.close()
     return reports
 
 
@@ -246,15 +266,16 @@ def reingest_day(con: duckdb.DuckDBPyConnection, day: date, settings: IngestSett
     con.execute("DELETE FROM chat_logs WHERE day = ?", [day])
     con.execute("DELETE FROM rejected_log_rows WHERE day = ?", [day])
     reports = []
-    _prepare(con, settings)
+    scratch = _prepare(con, settings)
     for order, (path, size, digest, fmt) in enumerate(registered):
         now = sha256(path)
         if now != digest:
             raise LogInputError(f"{path} changed since it was ingested (sha256 {digest[:12]}..., now "
                                 f"{now[:12]}...): day {day} cannot be read from it again; restore it")
         report = FileReport(path, digest, size, fmt, "reingested")
-        _stage(con, report, order, settings, only_day=day)
+        _stage(con, scratch, report, order, settings, only_day=day)
         reports.append(report)
-    _dedupe(con, reports, "c.day <> $day", {"day": day})
+    _dedupe(con, reports, "{t}.day <> $day", {"day": day})
     _cleanup(con)
+    scratch.close()
     return reports
