@@ -27,3 +27,7 @@ def test_lines_longer_than_a_block_and_many_blocks():
     rows = _lines(data, block_bytes=64)
     assert [n for n, _, _ in rows] == list(range(1, 2001))
     assert "".join(text for _, text, _ in rows).encode() == data
+
+
+def test_byte_order_mark_is_not_part_of_the_first_line():
+    assert [text for _, text, _ in _lines(b'\xef\xbb\xbf{"a":1}\n{"b":2}\n')] == ['{"a":1}\n', '{"b":2}\n']

@@ -67,6 +67,8 @@ def line_batches(stream, *, block_bytes: int = BLOCK_BYTES) -> Iterator[pa.Table
         block = stream.read(block_bytes)
         if not block:
             break
+        if first_line == 1 and not carry and block.startswith(b"\xef\xbb\xbf"):
+            block = block[3:]  # a UTF-8 byte order mark (Windows exports) is not part of line 1
         head = block.find(b"\n") + 1
         if head == 0:  # no line ends in this block: keep reading
             carry += block
