@@ -3,6 +3,7 @@ reason, ids hashed, duplicates dropped and counted, each file once, a re-ingeste
 
 import hashlib
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -202,3 +203,15 @@ def test_input_errors_name_the_path(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(LogInputError, match="no log files"):
         _ingest(tmp_path / "data", [tmp_path])
+
+
+def test_a_file_rewritten_in_place_is_ingested_again(tmp_path):
+    path = tmp_path / "today.jsonl"
+    path.write_bytes(_good("a1"))
+    _ingest(tmp_path / "data", [path])
+    path.write_bytes(_good("a2"))  # same size, new content, newer modification time
+    future = path.stat().st_mtime_ns + 10**10
+    os.utime(path, ns=(future, future))
+    (report,) = _ingest(tmp_path / "data", [path])
+    assert (report.status, report.accepted) == ("ingested", 1)
+    assert [r[0] for r in _rows(tmp_path / "data", "SELECT request_id FROM chat_logs ORDER BY 1")] == ["a1", "a2"]

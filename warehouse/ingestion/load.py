@@ -20,7 +20,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 
 import duckdb
 
@@ -215,7 +215,7 @@ def _dedupe(con, reports: list[FileReport], stored: str, params: dict) -> None:
 def _register(con, report: FileReport) -> None:
     con.execute(
         "INSERT INTO ingested_files (path, size, sha256, format, ingested_at, records, accepted, rejected, "
-        "duplicates, redacted, days) VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
+        "duplicates, redacted, days) VALUES (?, ?, ?, ?, now() AT TIME ZONE 'UTC', ?, ?, ?, ?, ?, ?)",
         [report.path, report.size, report.sha256, report.format, report.records, report.accepted,
          sum(report.rejected.values()), sum(report.duplicates.values()), json.dumps(dict(report.redacted)),
          sorted(report.days)],
@@ -234,9 +234,15 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
         raise LogInputError(f"unknown format {fmt!r}: one of auto, {', '.join(FORMATS)}")
     files = [f for p in paths for f in list_log_files(p)]
     known = dict(con.execute("SELECT sha256, path FROM ingested_files").fetchall())
+    # A file at a registered path, of the registered size, not modified since it was ingested, is
+    # that file: it is not read again to hash it (a landing folder is listed on every run).
+    unchanged = {(path, size): (digest, when.replace(tzinfo=UTC).timestamp()) for path, size, digest, when
+                 in con.execute("SELECT path, size, sha256, max(ingested_at) FROM ingested_files GROUP BY ALL").fetchall()}
     reports, todo = [], []
     for f in files:
-        digest = sha256(f.path)
+        digest, ingested = unchanged.get((f.path, f.size), (None, None))
+        if digest is None or f.mtime_ns is None or f.mtime_ns / 1e9 > ingested:
+            digest = sha256(f.path)
         report = FileReport(f.path, digest, f.size, fmt, "ingested")
         if digest in known:
             report.status, report.same_as = "already_ingested", known[digest]

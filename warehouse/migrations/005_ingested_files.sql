@@ -15,7 +15,7 @@ CREATE TABLE ingested_files (
     size         BIGINT NOT NULL,      -- bytes as stored (compressed size for .gz / .zst)
     sha256       VARCHAR NOT NULL,     -- of the bytes as stored
     format       VARCHAR NOT NULL,     -- flat, openai, conversation, csv, parquet
-    ingested_at  TIMESTAMP NOT NULL,
+    ingested_at  TIMESTAMP NOT NULL,  -- UTC
     records      BIGINT NOT NULL,      -- records read (a conversation counts one per user turn)
     accepted     BIGINT NOT NULL,      -- rows added to chat_logs
     rejected     BIGINT NOT NULL,      -- rows added to rejected_log_rows
