@@ -7,6 +7,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
 from assets.resources import PlanBResource
 from scoring.agreement_rule import current_scoring_version
@@ -20,7 +21,7 @@ from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
 PIPELINE = "pipeline"  # routing_projection.dataset of the pipeline's own rows
 
 
-@dg.asset(deps=["small_replays", "large_replays"], group_name="project", kinds={"duckdb"})
+@dg.asset(deps=["small_replays", "large_replays"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)
 def cost_models(planb: PlanBResource) -> dg.MaterializeResult:
     """Device-seconds per request, prompt token and output token for each model, fitted on
     every replay batch (non-negative least squares), with R^2. Rows measured by
@@ -94,7 +95,7 @@ def projection_sample(inputs: pl.DataFrame, segments: pl.DataFrame) -> tuple[pl.
 
 
 @dg.asset(deps=["router_scores", "query_classifier_scores", "cost_models"], group_name="project",
-          kinds={"duckdb"})
+          kinds={"duckdb"}, pool=WRITER_POOL)
 def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     """Per router x threshold, for the window and for each day, surface, mode, language and
     query-length bucket: share routed small, agreement among them, unchanged share, GPU-hours
@@ -138,7 +139,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(deps=["routing_projection"], group_name="project", kinds={"duckdb"})
+@dg.asset(deps=["routing_projection"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)
 def published_snapshot(planb: PlanBResource) -> dg.MaterializeResult:
     """The read-only copy of the warehouse that the dashboard and `planb sql` open."""
     cfg = planb.load()
