@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test dagster dashboard validate-agreement bench-agreement clean
+.PHONY: install demo test dagster dashboard validate-agreement bench-agreement bench-projection clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ validate-agreement: $(STAMP)
 # Batched agreement scoring against a per-pair loop on the same pairs (issue 4's goal: 10x).
 bench-agreement: $(STAMP)
 	$(BIN)/python bench/agreement.py
+
+# Projection of 100M logged requests, 5 routers x 1,001 thresholds with intervals, against a
+# per-threshold Python loop on a smaller population (issue 5's goal: < 5 s, >= 50x).
+bench-projection: $(STAMP)
+	$(BIN)/python bench/projection.py
 
 clean:
 	rm -rf data

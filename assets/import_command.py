@@ -27,7 +27,13 @@ from scoring.embedding import embedder_path, load_embedder
 from scoring.projection_run import project_all, with_costs
 from scoring.projection_table import query_length_bucket
 from scoring.query_classifier import score_queries
-from scoring.replay_import import TOKENS, ReplayImportError, checked, quality_columns, read_table
+from scoring.replay_import import (
+    TOKENS,
+    ReplayImportError,
+    checked,
+    quality_columns,
+    read_table,
+)
 from scoring.routers import score_requests
 from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
 

@@ -7,7 +7,7 @@ by all routers), each router's threshold sweep. Used by the pipeline and by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -15,7 +15,13 @@ from threadpoolctl import threadpool_limits
 
 from scoring.config import PlanBConfig
 from scoring.intervals import bootstrap_counts
-from scoring.pricing import DeviceRate, device_rate, hosted_dollars, price_note, request_dollars
+from scoring.pricing import (
+    DeviceRate,
+    device_rate,
+    hosted_dollars,
+    price_note,
+    request_dollars,
+)
 from scoring.projection import replicate_weights
 from scoring.projection_table import SEGMENTS, Sweep, project_router, sweep_thresholds
 from scoring.routers import ROUTERS
@@ -126,6 +132,6 @@ def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset,
             pl.lit(per_request, dtype=pl.Float64).alias("router_seconds_per_request"),
             pl.concat_str([pl.col("note"), pl.lit(costing.note, dtype=pl.String)], separator="; ",
                           ignore_nulls=True).alias("note"),
-            pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)).alias("computed_at"),
+            pl.lit(datetime.now(UTC).replace(tzinfo=None)).alias("computed_at"),
         ))
     return pl.concat(tables, how="diagonal_relaxed"), pl.concat(summaries, how="diagonal_relaxed")

@@ -7,6 +7,7 @@ import json
 import math
 import random
 from datetime import datetime
+from itertools import pairwise
 
 import duckdb
 import polars as pl
@@ -126,7 +127,7 @@ def test_cpt_apgr_auc_match_an_independent_calculation(imported, router):
         points.append((1.0 - e["share_small"], (e["quality"] - weak) / (strong - weak)))
     points.append((1.0, 1.0))
     points.sort(key=lambda p: p[0])
-    area = sum((c2 - c1) * (p1 + p2) / 2 for (c1, p1), (c2, p2) in zip(points, points[1:]))
+    area = sum((c2 - c1) * (p1 + p2) / 2 for (c1, p1), (c2, p2) in pairwise(points))
     assert metrics["apgr"] == pytest.approx(area)
     for x in (50, 80, 95):
         assert metrics[f"cpt{x}"] == pytest.approx(min(c for c, p in points if p >= x / 100 - 1e-12))

@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.intervals import bootstrap_counts, exact_bound, kish_effective_n, percentile_interval
+from scoring.intervals import (
+    bootstrap_counts,
+    exact_bound,
+    kish_effective_n,
+    percentile_interval,
+)
 
 
 def test_bootstrap_counts_resample_within_each_group():

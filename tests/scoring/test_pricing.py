@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from scoring.config import PricingConfig
-from scoring.pricing import DeviceRate, device_rate, gpu_type, hosted_dollars, price_note, request_dollars
+from scoring.pricing import (
+    DeviceRate,
+    device_rate,
+    gpu_type,
+    hosted_dollars,
+    price_note,
+    request_dollars,
+)
 
 
 @pytest.mark.parametrize(("device", "expected"), [

@@ -9,7 +9,12 @@ import pytest
 
 from scoring.intervals import bootstrap_counts
 from scoring.projection import HOURS, replicate_weights
-from scoring.projection_table import Sweep, project_router, query_length_bucket, sweep_thresholds
+from scoring.projection_table import (
+    Sweep,
+    project_router,
+    query_length_bucket,
+    sweep_thresholds,
+)
 
 
 def _sample(n: int, *, agree, weight=10.0, day=None, small=1.0, large=4.0) -> pl.DataFrame:

@@ -9,7 +9,12 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from scoring.embedding import embedder_path, load_embedder
-from scoring.query_classifier import _model, cross_fitted_scores, query_features, score_queries
+from scoring.query_classifier import (
+    _model,
+    cross_fitted_scores,
+    query_features,
+    score_queries,
+)
 from scoring.routers import score_requests
 
 

@@ -7,7 +7,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from scoring.replay_import import ReplayImportError, checked, quality_columns, read_table
+from scoring.replay_import import (
+    ReplayImportError,
+    checked,
+    quality_columns,
+    read_table,
+)
 
 BASE = {"request_id": ["a", "b"], "prompt": ["q1", "q2"], "small_output": ["x", None], "large_output": ["x", "y"]}
 
