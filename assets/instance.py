@@ -1,5 +1,5 @@
-"""The Dagster instance Plan B runs on: $DAGSTER_HOME with the `gpu` pool limit of
-assets/dagster.yaml."""
+"""The Dagster instance Plan B runs on: $DAGSTER_HOME with the `gpu` and `duckdb_writer` pool
+limits of assets/dagster.yaml."""
 
 import os
 import shutil
@@ -10,11 +10,13 @@ INSTANCE_SETTINGS = Path(__file__).with_name("dagster.yaml")
 
 
 GPU_POOL = "gpu"  # the pool the replay assets declare
+WRITER_POOL = "duckdb_writer"  # every other step that writes the warehouse, and the checks reading it
+POOLS = (GPU_POOL, WRITER_POOL)
 
 
 def prepare_dagster_home(home: str | Path) -> Path:
     """Create ``home``, give it Plan B's dagster.yaml unless it already has its own, and set
-    the gpu pool to its default limit unless it has an explicit one."""
+    each of Plan B's pools to its default limit unless it has an explicit one."""
     import dagster as dg
 
     home = Path(home).resolve()
@@ -26,8 +28,10 @@ def prepare_dagster_home(home: str | Path) -> Path:
     # on a fresh instance could then both get a slot. Setting it here closes that window.
     with dg.DagsterInstance.from_config(str(home)) as instance:
         storage = instance.event_log_storage
-        if GPU_POOL not in {pool.name for pool in storage.get_pool_limits()}:
-            storage.initialize_concurrency_limit_to_default(GPU_POOL)
+        limited = {pool.name for pool in storage.get_pool_limits()}
+        for pool in POOLS:
+            if pool not in limited:
+                storage.initialize_concurrency_limit_to_default(pool)
     return home
 
 
