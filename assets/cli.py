@@ -1,6 +1,7 @@
 """The `planb` command: demo, sql and dashboard.
 
     planb demo                       ingest, replay, score and project every day of the log, then summarise
+    planb run [--from D] [--to D]    every stage for a range of days (default yesterday), then project and publish
     planb sql "SELECT ..." [--format table|csv|json]
     planb dashboard                  the Streamlit dashboard on the published snapshot
     planb calibrate-gpu CONFIG.json  cost model of a model not downloaded (random weights)
@@ -19,8 +20,13 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from assets import calibrate_command, import_command, ingest_command, validate_command
-from assets.instance import dagster_instance, release_dead_runs, run_tags
+from assets import (
+    calibrate_command,
+    import_command,
+    ingest_command,
+    run_command,
+    validate_command,
+)
 from assets.summary import summary
 from scoring.calibration import CalibrationError
 from scoring.config import ConfigError, PlanBConfig, load_config
@@ -30,38 +36,11 @@ from warehouse.db import NoSnapshotError, open_snapshot, read_frame
 from warehouse.ingestion import LogInputError
 
 USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, CalibrationError,
-               ReplayImportError)
-
-
-def _dagster_instance(cfg: PlanBConfig):
-    # Runs are recorded where `make dagster` looks, so the UI shows the demo's history; the
-    # instance limits the gpu pool (assets/dagster.yaml).
-    instance = dagster_instance(Path(cfg.data_dir) / "dagster_home")
-    for run_id in release_dead_runs(instance):  # a killed earlier demo must not hold the gpu slot
-        print(f"  run {run_id} was killed before it finished: marked failed, its gpu slot freed", flush=True)
-    return instance
+               ReplayImportError, run_command.RunFailedError)
 
 
 def _log_days(cfg: PlanBConfig) -> list[str]:
     return ingest_command.landing_days(cfg)
-
-
-def materialize_all(cfg: PlanBConfig, days: list[str], *, config_path: str | None) -> None:
-    """Run the daily job for every day, then the window job, through Dagster."""
-    from assets.definitions import build_definitions
-    from assets.resources import PlanBResource
-
-    defs = build_definitions(PlanBResource(config_path=config_path, data_dir=str(cfg.data_dir)))
-    instance = _dagster_instance(cfg)
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # events stay in the UI
-    for day in days:
-        print(f"  day {day}: ingest, sample, replay, score", flush=True)
-        defs.resolve_job_def("planb_daily").execute_in_process(
-            partition_key=day, instance=instance, run_config=quiet, tags=run_tags()
-        )
-    print("  window: cost models, projection, publish", flush=True)
-    defs.resolve_job_def("planb_window").execute_in_process(instance=instance, run_config=quiet,
-                                                            tags=run_tags())
 
 
 def _check_logged_costs(cfg: PlanBConfig) -> None:
@@ -94,7 +73,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     hf_logging.disable_progress_bar()  # a summary, not a wall of progress bars
     print(f"Plan B demo: {len(days)} days of logs from {cfg.landing_dir}, warehouse in {cfg.data_dir}", flush=True)
-    materialize_all(cfg, days, config_path=args.config)
+    # Runs are recorded where `make dagster` looks, so the UI shows the demo's history.
+    run_command.run_days(cfg, days, config_path=args.config, echo=lambda line: print(line, flush=True))
     print(summary(cfg))
     print(f"\nSnapshot: {Path(cfg.data_dir) / 'snapshot.duckdb'}   Next: make dashboard, or planb sql \"SELECT ...\"")
 
@@ -143,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     calibrate_command.add_parser(sub)
     validate_command.add_parser(sub)
     ingest_command.add_parser(sub)
+    run_command.add_parser(sub)
     import_command.add_parser(sub)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub

@@ -7,6 +7,7 @@ import json
 import dagster as dg
 from pydantic import Field
 
+from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
 from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
@@ -21,6 +22,7 @@ from warehouse.ingestion import (
     list_log_files,
     reingest_day,
 )
+from warehouse.previews import day_rows
 
 REJECTED_SHARE_CHECK = "rejected_share_within_limit"
 
@@ -46,7 +48,7 @@ def _files_table(reports: list[FileReport]) -> dg.MetadataValue:
     return markdown_preview(pl.DataFrame(rows), rows=100) if rows else dg.MetadataValue.md("no files")
 
 
-@dg.asset(group_name="ingest", kinds={"duckdb"})
+@dg.asset(group_name="ingest", kinds={"duckdb"}, pool=WRITER_POOL)
 def landing_files(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Every file of the landing folder ingested once (table ingested_files: path, size, sha256):
     its records go to chat_logs, whatever their days, and its bad records to rejected_log_rows."""
@@ -71,8 +73,8 @@ class ChatLogsConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=daily_partitions, deps=[landing_files], group_name="ingest", kinds={"duckdb"},
-    check_specs=[dg.AssetCheckSpec(REJECTED_SHARE_CHECK, asset="chat_logs",
+    partitions_def=daily_partitions, deps=[landing_files], group_name="ingest", kinds={"duckdb"}, pool=WRITER_POOL,
+    check_specs=[dg.AssetCheckSpec(REJECTED_SHARE_CHECK, asset="chat_logs", blocking=True,
                                    description="the day's rejected records are at most ingest.max_rejected_share "
                                    "of its records")],
 )
@@ -88,6 +90,7 @@ def chat_logs(context: dg.AssetExecutionContext, planb: PlanBResource, config: C
         if config.reingest and not fresh:
             reports = reingest_day(con, day, settings)
         accepted, rejected = day_counts(con, day)
+        preview = day_rows(con, "chat_logs", day)
     records = accepted + sum(rejected.values())
     share = sum(rejected.values()) / records if records else 0.0
     limit = cfg.ingest.max_rejected_share
@@ -102,6 +105,7 @@ def chat_logs(context: dg.AssetExecutionContext, planb: PlanBResource, config: C
             "rejected_by_reason": dg.MetadataValue.json(rejected),
             "files_read": len([r for r in reports if r.status != "already_ingested"]),
             "per_file": _files_table([r for r in reports if r.status != "already_ingested"]),
+            "preview": markdown_preview(preview),
         },
         check_results=[check],
     )

@@ -10,3 +10,15 @@ def markdown_preview(frame: pl.DataFrame, *, rows: int = 20) -> dg.MetadataValue
     return dg.MetadataValue.md(
         tabulate(frame.head(rows).rows(), headers=frame.columns, tablefmt="github", floatfmt=".4g")
     )
+
+
+def savings_metadata(recommended: pl.DataFrame) -> dict:
+    """Savings at each router's recommended threshold (``warehouse.previews.recommended_savings``):
+    a table, and one number per router and figure, which the UI plots across materializations."""
+    if recommended.is_empty():
+        return {"savings_at_recommended": dg.MetadataValue.md(
+            "no router has a threshold whose agreement lower bound reaches projection.agreement_target")}
+    numbers = {f"{figure}/{row['router']}": row[figure] for row in recommended.iter_rows(named=True)
+               for figure in ("dollars_saved_per_year", "gpu_hours_saved_per_day", "share_small")
+               if row[figure] is not None}
+    return {"savings_at_recommended": markdown_preview(recommended), **numbers}

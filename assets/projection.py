@@ -1,6 +1,7 @@
 """cost_models, routing_projection (with router_metrics) and the published snapshot: the whole
 window at once."""
 
+from contextlib import closing
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -8,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from assets.instance import WRITER_POOL
-from assets.metadata import markdown_preview
+from assets.metadata import markdown_preview, savings_metadata
 from assets.resources import PlanBResource
 from scoring.agreement_rule import current_scoring_version
 from scoring.config import ModelSpec
@@ -16,7 +17,14 @@ from scoring.cost_model import fit_cost_model
 from scoring.projection_run import project_all, with_costs
 from scoring.projection_table import query_length_bucket
 from warehouse import pipeline_queries as q
-from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
+from warehouse.db import (
+    open_snapshot,
+    publish_snapshot,
+    read_frame,
+    replace_rows,
+    writer,
+)
+from warehouse.previews import recommended_savings, table_counts
 
 PIPELINE = "pipeline"  # routing_projection.dataset of the pipeline's own rows
 
@@ -128,6 +136,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     with writer(cfg.data_dir) as con:
         replace_rows(con, "routing_projection", projection, "dataset = ?", [PIPELINE])
         replace_rows(con, "router_metrics", metrics, "dataset = ?", [PIPELINE])
+        recommended = recommended_savings(con, PIPELINE)
     window = metrics.filter(pl.col("segment_by") == "all")
     return dg.MaterializeResult(
         metadata={
@@ -135,6 +144,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
             "sampled_requests": int(window["n_sample"][0]),
             "routers": markdown_preview(window.select(
                 "router", "auc", "apgr", "cpt50", "cpt80", "cpt95", "recommended_threshold", "note")),
+            **savings_metadata(recommended),
         }
     )
 
@@ -144,5 +154,10 @@ def published_snapshot(planb: PlanBResource) -> dg.MaterializeResult:
     """The read-only copy of the warehouse that the dashboard and `planb sql` open."""
     cfg = planb.load()
     path = publish_snapshot(cfg.data_dir)
-    return dg.MaterializeResult(metadata={"path": str(path.resolve()),
-                                          "bytes": path.stat().st_size})
+    with closing(open_snapshot(cfg.data_dir)) as con:
+        tables, recommended = table_counts(con), recommended_savings(con, PIPELINE)
+    return dg.MaterializeResult(metadata={
+        "path": str(path.resolve()), "bytes": path.stat().st_size,
+        "dagster/row_count": int(tables["rows"].sum()), "tables": markdown_preview(tables, rows=100),
+        **savings_metadata(recommended),
+    })

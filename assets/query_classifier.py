@@ -5,17 +5,20 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.instance import WRITER_POOL
+from assets.metadata import markdown_preview
 from assets.resources import PlanBResource
 from scoring.agreement_rule import current_scoring_version
 from scoring.embedding import embedder_path, load_embedder, resolve_device
 from scoring.query_classifier import score_queries
 from warehouse import pipeline_queries as q
 from warehouse.db import replace_rows, writer
+from warehouse.previews import router_score_summary
 
 ROUTER = "query_classifier"
 
 
-@dg.asset(deps=["router_scores"], group_name="project", kinds={"scikitlearn", "duckdb"})
+@dg.asset(deps=["router_scores"], group_name="project", kinds={"scikitlearn", "duckdb"}, pool=WRITER_POOL)
 def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
     """Scores of the query_classifier router for every scored sample request of the window:
     logistic regression on the query's MiniLM embedding and length, each request scored by a
@@ -38,8 +41,9 @@ def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
     )
     with writer(cfg.data_dir) as con:
         replace_rows(con, "router_scores", rows, "router = ?", [ROUTER])
+        summary = router_score_summary(con)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": rows.height, "folds": result.folds, "device": device,
         "seconds_per_request": result.seconds_per_request, "note": result.note or "",
-        "mean_score": float(np.mean(result.scores)),
+        "mean_score": float(np.mean(result.scores)), "preview": markdown_preview(summary),
     })

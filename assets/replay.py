@@ -7,6 +7,8 @@ from functools import partial
 import dagster as dg
 import polars as pl
 
+from assets.instance import GPU_POOL, WRITER_POOL
+from assets.metadata import markdown_preview
 from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
 from scoring.config import ModelSpec, PlanBConfig
@@ -16,10 +18,13 @@ from scoring.replay.openai_backend import replay_openai
 from scoring.replay.weights import load_causal_lm
 from scoring.sampling import stratified_sample
 from warehouse import pipeline_queries as q
+from warehouse.check_queries import replays_day
 from warehouse.db import insert_rows, replace_partition, replace_rows, writer
+from warehouse.previews import day_rows
 
 
-@dg.asset(partitions_def=daily_partitions, deps=["chat_logs"], group_name="replay", kinds={"duckdb"})
+@dg.asset(partitions_def=daily_partitions, deps=["chat_logs"], group_name="replay", kinds={"duckdb"},
+          pool=WRITER_POOL)
 def replay_sample(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Stratified, seeded sample of the day's requests with inclusion probabilities and weights."""
     cfg = planb.load()
@@ -30,9 +35,11 @@ def replay_sample(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg
                                    seed=cfg.sample.seed)
         sample = sample.with_columns(pl.lit(day).alias("day"), pl.lit(cfg.sample.seed).alias("seed"))
         replace_partition(con, "replay_sample", day, sample)
+        preview = day_rows(con, "replay_sample", day)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": sample.height, "logged_requests": logs.height,
-                  "strata": sample["stratum"].n_unique() if sample.height else 0}
+                  "strata": sample["stratum"].n_unique() if sample.height else 0,
+                  "preview": markdown_preview(preview)}
     )
 
 
@@ -113,8 +120,13 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
         context.log.info(f"{role} replay of {day}: committed chunk {number} of {len(chunks)} "
                          f"({todo.height} requests)")
     results = pl.concat(committed, how="vertical_relaxed")
+    with writer(cfg.data_dir) as con:  # the whole day, replayed now or before
+        day_total = replays_day(con, day, spec.model_key)
+        preview = day_rows(con, "replays", day, model_key=spec.model_key)
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": day_total["sampled"] - day_total["missing"],
+            "day_device_seconds": float(day_total["device_seconds"]), "preview": markdown_preview(preview),
             "model": spec.name, "model_key": spec.model_key, "backend": spec.backend,
             "sampled": sample.height, "replayed_now": results.height,
             "already_replayed": sample.height - results.height,
@@ -127,14 +139,14 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
 
 
 @dg.asset(partitions_def=daily_partitions, deps=["replay_sample"], group_name="replay",
-          kinds={"pytorch"}, pool="gpu")
+          kinds={"pytorch"}, pool=GPU_POOL)
 def small_replays(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """The small model's answers, tokens, device-seconds and log-probs for the day's sample."""
     return _replay_role(context, planb.load(), "small")
 
 
 @dg.asset(partitions_def=daily_partitions, deps=["replay_sample"], group_name="replay",
-          kinds={"pytorch"}, pool="gpu")
+          kinds={"pytorch"}, pool=GPU_POOL)
 def large_replays(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """The large model's answers, tokens and device-seconds for the day's sample."""
     return _replay_role(context, planb.load(), "large")

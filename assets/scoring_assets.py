@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 import dagster as dg
 import polars as pl
 
+from assets.instance import WRITER_POOL
+from assets.metadata import markdown_preview
 from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
 from scoring.agreement_rule import current_scoring_version, judge_spec, rule_from_config
@@ -18,6 +20,7 @@ from scoring.judge import JudgeRun, judge_generator, parse_verdict, run_judge
 from scoring.routers import ROUTERS, score_requests
 from warehouse import pipeline_queries as q
 from warehouse.db import insert_rows, replace_rows, writer
+from warehouse.previews import day_rows, router_score_summary
 
 _PAIR = "day = ? AND small_key = ? AND large_key = ? AND scoring_version = ?"
 
@@ -81,7 +84,7 @@ def _record_judge(con, cfg: PlanBConfig, day, version: str, runs) -> dict:
 
 
 @dg.asset(partitions_def=daily_partitions, deps=["small_replays", "large_replays"],
-          group_name="score", kinds={"pytorch", "duckdb"})
+          group_name="score", kinds={"pytorch", "duckdb"}, pool=WRITER_POOL)
 def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Exact match, token F1, containment, ROUGE-L, content containment and embedding cosine
     of each small/large answer pair, the judge's score in the uncertain band when a judge is
@@ -114,6 +117,7 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
             [version, rule.describe(), json.dumps({**asdict(rule), "embedding_model": cfg.agreement.embedding_model}),
              datetime.now(timezone.utc).replace(tzinfo=None), version])
         judged = _record_judge(con, cfg, day, version, runs)
+        preview = day_rows(con, "agreement", day)
     means = {f"mean_{m}": float(scored[m].mean()) if scored.height else None
              for m in ("exact", "token_f1", "rouge_l", "cosine")}
     return dg.MaterializeResult(
@@ -122,11 +126,13 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
             "agree_share": float(scored["agree"].mean()) if scored.height else None,
             **means, "scoring_version": version, "rule": rule.describe(),
             "decided_by": json.dumps(dict(Counter(metrics["decided_by"]))), **judged,
+            "preview": markdown_preview(preview),
         }
     )
 
 
-@dg.asset(partitions_def=daily_partitions, deps=["agreement"], group_name="score", kinds={"duckdb"})
+@dg.asset(partitions_def=daily_partitions, deps=["agreement"], group_name="score", kinds={"duckdb"},
+          pool=WRITER_POOL)
 def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Each configured router's score in [0, 1] for every sampled request of the day (the
     oracle reads the agree label of the current scoring_version only)."""
@@ -148,6 +154,8 @@ def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg
         scores = pl.concat(frames)
         trained = [router for router in ROUTERS if ROUTERS[router].trained]
         replace_rows(con, "router_scores", scores, "day = ? AND NOT list_contains(?, router)", [day, trained])
+        summary = router_score_summary(con, day)
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": scores.height, "routers": ", ".join(daily)}
+        metadata={"dagster/row_count": scores.height, "routers": ", ".join(daily),
+                  "preview": markdown_preview(summary)}
     )

@@ -327,6 +327,44 @@ class IngestConfig(_Strict):
                               description="DuckDB's memory limit while ingesting; staging spills to disk past it")
 
 
+class ChecksConfig(_Strict):
+    """Limits of the asset checks (assets/checks.py). A blocking check that fails stops the run
+    before its asset's downstream steps; a warning shows in the UI and lets the run go on."""
+
+    min_day_rows: int = Field(1, ge=0, description="chat_logs' check blocks a day with fewer "
+                              "accepted rows (its logs did not arrive)")
+    max_failed_replay_share: float = Field(
+        0.0, ge=0, le=1, description="a replay check blocks when a larger share of the day's sample has "
+        "no replay or a failed one (error); failed requests are retried on the next run")
+    max_empty_output_share: float = Field(
+        0.5, ge=0, le=1, description="a replay check blocks when a larger share of the day's answers is empty")
+    max_interval_width: float = Field(
+        0.5, gt=0, le=1, description="warn when the 95% interval of agreement at a router's recommended "
+        "threshold is wider than this (the sample is too small: raise sample.per_day)")
+    min_cost_model_r2: float = Field(
+        0.5, ge=0, le=1, description="warn when a cost model fitted on replay batches explains less of "
+        "their seconds (R^2) than this")
+
+
+class AlertsConfig(_Strict):
+    """Week-over-week alerts on routing_projection (assets/alerts.py): the last 7 days of the
+    window against the 7 before, per router."""
+
+    max_agreement_drop_points: float = Field(
+        5.0, ge=0, le=100, description="alert when agreement among requests routed small at the "
+        "recommended threshold falls by more than this many percentage points")
+    max_cpt80_move_points: float = Field(
+        10.0, ge=0, le=100, description="alert when CPT(80%) (share of calls to the large model needed "
+        "for 80% of the quality gap) moves by more than this many percentage points, either way")
+
+
+class ScheduleConfig(_Strict):
+    """The nightly schedule (planb_nightly_schedule): yesterday's partition, UTC."""
+
+    hour: int = Field(3, ge=0, le=23, description="UTC hour the nightly run starts")
+    minute: int = Field(0, ge=0, le=59, description="minute of that hour")
+
+
 def _default_models() -> dict[str, ModelSpec]:
     return {
         "small": ModelSpec(
@@ -372,6 +410,14 @@ class PlanBConfig(_Strict):
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    checks: ChecksConfig = Field(default_factory=ChecksConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+
+    @field_validator("data_dir", "landing_dir", "model_cache_dir")
+    @classmethod
+    def _home(cls, value: Path) -> Path:
+        return value.expanduser()  # a YAML file says ~/...; nobody means a folder named "~"
 
     @model_validator(mode="after")
     def _both_roles(self) -> PlanBConfig:

@@ -105,6 +105,7 @@ def test_day_partition_check_and_reingest(setup):
         [json.dumps({"request_id": f"b{i}", "timestamp": f"{DAY}T10:00:00Z", "query": ""}) for i in range(3)]) + "\n")
     second = _materialize_day(planb, instance)
     assert not _check(second).passed  # 4 of 10 rejected
+    assert not second.success  # the check blocks: nothing downstream of this day runs
     assert _check(second).metadata["rejected_share"].value == pytest.approx(0.4)
 
     before = _count(data, "SELECT count(*) FROM chat_logs") + _count(data, "SELECT count(*) FROM rejected_log_rows")
