@@ -146,10 +146,8 @@ def prompt_token_limit(model, max_new_tokens: int) -> int:
     return max(1, context - max_new_tokens - CACHE_LEN_QUANTUM)  # the cache rounds lengths up
 
 
-def _generate_batch(model, tokenizer, spec: ModelSpec, prompts: list[str]) -> tuple[list[dict], float, tuple[int, int]]:
-    special = _adds_special_tokens(spec.template)
+def _generate_batch(model, tokenizer, spec: ModelSpec, token_lists: list[list[int]]) -> tuple[list[dict], float, tuple[int, int]]:
     limit = prompt_token_limit(model, spec.max_new_tokens)
-    token_lists = [tokenizer(p, add_special_tokens=special)["input_ids"] for p in prompts]
     # Too long a prompt keeps its last tokens: the question and the cue to answer sit at the end.
     truncated = [len(t) > limit for t in token_lists]
     encoded = tokenizer.pad({"input_ids": [t[-limit:] for t in token_lists]}, return_tensors="pt")
@@ -159,7 +157,7 @@ def _generate_batch(model, tokenizer, spec: ModelSpec, prompts: list[str]) -> tu
     )
     eos_ids = set(_as_list(model.generation_config.eos_token_id)) | {tokenizer.eos_token_id}
     rows = []
-    for i in range(len(prompts)):
+    for i in range(len(token_lists)):
         n_tokens = decoded.lengths[i]
         tokens = decoded.tokens[i, :n_tokens].tolist()
         text_tokens = tokens[:-1] if tokens and tokens[-1] in eos_ids else tokens
@@ -202,9 +200,11 @@ def replay(spec: ModelSpec, requests: list[ReplayRequest], *, model, tokenizer) 
         'William Shakespeare'
     """
     run = ReplayRun(device=device_name(spec.device))
-    prompts = [render_prompt(spec.template, r.query, tokenizer) for r in requests]
     special = _adds_special_tokens(spec.template)
-    lengths = [len(tokenizer(p, add_special_tokens=special)["input_ids"]) for p in prompts]
+    # Tokenised once: the lengths choose the batches, the tokens go to the model.
+    prompts = [tokenizer(render_prompt(spec.template, r.query, tokenizer), add_special_tokens=special)["input_ids"]
+               for r in requests]
+    lengths = [len(p) for p in prompts]
     for bucket in _buckets(lengths, spec.batch_size, spec.max_new_tokens, spec.max_batch_tokens):
         _replay_bucket(spec, requests, prompts, bucket, model, tokenizer, run)
     return run
