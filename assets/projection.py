@@ -14,6 +14,7 @@ from assets.resources import PlanBResource
 from scoring.agreement_rule import current_scoring_version
 from scoring.config import ModelSpec
 from scoring.cost_model import fit_cost_model
+from scoring.pricing import price_table
 from scoring.projection_run import project_all, with_costs
 from scoring.projection_table import query_length_bucket
 from warehouse import pipeline_queries as q
@@ -136,6 +137,8 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     with writer(cfg.data_dir) as con:
         replace_rows(con, "routing_projection", projection, "dataset = ?", [PIPELINE])
         replace_rows(con, "router_metrics", metrics, "dataset = ?", [PIPELINE])
+        prices = price_table(cfg.pricing, [f["device"] for f in fit.values()])
+        replace_rows(con, "gpu_prices", pl.DataFrame(prices, schema_overrides={"as_of": pl.Date}), "true", [])
         recommended = recommended_savings(con, PIPELINE)
     window = metrics.filter(pl.col("segment_by") == "all")
     return dg.MaterializeResult(

@@ -1,6 +1,7 @@
 """Plan B dashboard: `streamlit run dashboards/app.py` (data folder from $PLANB_DATA_DIR).
 
-This file only sets up the page, the shared sidebar and the navigation; each page is a module.
+This file only sets up the page, the shared sidebar and the navigation; each page is a module
+of this folder that draws itself from ``view.current_view()`` when Streamlit runs it.
 """
 
 from __future__ import annotations
@@ -16,25 +17,36 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import loaders, overview  # noqa: E402
+from dashboards import loaders  # noqa: E402
 from dashboards.sidebar import render_sidebar  # noqa: E402
+from dashboards.view import View, set_current_view  # noqa: E402
 from warehouse.db import NoSnapshotError  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+# (module file, title, url path), in menu order; the first is the default page.
+PAGES = [
+    ("overview.py", "Overview", "overview"),
+    ("threshold_explorer.py", "Threshold explorer", "thresholds"),
+    ("segments.py", "Segments", "segments"),
+    ("examples.py", "Examples", "examples"),
+    ("costs.py", "Costs", "costs"),
+    ("data_health.py", "Data health", "health"),
+]
 
 
 def main() -> None:
     st.set_page_config(page_title="Plan B", layout="wide")
     data_dir = loaders.data_dir()
     try:
-        selection = render_sidebar(data_dir)
+        view = render_sidebar(data_dir)
     except NoSnapshotError:  # removed between the existence check and the query
-        selection = None
-
-    def overview_page() -> None:
-        overview.render(data_dir, selection)
-
-    page = st.navigation(
-        [st.Page(overview_page, title="Overview", url_path="overview", default=True)]
-    )
+        view = View(data_dir, None)
+    set_current_view(view)
+    # Page files are named relative to this script's folder, as Streamlit resolves them.
+    page = st.navigation([
+        st.Page(module, title=title, url_path=url, default=index == 0)
+        for index, (module, title, url) in enumerate(PAGES) if (HERE / module).exists()
+    ])
     page.run()
 
 

@@ -95,3 +95,31 @@ def _marker(row: dict) -> go.Scatter:
         name=f"Threshold {row['threshold']:.2f}",
         hoverinfo="skip",
     )
+
+
+def daily_trend(days: pl.DataFrame, value: str, lo: str, hi: str, *, title: str, tickformat: str = "") -> go.Figure:
+    """A small line chart of one figure over days with its 95% band (``segments_at`` rows of
+    segment_by 'day': ``segment`` is the day). Days without the figure are left out.
+
+    Example:
+        >>> frame = pl.DataFrame({"segment": ["2026-11-01", "2026-11-02"], "share_small": [0.4, 0.5],
+        ...     "share_small_lo": [0.3, 0.4], "share_small_hi": [0.5, 0.6]})
+        >>> [t.name for t in daily_trend(frame, "share_small", "share_small_lo", "share_small_hi",
+        ...     title="Routed small").data]
+        ['95% interval', 'Routed small']
+    """
+    points = days.drop_nulls(value).sort("segment")
+    x = points["segment"].to_list()
+    # A missing interval (too few samples that day) draws as the value itself: no band there.
+    lo_values = points.select(pl.coalesce(lo, value)).to_series().to_list()
+    hi_values = points.select(pl.coalesce(hi, value)).to_series().to_list()
+    figure = go.Figure([
+        go.Scatter(x=x + x[::-1], y=hi_values + lo_values[::-1], fill="toself", fillcolor=BAND_COLOUR,
+                   line={"width": 0}, hoverinfo="skip", name="95% interval"),
+        go.Scatter(x=x, y=points[value].to_list(), mode="lines+markers", line={"color": LINE_COLOUR},
+                   name=title),
+    ])
+    figure.update_layout(title={"text": title, "font": {"size": 14}}, height=220, showlegend=False,
+                         margin={"t": 40, "b": 10, "l": 10, "r": 10}, yaxis_tickformat=tickformat,
+                         xaxis_type="category")
+    return figure

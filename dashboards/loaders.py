@@ -31,24 +31,19 @@ def snapshot_version(directory: Path) -> Version | None:
     return queries.snapshot_version(directory)
 
 
-# `version` is unused in the bodies on purpose: it is there to be part of the cache key.
-@st.cache_data(show_spinner=False, max_entries=32)
-def routers(directory: str, version: Version) -> list[str]:
-    return queries.routers(directory)["router"].to_list()
+# `version` is unused in the body on purpose: it is part of the cache key, so a new snapshot
+# is read afresh. Every page reads through this one function; keyword arguments stay keywords.
+@st.cache_data(show_spinner=False, max_entries=1024)
+def frame(directory: str, version: Version, query: str, *args, **kwargs) -> pl.DataFrame:
+    """What ``warehouse.dashboard_queries.<query>(directory, *args, **kwargs)`` returns, cached
+    per snapshot version.
+
+    Example:
+        >>> frame("./data", version, "projection", "length")  # doctest: +SKIP
+    """
+    return getattr(queries, query)(directory, *args, **kwargs)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def projection(directory: str, version: Version, router: str) -> pl.DataFrame:
-    return queries.projection(directory, router)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def projection_at(directory: str, version: Version, router: str, threshold: float) -> dict | None:
-    frame = queries.projection_at(directory, router, threshold)
-    return frame.row(0, named=True) if frame.height else None
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def snapshot_info(directory: str, version: Version) -> dict | None:
-    frame = queries.snapshot_info(directory)
-    return frame.row(0, named=True) if frame.height else None
+def first_row(table: pl.DataFrame) -> dict | None:
+    """The first row as a dict, or None for an empty frame."""
+    return table.row(0, named=True) if table.height else None

@@ -1,86 +1,125 @@
-"""Overview page: what routing at the chosen threshold saves and how much answers change."""
+"""Overview page: what routing at the chosen threshold saves and how much answers change, the
+same over days, and the recommended threshold with its reason."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import streamlit as st
 
 from dashboards import figures, loaders
 from dashboards.formatting import amount, dollars, interval, percent
-from dashboards.sidebar import Selection
-
-NO_SNAPSHOT = (
-    "No published snapshot in `{data_dir}` yet. Run `make demo` to build one from the bundled "
-    "sample log, or point `PLANB_DATA_DIR` at a data folder that has `snapshot.duckdb`."
-)
-NO_PROJECTION = (
-    "The snapshot in `{data_dir}` has no routing projection yet. Run `make demo` (or the "
-    "pipeline up to `routing_projection`) and publish again."
-)
+from dashboards.repricing import reprice
+from dashboards.view import View, current_view, explain_missing
 
 # (label, value column, interval columns, formatter), in display order.
 METRICS = [
+    ("GPU-hours saved / day", "gpu_hours_saved_per_day", ("gpu_hours_saved_lo", "gpu_hours_saved_hi"), amount),
+    ("Dollars saved / month", "dollars_saved_per_30_days",
+     ("dollars_saved_per_30_days_lo", "dollars_saved_per_30_days_hi"), dollars),
+    ("Dollars saved / year", "dollars_saved_per_year",
+     ("dollars_saved_per_year_lo", "dollars_saved_per_year_hi"), dollars),
     ("Routed to small model", "share_small", ("share_small_lo", "share_small_hi"), percent),
-    (
-        "Agreement among routed small",
-        "agreement_small",
-        ("agreement_small_lo", "agreement_small_hi"),
-        percent,
-    ),
+    ("Agreement among routed small", "agreement_small", ("agreement_small_lo", "agreement_small_hi"), percent),
     ("Answers unchanged", "unchanged_share", ("unchanged_lo", "unchanged_hi"), percent),
-    (
-        "GPU-hours saved / day",
-        "gpu_hours_saved_per_day",
-        ("gpu_hours_saved_lo", "gpu_hours_saved_hi"),
-        amount,
-    ),
-    (
-        "Dollars saved / day",
-        "dollars_saved_per_day",
-        ("dollars_saved_per_day_lo", "dollars_saved_per_day_hi"),
-        dollars,
-    ),
-    (
-        "Dollars saved / year",
-        "dollars_saved_per_year",
-        ("dollars_saved_per_year_lo", "dollars_saved_per_year_hi"),
-        dollars,
-    ),
+]
+
+# (title, value column, interval columns, tick format) of the small daily trend charts.
+TRENDS = [
+    ("GPU-hours saved / day", "gpu_hours_saved_per_day", ("gpu_hours_saved_lo", "gpu_hours_saved_hi"), ""),
+    ("Dollars saved / day", "dollars_saved_per_day", ("dollars_saved_per_day_lo", "dollars_saved_per_day_hi"), "$"),
+    ("Routed to small model", "share_small", ("share_small_lo", "share_small_hi"), ".0%"),
+    ("Agreement among routed small", "agreement_small", ("agreement_small_lo", "agreement_small_hi"), ".0%"),
 ]
 
 
-def render(data_dir: Path, selection: Selection | None) -> None:
+def metric_tiles(row: dict, metrics: list = METRICS, *, columns: int = 3) -> None:
+    """One bordered ``st.metric`` a figure, its 95% interval underneath."""
+    slots = st.columns(columns)
+    for index, (label, column, (lo, hi), fmt) in enumerate(metrics):
+        with slots[index % columns]:
+            st.metric(label, fmt(row.get(column)), delta=interval(row.get(lo), row.get(hi), fmt),
+                      delta_color="off", delta_arrow="off", border=True)
+
+
+def render(view: View) -> None:
     st.title("Overview")
-    if selection is None:
-        missing = loaders.snapshot_version(data_dir) is None
-        st.info((NO_SNAPSHOT if missing else NO_PROJECTION).format(data_dir=data_dir))
+    if explain_missing(view):
         return
-    directory, version = str(selection.data_dir), selection.version
-    row = loaders.projection_at(directory, version, selection.router, selection.threshold)
-    if row is None:  # the router vanished from a newer snapshot between two reruns
-        st.info(NO_PROJECTION.format(data_dir=data_dir))
+    at = reprice(queries_at(view), view.costs)
+    if at.is_empty():  # the router vanished from a newer snapshot between two reruns
+        explain_missing(View(view.data_dir, view.version))
         return
+    row = at.row(0, named=True)
     st.caption(
-        f"Router **{row['router']}** at threshold {row['threshold']:.2f} (the projected "
-        f"threshold nearest {selection.threshold:.2f}) · {row['n_sample']:,} replayed requests · "
-        f"{row['requests_per_day']:,.0f} logged requests a day · costs measured on "
-        f"{row['device']} at ${row['dollars_per_gpu_hour']:,.2f} per GPU-hour, "
-        f"{row['utilisation']:.0%} utilisation · intervals are 95%"
+        f"Router **{row['router']}** at threshold {row['threshold']:.2f} (the projected threshold "
+        f"nearest {view.threshold:.2f}) · {row['n_sample']:,} replayed requests · "
+        f"{row['requests_per_day']:,.0f} logged requests a day · {cost_basis(row)} · intervals are 95%"
     )
-    columns = st.columns(3)
-    for index, (label, column, (lo, hi), fmt) in enumerate(METRICS):
-        with columns[index % 3]:
-            st.metric(
-                label,
-                fmt(row[column]),
-                delta=interval(row[lo], row[hi], fmt),
-                delta_color="off",
-                delta_arrow="off",
-                border=True,
-            )
-    curve = loaders.projection(directory, version, selection.router)
-    st.plotly_chart(
-        figures.savings_vs_agreement(curve, current_threshold=row["threshold"]),
-        key="savings_vs_agreement",
+    metric_tiles(row)
+    _recommendation(view)
+    st.subheader("Over days")
+    days = reprice(loaders.frame(view.directory, view.version, "segments_at", view.router, view.threshold,
+                                 "day", dataset=view.dataset), view.costs)
+    if days.height:
+        for slot, (title, value, (lo, hi), ticks) in zip(st.columns(len(TRENDS)), TRENDS, strict=True):
+            with slot:
+                st.plotly_chart(figures.daily_trend(days, value, lo, hi, title=title, tickformat=ticks),
+                                key=f"trend_{value}")
+    else:
+        st.caption("No per-day projection in this snapshot.")
+    st.subheader("Savings against agreement")
+    curve = reprice(loaders.frame(view.directory, view.version, "projection", view.router, dataset=view.dataset),
+                    view.costs)
+    st.plotly_chart(figures.savings_vs_agreement(curve, current_threshold=row["threshold"]),
+                    key="savings_vs_agreement")
+
+
+def queries_at(view: View):
+    """The window's projection row nearest the chosen threshold (a one-row frame, or empty)."""
+    return loaders.frame(view.directory, view.version, "projection_at", view.router, view.threshold,
+                         dataset=view.dataset)
+
+
+def cost_basis(row: dict) -> str:
+    """Where the dollars come from, for captions."""
+    if row.get("dollars_per_gpu_hour") is None:
+        return f"costs measured on {row.get('device') or 'no device'}" + (
+            f" ({row['price_note']})" if row.get("price_note") else "")
+    return (f"costs measured on {row['device']}, ${row['dollars_per_gpu_hour']:,.4g} per GPU-hour at "
+            f"{row['utilisation']:.0%} utilisation")
+
+
+def _recommendation(view: View) -> None:
+    metrics = loaders.frame(view.directory, view.version, "recommendations", view.dataset)
+    mine = reprice(metrics.filter(metrics["router"] == view.router), view.costs)
+    if mine.is_empty():
+        return
+    rec = mine.row(0, named=True)
+    target = rec["agreement_target"]
+    if rec["recommended_threshold"] is None:
+        best = rec["best_agreement_lo"]
+        st.warning(
+            f"**No recommended threshold for {view.router}.** None keeps the lower 95% bound of agreement "
+            f"among requests routed small at or above the target {percent(target)}"
+            + (f"; the best any threshold reaches is {percent(best)}" if best is not None else "")
+            + (f". {rec['note']}." if rec.get("note") else ".")
+        )
+        return
+    st.success(
+        f"**Recommended threshold for {view.router}: {rec['recommended_threshold']:.2f}.** It saves the most "
+        f"while the lower 95% bound of agreement among requests routed small stays at or above "
+        f"{percent(target)}: agreement {percent(rec['agreement_small'])} "
+        f"{interval(rec['agreement_small_lo'], rec['agreement_small_hi'], percent) or ''}, "
+        f"{amount(rec['gpu_hours_saved_per_day'])} GPU-hours and {dollars(rec['dollars_saved_per_year'])} "
+        f"a year saved, {percent(rec['share_small'])} of requests routed small."
     )
+    if abs(rec["recommended_threshold"] - view.threshold) > 0.005:
+        st.button("Use the recommended threshold", on_click=_set_threshold,
+                  args=(round(rec["recommended_threshold"], 2),))
+
+
+def _set_threshold(value: float) -> None:
+    st.session_state["threshold"] = value
+
+
+if __name__ == "__main__":
+    render(current_view())

@@ -1,48 +1,108 @@
-"""The sidebar every page shares: which snapshot is open, the router and the threshold."""
+"""The sidebar every page shares: which projection is open (dataset, router, threshold) and the
+cost assumptions (GPU type, price per GPU-hour, utilisation) every dollar figure follows.
+
+Each widget is bound to a URL query parameter of its key, so a view can be shared by its link.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from dashboards import loaders
+from dashboards.view import CostAssumptions, View
+
+PIPELINE = "pipeline"
 
 
-@dataclass(frozen=True)
-class Selection:
-    """What the pages show: a router at a threshold, from one version of the snapshot."""
-
-    data_dir: Path
-    version: loaders.Version
-    router: str
-    threshold: float
-
-
-def render_sidebar(data_dir: Path) -> Selection | None:
-    """Draw the sidebar; None when there is no snapshot or it has no routing projection."""
+def render_sidebar(data_dir: Path) -> View:
+    """Draw the sidebar and return what the pages show; router and costs stay None when the
+    snapshot is missing or has no routing projection."""
     version = loaders.snapshot_version(data_dir)
     if version is None:
-        return None
-    info = loaders.snapshot_info(str(data_dir), version)
+        return View(data_dir, None)
+    directory = str(data_dir)
+    info = loaders.first_row(loaders.frame(directory, version, "snapshot_info"))
     if info is not None:
         st.sidebar.caption(
             f"Snapshot published {info['published_at']:%Y-%m-%d %H:%M} · "
             f"{info['days']} days · {info['chat_log_rows']:,} logged requests"
         )
-    routers = loaders.routers(str(data_dir), version)
-    if not routers:
-        return None
-    # Widget keys keep the choice when the user switches pages or a new snapshot arrives.
-    router = st.sidebar.selectbox("Router", routers, key="router")
+    datasets = loaders.frame(directory, version, "datasets")["dataset"].to_list()
+    if not datasets:
+        return View(data_dir, version)
+    dataset = datasets[0]
+    if len(datasets) > 1:  # imported replay sets (planb import-replays) beside the pipeline's
+        dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", bind="query-params")
+    names = loaders.frame(directory, version, "routers", dataset)["router"].to_list()
+    if not names:
+        return View(data_dir, version)
+    metrics = loaders.frame(directory, version, "recommendations", dataset)
+    router = st.sidebar.selectbox("Router", names, key="router", bind="query-params",
+                                  index=_default_router(names, metrics))
+    recommended = metrics.filter(pl.col("router") == router)["recommended_threshold"].to_list() or [None]
+    recommended = recommended[0]
     threshold = st.sidebar.slider(
-        "Threshold",
-        min_value=0.0,
-        max_value=1.0,
-        value=0.5,
-        step=0.01,
-        key="threshold",
-        help="A request goes to the small model when the router's score is at least this.",
+        "Threshold", min_value=0.0, max_value=1.0, step=0.01, key="threshold", bind="query-params",
+        value=0.5 if recommended is None else round(recommended, 2),
+        help="A request goes to the small model when the router's score is at least this. "
+        "Starts at the router's recommended threshold.",
     )
-    return Selection(data_dir, version, router, float(threshold))
+    costs = _cost_assumptions(directory, version, dataset)
+    return View(data_dir, version, router, float(threshold), costs, dataset)
+
+
+def _default_router(names: list[str], metrics: pl.DataFrame) -> int:
+    """The router whose recommended threshold saves the most GPU-hours (the oracle, an upper
+    bound, aside), else the first."""
+    ranked = metrics.drop_nulls("gpu_hours_saved_per_day").filter(
+        pl.col("recommended_threshold").is_not_null() & (pl.col("router") != "oracle"))
+    if ranked.is_empty():
+        return 0
+    return names.index(ranked.sort("gpu_hours_saved_per_day", descending=True)["router"][0])
+
+
+def _cost_assumptions(directory: str, version: loaders.Version, dataset: str) -> CostAssumptions:
+    basis = loaders.first_row(loaders.frame(directory, version, "pricing_basis", dataset)) or {}
+    prices = loaders.frame(directory, version, "gpu_prices")
+    device = basis.get("device")
+    # One measured device with a GPU price: dollars are GPU-hours x price / utilisation. Not so
+    # for a large model priced per token, or costs measured on two devices with two prices.
+    editable = bool(device) and " + " not in device and not basis.get("large_hosted") and prices.height > 0
+    utilisation = basis.get("utilisation") or 1.0
+    st.sidebar.divider()
+    st.sidebar.markdown("**Cost assumptions**")
+    if not editable:
+        st.sidebar.caption(_why_fixed(basis, prices))
+        return CostAssumptions(None, basis.get("dollars_per_gpu_hour"), utilisation, editable=False)
+    list_price = dict(zip(prices["gpu_type"], prices["dollars_per_hour"], strict=True))
+    types = prices["gpu_type"].to_list()  # the measured type first: the default
+    gpu = st.sidebar.selectbox(
+        "GPU type", types, key="gpu", bind="query-params",
+        help=f"GPU-hours were measured on {device}. Choosing another type prices those hours at its "
+        "rate; measure that GPU with `planb calibrate-gpu` for its own GPU-hours.",
+    )
+    # One price widget per GPU type: each starts at its list price and keeps its own edit.
+    price = st.sidebar.number_input(
+        f"Price per {gpu} GPU-hour ($)", min_value=0.0, value=float(list_price[gpu]), step=0.01,
+        format="%.4f", key=f"price_{gpu}", bind="query-params", help="List price per paid GPU-hour.",
+    )
+    utilisation = st.sidebar.slider(
+        "Utilisation", min_value=0.05, max_value=1.0, value=float(round(utilisation, 2)), step=0.05,
+        key="utilisation", bind="query-params",
+        help="Share of paid GPU-hours doing useful work: dollars = GPU-hours x price / utilisation.",
+    )
+    if gpu != types[0]:
+        st.sidebar.caption(f"GPU-hours as measured on {device}, priced as {gpu}.")
+    return CostAssumptions(gpu, float(price), float(utilisation), editable=True)
+
+
+def _why_fixed(basis: dict, prices: pl.DataFrame) -> str:
+    if basis.get("large_hosted"):
+        return "The large model is a hosted API priced per token: dollars are as projected."
+    if prices.is_empty():
+        return "This snapshot has no price table (project again to add one): dollars are as projected."
+    return (f"Costs were measured on {basis.get('device')}, each device at its own price: dollars are as "
+            "projected (edit pricing in the config).")

@@ -102,3 +102,22 @@ def price_note(rates: Iterable[DeviceRate], pricing: PricingConfig) -> str | Non
             notes.append(f"the price of {rate.gpu_type} is 0: dollars are 0 and the "
                          "recommendation ranks by GPU-hours")
     return "; ".join(dict.fromkeys(notes)) or None
+
+
+def price_table(pricing: PricingConfig, measured_devices: Iterable[str]) -> list[dict]:
+    """The price table as rows (gpu_prices), each GPU type marked ``measured`` when a device the
+    cost models were measured on prices as it.
+
+    Example:
+        >>> from scoring.config import PricingConfig
+        >>> [(r["gpu_type"], r["measured"]) for r in price_table(PricingConfig(), ["cpu"])]
+        [('H100', False), ('H200', False), ('cpu', True)]
+    """
+    measured = {device_rate(pricing, device).gpu_type for device in measured_devices}
+    rows = []
+    for key in sorted(pricing.dollars_per_hour):
+        source = pricing.price_sources.get(key)
+        rows.append({"gpu_type": key, "dollars_per_hour": pricing.dollars_per_hour[key],
+                     "as_of": source.as_of if source else None, "source": source.source if source else None,
+                     "measured": key in measured})
+    return rows

@@ -124,6 +124,7 @@ def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset,
             pl.lit(costing.device, dtype=pl.String).alias("device"),
             pl.lit(costing.dollars_per_gpu_hour, dtype=pl.Float64).alias("dollars_per_gpu_hour"),
             pl.lit(utilisation).alias("utilisation"), pl.lit(costing.note, dtype=pl.String).alias("price_note"),
+            pl.lit(cfg.pricing.large_hosted).alias("large_hosted"),
         ))
         summaries.append(summary.with_columns(
             pl.lit(dataset).alias("dataset"), pl.lit(router).alias("router"),

@@ -47,6 +47,37 @@ PIPELINE = "pipeline"  # the dataset of the pipeline's own projection (others: p
 WINDOW = "all"  # segment_by and segment of the whole window
 
 
+def datasets(data_dir: str | Path) -> pl.DataFrame:
+    """Datasets with a projection, one column ``dataset``: the pipeline's first, then imports.
+
+    Example:
+        >>> datasets("./data")["dataset"].to_list()  # doctest: +SKIP
+        ['pipeline', 'routerbench']
+    """
+    return _query(data_dir, "datasets")
+
+
+def pricing_basis(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame:
+    """One row: the ``device`` a dataset's costs were measured on, ``dollars_per_gpu_hour`` and
+    ``utilisation`` used, ``large_hosted`` (priced per token) and ``price_note``.
+
+    Example:
+        >>> pricing_basis("./data")["device"].item()  # doctest: +SKIP
+        'cpu'
+    """
+    return _query(data_dir, "pricing_basis", [dataset])
+
+
+def gpu_prices(data_dir: str | Path) -> pl.DataFrame:
+    """The price table: ``gpu_type``, ``dollars_per_hour``, ``as_of``, ``source``, ``measured``.
+
+    Example:
+        >>> gpu_prices("./data")["gpu_type"].to_list()  # doctest: +SKIP
+        ['cpu', 'H100', 'H200']
+    """
+    return _query(data_dir, "gpu_prices")
+
+
 def routers(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame:
     """Routers with a projection of ``dataset``, one column ``router``, sorted by name.
 
@@ -82,6 +113,18 @@ def projection_at(data_dir: str | Path, router: str, threshold: float, *, datase
         0.5
     """
     return _query(data_dir, "projection_at", [router, float(threshold), dataset, segment_by, segment])
+
+
+def segments_at(data_dir: str | Path, router: str, threshold: float, segment_by: str, *,
+                dataset: str = PIPELINE) -> pl.DataFrame:
+    """One ``routing_projection`` row per segment of ``segment_by`` (day, surface, mode, language,
+    query_length): each at the projected threshold nearest ``threshold``, by segment.
+
+    Example:
+        >>> segments_at("./data", "length", 0.5, "day")["segment"].to_list()  # doctest: +SKIP
+        ['2026-11-01', '2026-11-02']
+    """
+    return _query(data_dir, "segments_at", [router, float(threshold), dataset, segment_by])
 
 
 def recommendations(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame:

@@ -1,0 +1,74 @@
+"""What every page is given: the open snapshot's version, the sidebar's router and threshold,
+and the cost assumptions the sidebar edits. ``app.py`` builds it on each rerun before it runs
+the page; a page module reads it with ``current_view()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards import loaders
+
+_STATE_KEY = "_planb_view"
+
+
+@dataclass(frozen=True)
+class CostAssumptions:
+    """How GPU-hours become dollars: price per paid GPU-hour / utilisation (README, "Pricing")."""
+
+    gpu_type: str | None
+    dollars_per_gpu_hour: float | None
+    utilisation: float
+    editable: bool  # False when the projection is priced per token (a hosted large model)
+
+
+@dataclass(frozen=True)
+class View:
+    """The snapshot every page reads, and what the sidebar chose (None before a projection)."""
+
+    data_dir: Path
+    version: loaders.Version | None
+    router: str | None = None
+    threshold: float | None = None
+    costs: CostAssumptions | None = None
+    dataset: str = "pipeline"  # routing_projection.dataset: the pipeline's, or an imported set
+
+    @property
+    def directory(self) -> str:
+        return str(self.data_dir)
+
+    @property
+    def has_projection(self) -> bool:
+        return self.router is not None
+
+
+def set_current_view(view: View) -> None:
+    st.session_state[_STATE_KEY] = view
+
+
+def current_view() -> View:
+    """The view ``app.py`` built for this rerun."""
+    return st.session_state[_STATE_KEY]
+
+
+NO_SNAPSHOT = (
+    "No published snapshot in `{data_dir}` yet. Run `make demo` to build one from the bundled "
+    "sample log, or point `PLANB_DATA_DIR` at a data folder that has `snapshot.duckdb`."
+)
+NO_PROJECTION = (
+    "The snapshot in `{data_dir}` has no routing projection yet. Run `make demo` (or the "
+    "pipeline up to `routing_projection`) and publish again."
+)
+
+
+def explain_missing(view: View, *, needs_projection: bool = True) -> bool:
+    """Say what is missing instead of failing; True when the page has nothing to show."""
+    if view.version is None:
+        st.info(NO_SNAPSHOT.format(data_dir=view.data_dir))
+        return True
+    if needs_projection and not view.has_projection:
+        st.info(NO_PROJECTION.format(data_dir=view.data_dir))
+        return True
+    return False
