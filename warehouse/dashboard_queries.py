@@ -102,6 +102,17 @@ def projection(data_dir: str | Path, router: str, *, dataset: str = PIPELINE, se
     return _query(data_dir, "projection", [router, dataset, segment_by, segment])
 
 
+def projection_curves(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame:
+    """Every router's whole-window ``routing_projection`` rows, by router and threshold, with
+    ``frontier``: on the Pareto frontier of GPU-hours saved against agreement among requests
+    routed small, over all routers but the oracle.
+
+    Example:
+        >>> projection_curves("./data").filter("frontier").select("router", "threshold")  # doctest: +SKIP
+    """
+    return _query(data_dir, "projection_curves", [dataset])
+
+
 def projection_at(data_dir: str | Path, router: str, threshold: float, *, dataset: str = PIPELINE,
                   segment_by: str = WINDOW, segment: str = WINDOW) -> pl.DataFrame:
     """The one ``routing_projection`` row of ``router`` whose threshold is nearest ``threshold``.

@@ -1,0 +1,89 @@
+"""Threshold explorer: every router's savings against agreement on one chart with 95% bands and
+the Pareto frontier, how well each router ranks (AUC, APGR, CPT) and the chosen router's
+projection table, downloadable as shown."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import figures, loaders
+from dashboards.formatting import MISSING, interval
+from dashboards.repricing import reprice
+from dashboards.view import View, current_view, explain_missing
+
+# router_metrics figures per router, each with its 95% interval, as the table shows them.
+METRICS_TABLE = {
+    "auc": "AUC", "apgr": "APGR", "cpt50": "CPT(50%)", "cpt80": "CPT(80%)", "cpt95": "CPT(95%)",
+}
+# The projection table's columns, in the order shown and downloaded.
+PROJECTION_COLUMNS = [
+    "threshold", "share_small", "share_small_lo", "share_small_hi",
+    "agreement_small", "agreement_small_lo", "agreement_small_hi",
+    "unchanged_share", "unchanged_lo", "unchanged_hi",
+    "gpu_hours_saved_per_day", "gpu_hours_saved_lo", "gpu_hours_saved_hi",
+    "dollars_saved_per_30_days", "dollars_saved_per_30_days_lo", "dollars_saved_per_30_days_hi",
+    "dollars_saved_per_year", "dollars_saved_per_year_lo", "dollars_saved_per_year_hi",
+    "pareto", "recommended", "n_sample", "n_routed_small", "threshold_source",
+    "device", "dollars_per_gpu_hour", "utilisation",
+]
+
+
+def metrics_table(metrics: pl.DataFrame) -> pl.DataFrame:
+    """One row per router: each metric as 'value [lo – hi]' text, and the recommended threshold.
+
+    Example:
+        >>> frame = pl.DataFrame({"router": ["length"], **{f"{m}{s}": [0.5] for m in METRICS_TABLE
+        ...     for s in ("", "_lo", "_hi")}, "recommended_threshold": [0.4], "note": [None]})
+        >>> metrics_table(frame)["AUC"].item()
+        '0.500 [0.500 – 0.500]'
+    """
+    rows = [
+        {"Router": row["router"],
+         **{label: _with_interval(row, name) for name, label in METRICS_TABLE.items()},
+         "Recommended threshold": row["recommended_threshold"], "Note": row["note"]}
+        for row in metrics.iter_rows(named=True)
+    ]
+    return pl.DataFrame(rows, schema_overrides={"Recommended threshold": pl.Float64, "Note": pl.String})
+
+
+def _with_interval(row: dict, name: str) -> str:
+    value = MISSING if row[name] is None else f"{row[name]:.3f}"
+    span = interval(row[f"{name}_lo"], row[f"{name}_hi"], lambda v: f"{v:.3f}")
+    return f"{value} {span}" if span else value
+
+
+def render(view: View) -> None:
+    st.title("Threshold explorer")
+    if explain_missing(view):
+        return
+    st.caption("Pick the router and move the threshold in the sidebar. Each curve is one router over all its "
+               "thresholds; the shaded bands are 95% intervals of agreement; the dashed line is the Pareto "
+               "frontier over the routers (the oracle, an upper bound, left out).")
+    curves = reprice(loaders.frame(view.directory, view.version, "projection_curves", view.dataset), view.costs)
+    chosen = loaders.frame(view.directory, view.version, "projection_at", view.router, view.threshold,
+                           dataset=view.dataset)
+    at = chosen["threshold"].item() if chosen.height else None
+    st.plotly_chart(figures.routers_savings_vs_agreement(curves, router=view.router, threshold=at),
+                    key="routers_savings_vs_agreement")
+    st.subheader("How well each router ranks requests")
+    st.caption("AUC: chance a request whose small answer agrees outranks one whose does not. APGR: average "
+               "performance gap recovered; CPT(x%): least share of calls to the large model that recovers x% "
+               "of the gap (RouteLLM's definitions, quality = agreement). Each with its 95% interval.")
+    metrics = loaders.frame(view.directory, view.version, "recommendations", view.dataset)
+    st.dataframe(metrics_table(metrics), hide_index=True, key="router_metrics_table")
+    st.subheader(f"Projection of {view.router}, every threshold")
+    table = projection_table(curves, view.router)
+    st.dataframe(table, hide_index=True, key="projection_table")
+    st.download_button("Download this table as CSV", table.write_csv(), file_name=f"projection_{view.router}.csv",
+                       mime="text/csv", key="download_projection")
+
+
+def projection_table(curves: pl.DataFrame, router: str) -> pl.DataFrame:
+    """The router's projection rows as the page shows and downloads them (dollars repriced)."""
+    mine = curves.filter(pl.col("router") == router)
+    return mine.select([c for c in PROJECTION_COLUMNS if c in mine.columns])
+
+
+if __name__ == "__main__":
+    render(current_view())
