@@ -11,6 +11,7 @@ import polars as pl
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview, savings_metadata
 from assets.resources import PlanBResource
+from assets.run_history import check_results, recent_runs
 from scoring.agreement_rule import current_scoring_version
 from scoring.config import ModelSpec
 from scoring.cost_model import fit_cost_model
@@ -26,6 +27,7 @@ from warehouse.db import (
     writer,
 )
 from warehouse.previews import recommended_savings, table_counts
+from warehouse.run_history import write_run_history
 
 PIPELINE = "pipeline"  # routing_projection.dataset of the pipeline's own rows
 
@@ -153,14 +155,19 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
 
 
 @dg.asset(deps=["routing_projection"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)
-def published_snapshot(planb: PlanBResource) -> dg.MaterializeResult:
-    """The read-only copy of the warehouse that the dashboard and `planb sql` open."""
+def published_snapshot(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
+    """The read-only copy of the warehouse that the dashboard and `planb sql` open, with the
+    instance's latest runs and check results copied in (pipeline_runs, asset_check_results)."""
     cfg = planb.load()
+    # Read here, not in the dashboard: it opens only the snapshot, never the Dagster instance.
+    runs, checks = recent_runs(context.instance), check_results(context.instance)
+    write_run_history(cfg.data_dir, runs, checks)
     path = publish_snapshot(cfg.data_dir)
     with closing(open_snapshot(cfg.data_dir)) as con:
         tables, recommended = table_counts(con), recommended_savings(con, PIPELINE)
     return dg.MaterializeResult(metadata={
         "path": str(path.resolve()), "bytes": path.stat().st_size,
         "dagster/row_count": int(tables["rows"].sum()), "tables": markdown_preview(tables, rows=100),
+        "runs_recorded": runs.height, "check_results_recorded": checks.height,
         **savings_metadata(recommended),
     })
