@@ -149,6 +149,40 @@ def recommendations(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFra
     return _query(data_dir, "recommendations", [dataset])
 
 
+EXAMPLE_METRICS = ("token_f1", "rouge_l", "content_containment", "cosine", "judge")
+
+
+def scoring_versions(data_dir: str | Path) -> pl.DataFrame:
+    """Agreement rules with scores in the snapshot, latest first: ``scoring_version``, ``rule``,
+    ``first_scored_at``, ``pairs``.
+
+    Example:
+        >>> scoring_versions("./data")["scoring_version"].to_list()  # doctest: +SKIP
+    """
+    return _query(data_dir, "scoring_versions")
+
+
+def example_segments(data_dir: str | Path) -> pl.DataFrame:
+    """``segment_by`` (surface, mode, language) and ``segment`` values of the scored pairs."""
+    return _query(data_dir, "example_segments")
+
+
+def examples(data_dir: str | Path, scoring_version: str, *, agree: bool | None = None, surface: str | None = None,
+             mode: str | None = None, language: str | None = None, metric: str = "token_f1",
+             metric_range: tuple[float, float] = (-1.0, 1.0), limit: int = 20) -> pl.DataFrame:
+    """Scored pairs with the query and both answers, filtered (None: any) and ordered by
+    ``metric`` (lowest first, so the clearest disagreements lead), at most ``limit``.
+
+    Example:
+        >>> examples("./data", "v2", agree=False, metric="cosine", limit=5)  # doctest: +SKIP
+    """
+    if metric not in EXAMPLE_METRICS:
+        raise ValueError(f"metric {metric!r} is not one of {', '.join(EXAMPLE_METRICS)}")
+    low, high = metric_range
+    return _query(data_dir, "examples", [scoring_version, agree, surface, mode, language, metric,
+                                         float(low), float(high), int(limit)])
+
+
 def snapshot_info(data_dir: str | Path) -> pl.DataFrame:
     """The latest ``snapshot_log`` row: ``published_at``, ``days``, ``chat_log_rows``.
 
@@ -157,3 +191,51 @@ def snapshot_info(data_dir: str | Path) -> pl.DataFrame:
         3
     """
     return _query(data_dir, "snapshot_info")
+
+
+def health_days(data_dir: str | Path) -> pl.DataFrame:
+    """Data health per day, from the first day held to the last (gaps as zeros): ``logged_rows``,
+    ``rejected_rows`` (those with a readable day), ``sampled``, ``replayed_small``,
+    ``replayed_large``, ``replay_errors``, ``scored`` (requests with an agreement row).
+
+    Example:
+        >>> health_days("./data").select("day", "logged_rows", "rejected_rows")  # doctest: +SKIP
+    """
+    return _query(data_dir, "health_days")
+
+
+def rejected_by_reason(data_dir: str | Path) -> pl.DataFrame:
+    """Rejected log rows per ``reason``, most first: ``rows``, ``days``, ``rows_without_day``,
+    one ``example_detail`` and ``example_source`` (file:line).
+
+    Example:
+        >>> rejected_by_reason("./data").select("reason", "rows")  # doctest: +SKIP
+    """
+    return _query(data_dir, "health_rejected_reasons")
+
+
+def rejected_by_day(data_dir: str | Path) -> pl.DataFrame:
+    """Rejected log rows per ``day`` (NULL: no readable timestamp) and ``reason``: ``rows``.
+
+    Example:
+        >>> rejected_by_day("./data").filter(pl.col("day").is_null())  # doctest: +SKIP
+    """
+    return _query(data_dir, "health_rejected_days")
+
+
+def latest_runs(data_dir: str | Path, limit: int = 50) -> pl.DataFrame:
+    """The latest Dagster runs as of the publish, newest first, with ``duration_s``.
+
+    Example:
+        >>> latest_runs("./data", 10).select("job_name", "status", "partition")  # doctest: +SKIP
+    """
+    return _query(data_dir, "health_runs", [int(limit)])
+
+
+def check_results(data_dir: str | Path) -> pl.DataFrame:
+    """The latest result of each asset check and partition as of the publish, failures first.
+
+    Example:
+        >>> check_results("./data").filter(~pl.col("passed"))  # doctest: +SKIP
+    """
+    return _query(data_dir, "health_checks")
