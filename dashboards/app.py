@@ -15,12 +15,12 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from dashboards import loaders  # noqa: E402
-from dashboards.sidebar import render_sidebar  # noqa: E402
-from dashboards.view import View, set_current_view  # noqa: E402
-from warehouse.db import NoSnapshotError  # noqa: E402
+from dashboards import loaders
+from dashboards.sidebar import render_sidebar
+from dashboards.view import View, set_current_view
+from warehouse.db import NoSnapshotError
 
 HERE = Path(__file__).resolve().parent
 # (module file, title, url path), in menu order; the first is the default page.

@@ -8,19 +8,8 @@ import streamlit as st
 from dashboards import figures, loaders
 from dashboards.formatting import amount, dollars, interval, percent
 from dashboards.repricing import reprice
-from dashboards.view import View, current_view, explain_missing
-
-# (label, value column, interval columns, formatter), in display order.
-METRICS = [
-    ("GPU-hours saved / day", "gpu_hours_saved_per_day", ("gpu_hours_saved_lo", "gpu_hours_saved_hi"), amount),
-    ("Dollars saved / month", "dollars_saved_per_30_days",
-     ("dollars_saved_per_30_days_lo", "dollars_saved_per_30_days_hi"), dollars),
-    ("Dollars saved / year", "dollars_saved_per_year",
-     ("dollars_saved_per_year_lo", "dollars_saved_per_year_hi"), dollars),
-    ("Routed to small model", "share_small", ("share_small_lo", "share_small_hi"), percent),
-    ("Agreement among routed small", "agreement_small", ("agreement_small_lo", "agreement_small_hi"), percent),
-    ("Answers unchanged", "unchanged_share", ("unchanged_lo", "unchanged_hi"), percent),
-]
+from dashboards.tiles import metric_tiles
+from dashboards.view import View, current_view, explain_missing, window_row
 
 # (title, value column, interval columns, tick format) of the small daily trend charts.
 TRENDS = [
@@ -31,20 +20,11 @@ TRENDS = [
 ]
 
 
-def metric_tiles(row: dict, metrics: list = METRICS, *, columns: int = 3) -> None:
-    """One bordered ``st.metric`` a figure, its 95% interval underneath."""
-    slots = st.columns(columns)
-    for index, (label, column, (lo, hi), fmt) in enumerate(metrics):
-        with slots[index % columns]:
-            st.metric(label, fmt(row.get(column)), delta=interval(row.get(lo), row.get(hi), fmt),
-                      delta_color="off", delta_arrow="off", border=True)
-
-
 def render(view: View) -> None:
     st.title("Overview")
     if explain_missing(view):
         return
-    at = reprice(queries_at(view), view.costs)
+    at = reprice(window_row(view), view.costs)
     if at.is_empty():  # the router vanished from a newer snapshot between two reruns
         explain_missing(View(view.data_dir, view.version))
         return
@@ -71,12 +51,6 @@ def render(view: View) -> None:
                     view.costs)
     st.plotly_chart(figures.savings_vs_agreement(curve, current_threshold=row["threshold"]),
                     key="savings_vs_agreement")
-
-
-def queries_at(view: View):
-    """The window's projection row nearest the chosen threshold (a one-row frame, or empty)."""
-    return loaders.frame(view.directory, view.version, "projection_at", view.router, view.threshold,
-                         dataset=view.dataset)
 
 
 def cost_basis(row: dict) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboards import figures, loaders
 from dashboards.formatting import MISSING, interval
 from dashboards.repricing import reprice
-from dashboards.view import View, current_view, explain_missing
+from dashboards.view import View, current_view, explain_missing, window_row
 
 # router_metrics figures per router, each with its 95% interval, as the table shows them.
 METRICS_TABLE = {
@@ -61,8 +61,7 @@ def render(view: View) -> None:
                "thresholds; the shaded bands are 95% intervals of agreement; the dashed line is the Pareto "
                "frontier over the routers (the oracle, an upper bound, left out).")
     curves = reprice(loaders.frame(view.directory, view.version, "projection_curves", view.dataset), view.costs)
-    chosen = loaders.frame(view.directory, view.version, "projection_at", view.router, view.threshold,
-                           dataset=view.dataset)
+    chosen = window_row(view)
     at = chosen["threshold"].item() if chosen.height else None
     st.plotly_chart(figures.routers_savings_vs_agreement(curves, router=view.router, threshold=at),
                     key="routers_savings_vs_agreement")

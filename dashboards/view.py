@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from dashboards import loaders
@@ -72,3 +73,10 @@ def explain_missing(view: View, *, needs_projection: bool = True) -> bool:
         st.info(NO_PROJECTION.format(data_dir=view.data_dir))
         return True
     return False
+
+
+def window_row(view: View) -> pl.DataFrame:
+    """The chosen router's whole-window projection row at the projected threshold nearest the
+    chosen one (one row; empty when the router is gone from a newer snapshot)."""
+    return loaders.frame(view.directory, view.version, "projection_at", view.router, view.threshold,
+                         dataset=view.dataset)

@@ -68,6 +68,16 @@ def pricing_basis(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame
     return _query(data_dir, "pricing_basis", [dataset])
 
 
+def cost_models(data_dir: str | Path) -> pl.DataFrame:
+    """Every cost model: ``model``, ``role``, ``device``, ``source``, seconds per request, prompt
+    token and output token, ``r2``, ``n_batches``, ``fitted_at``, ``model_key``.
+
+    Example:
+        >>> cost_models("./data").select("model", "device", "seconds_per_output_token")  # doctest: +SKIP
+    """
+    return _query(data_dir, "cost_models")
+
+
 def gpu_prices(data_dir: str | Path) -> pl.DataFrame:
     """The price table: ``gpu_type``, ``dollars_per_hour``, ``as_of``, ``source``, ``measured``.
 

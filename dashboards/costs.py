@@ -1,0 +1,91 @@
+"""Costs page: what each model costs per token on each device (the fitted cost models), the
+price table, and how the chosen router's GPU-hours turn into dollars under the sidebar's
+assumptions."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards import loaders
+from dashboards.formatting import amount, dollars
+from dashboards.repricing import reprice
+from dashboards.tiles import METRICS, metric_tiles
+from dashboards.view import View, current_view, explain_missing, window_row
+
+# The window's cost figures at the chosen threshold: (label, column, interval columns, format).
+COST_TILES = [
+    ("GPU-hours / day with routing", "gpu_hours_per_day", (None, None), amount),
+    ("GPU-hours / day, always large", "gpu_hours_always_large_per_day", (None, None), amount),
+    *[metric for metric in METRICS if metric[1].startswith(("gpu_hours_saved", "dollars"))],
+]
+
+
+def cost_table(fits: pl.DataFrame) -> pl.DataFrame:
+    """The cost models as shown: milliseconds per request and per 1,000 tokens.
+
+    Example:
+        >>> frame = pl.DataFrame({"model": ["m"], "role": ["small"], "device": ["cpu"], "source": ["replay"],
+        ...     "seconds_per_request": [0.01], "seconds_per_prompt_token": [0.0001],
+        ...     "seconds_per_output_token": [0.002], "r2": [0.9], "n_batches": [12]})
+        >>> cost_table(frame)["ms per 1k output tokens"].item()
+        2000.0
+    """
+    return fits.select(
+        pl.col("model").alias("Model"), pl.col("role").alias("Role"), pl.col("device").alias("Device"),
+        pl.col("source").alias("Measured by"),
+        (pl.col("seconds_per_request") * 1e3).alias("ms per request"),
+        (pl.col("seconds_per_prompt_token") * 1e6).alias("ms per 1k prompt tokens"),
+        (pl.col("seconds_per_output_token") * 1e6).alias("ms per 1k output tokens"),
+        pl.col("r2").alias("R²"), pl.col("n_batches").alias("Batches"),
+    )
+
+
+def render(view: View) -> None:
+    st.title("Costs")
+    if explain_missing(view, needs_projection=False):
+        return
+    st.subheader("Seconds per token, per model and device")
+    st.caption("A request costs seconds per request + seconds per prompt token x its prompt tokens + seconds per "
+               "output token x its output tokens, fitted on the replay batches (source replay) or measured on "
+               "random weights by `planb calibrate-gpu`.")
+    fits = loaders.frame(view.directory, view.version, "cost_models")
+    if fits.is_empty():
+        st.info("No cost model in this snapshot: run the pipeline through `cost_models`.")
+    else:
+        st.dataframe(cost_table(fits), hide_index=True, key="cost_models_table")
+        st.plotly_chart(_per_token_chart(fits), key="cost_per_token")
+    st.subheader("Prices")
+    prices = loaders.frame(view.directory, view.version, "gpu_prices")
+    if prices.height:
+        st.dataframe(prices.rename({"gpu_type": "GPU type", "dollars_per_hour": "$ per GPU-hour", "as_of": "As of",
+                                    "source": "Source", "measured": "Measured here"}),
+                     hide_index=True, key="price_table")
+    if not view.has_projection:
+        return
+    costs = view.costs
+    if costs is not None and costs.editable:
+        per_hour = costs.dollars_per_gpu_hour / costs.utilisation
+        st.markdown(f"Priced as **{costs.gpu_type}** at **${costs.dollars_per_gpu_hour:,.4g}** per GPU-hour and "
+                    f"**{costs.utilisation:.0%}** utilisation: one useful GPU-hour costs **{dollars(per_hour)}**. "
+                    "Edit these in the sidebar: every page follows.")
+    st.subheader(f"{view.router} at threshold {view.threshold:.2f}")
+    at = reprice(window_row(view), view.costs)
+    if at.height:
+        metric_tiles(at.row(0, named=True), COST_TILES)
+
+
+def _per_token_chart(fits: pl.DataFrame) -> go.Figure:
+    labels = [f"{m} on {d} ({s})" for m, d, s in zip(fits["model"], fits["device"], fits["source"], strict=True)]
+    figure = go.Figure([
+        go.Bar(name="per 1k prompt tokens", x=labels, y=(fits["seconds_per_prompt_token"] * 1e6).to_list()),
+        go.Bar(name="per 1k output tokens", x=labels, y=(fits["seconds_per_output_token"] * 1e6).to_list()),
+    ])
+    figure.update_layout(barmode="group", yaxis_title="milliseconds", height=320, margin={"t": 30},
+                         legend={"orientation": "h", "y": 1.1})
+    return figure
+
+
+if __name__ == "__main__":
+    render(current_view())

@@ -1,0 +1,8 @@
+-- The cost models: device-seconds per request, prompt token and output token of each model on
+-- each device it was measured on, with the fit's quality and where it comes from.
+SELECT coalesce(m.name, c.model_key) AS model, c.role, c.device, c.source,
+       c.seconds_per_request, c.seconds_per_prompt_token, c.seconds_per_output_token,
+       c.r2, c.n_batches, c.fitted_at, c.model_key
+FROM cost_models c
+LEFT JOIN (SELECT model_key, any_value(name) AS name FROM models GROUP BY model_key) m USING (model_key)
+ORDER BY c.role DESC, c.device, c.source;
