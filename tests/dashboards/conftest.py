@@ -58,6 +58,11 @@ def projection_row(router: str, threshold: float, *, scale: float = 1.0) -> dict
         "dollars_saved_per_year": saved * per_day * 365,
         "dollars_saved_per_year_lo": (saved - spread) * per_day * 365,
         "dollars_saved_per_year_hi": (saved + spread) * per_day * 365,
+        **{f"{kind}_saved_per_{n}_days{end}": value * n * (per_day if kind == "dollars" else 1.0)
+           for kind in ("gpu_hours", "dollars") for n in (30,)
+           for end, value in (("", saved), ("_lo", saved - spread), ("_hi", saved + spread))},
+        **{f"gpu_hours_saved_per_year{end}": value * 365
+           for end, value in (("", saved), ("_lo", saved - spread), ("_hi", saved + spread))},
         "device": "cuda:NVIDIA H100 80GB HBM3",
         "dollars_per_gpu_hour": DOLLARS_PER_GPU_HOUR,
         "utilisation": UTILISATION,

@@ -24,10 +24,10 @@ METRIC_COLUMNS = {
         "gpu_hours_saved_lo",
         "gpu_hours_saved_hi",
     ),
-    "Dollars saved / day": (
-        "dollars_saved_per_day",
-        "dollars_saved_per_day_lo",
-        "dollars_saved_per_day_hi",
+    "Dollars saved / month": (
+        "dollars_saved_per_30_days",
+        "dollars_saved_per_30_days_lo",
+        "dollars_saved_per_30_days_hi",
     ),
     "Dollars saved / year": (
         "dollars_saved_per_year",
@@ -110,7 +110,7 @@ def test_nothing_routed_small_shows_no_agreement_and_a_loss(monkeypatch, snapsho
     assert row["agreement_small"] is None and row["dollars_saved_per_day"] < 0
     assert_metrics_match(app, row)
     metrics = {metric.label: metric for metric in app.metric}
-    assert metrics["Dollars saved / day"].value.startswith("-$")
+    assert metrics["Dollars saved / month"].value.startswith("-$")
 
 
 def test_a_new_publish_is_picked_up_without_restart(

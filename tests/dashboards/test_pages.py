@@ -1,0 +1,269 @@
+"""Every page of the dashboard on a snapshot the real pipeline made, through AppTest: the numbers
+each page shows equal plain SQL over the snapshot, the sidebar's cost edits reach every dollar
+figure, and a view survives being reopened from its URL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+
+
+def sql(data_dir: Path, query: str, params: list | None = None) -> list[dict]:
+    """Rows of ``query`` over the published snapshot, read with plain DuckDB (not our code)."""
+    con = duckdb.connect(str(data_dir / "snapshot.duckdb"), read_only=True)
+    try:
+        cursor = con.execute(query, params or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def nearest(data_dir: Path, router: str, threshold: float, segment_by: str = "all") -> list[dict]:
+    """Each segment's projection row at the threshold nearest ``threshold`` (ties: the lower)."""
+    rows = sql(data_dir, "SELECT * FROM routing_projection WHERE dataset = 'pipeline' AND router = ? "
+               "AND segment_by = ? ORDER BY segment, abs(threshold - ?), threshold", [router, segment_by, threshold])
+    first = {}
+    for row in rows:
+        first.setdefault(row["segment"], row)
+    return list(first.values())
+
+
+def shown(text: str) -> tuple[float, float]:
+    """The number a formatted figure shows, and half a unit of its last digit (what rounding hides)."""
+    body = text.replace("$", "").replace(",", "").strip()
+    percent = body.endswith("%")
+    body = body.rstrip("%")
+    decimals = len(body.split(".")[1]) if "." in body else 0
+    value, half = float(body), 0.5 * 10.0**-decimals
+    return (value / 100, half / 100) if percent else (value, half)
+
+
+def assert_shows(text: str, expected: float | None) -> None:
+    if expected is None:
+        assert text == "—", text
+        return
+    value, half = shown(text)
+    assert abs(value - expected) <= half + 1e-12, f"shown {text!r}, SQL gives {expected!r}"
+
+
+def assert_figure(text: str, value: float | None, lo: float | None, hi: float | None) -> None:
+    """'value [lo – hi]' (or 'value' alone when there is no interval) shows these numbers."""
+    head, _, span = text.partition(" [")
+    assert_shows(head, value)
+    if lo is None or hi is None:
+        assert not span, text
+        return
+    shown_lo, shown_hi = span.rstrip("]").split(" – ")
+    assert_shows(shown_lo, lo)
+    assert_shows(shown_hi, hi)
+
+
+def metric(app: AppTest, label: str):
+    (found,) = [m for m in app.metric if m.label == label]
+    return found
+
+
+def assert_metric(app: AppTest, label: str, value: float | None, lo: float | None, hi: float | None) -> None:
+    tile = metric(app, label)
+    assert_figure(tile.value + (f" {tile.delta}" if tile.delta else ""), value, lo, hi)
+
+
+@pytest.fixture
+def app(monkeypatch, pipeline_snapshot) -> AppTest:
+    monkeypatch.setenv("PLANB_DATA_DIR", str(pipeline_snapshot))
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def table(app: AppTest, column: str):
+    """The one table (a pandas frame) on the page with ``column``."""
+    (found,) = [frame.value for frame in app.dataframe if column in frame.value.columns]
+    return found
+
+
+def rerun(app: AppTest, page: str | None = None) -> AppTest:
+    if page is not None:
+        app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def choose(app: AppTest, router: str, threshold: float) -> AppTest:
+    app.sidebar.selectbox(key="router").set_value(router)
+    app.sidebar.slider(key="threshold").set_value(threshold)
+    return rerun(app)
+
+
+def test_overview_shows_the_window_row_and_the_recommendation(app, pipeline_snapshot):
+    recommended = sql(pipeline_snapshot, "SELECT router, recommended_threshold FROM router_metrics "
+                      "WHERE dataset = 'pipeline' AND segment_by = 'all'")
+    router = app.sidebar.selectbox(key="router").value
+    start = {r["router"]: r["recommended_threshold"] for r in recommended}[router]
+    # The slider opens at the router's recommended threshold (or 0.5 without one).
+    assert app.sidebar.slider(key="threshold").value == pytest.approx(0.5 if start is None else round(start, 2))
+    choose(app, "length", 0.3)
+    (row,) = nearest(pipeline_snapshot, "length", 0.3)
+    assert_metric(app, "GPU-hours saved / day", row["gpu_hours_saved_per_day"], row["gpu_hours_saved_lo"],
+                  row["gpu_hours_saved_hi"])
+    assert_metric(app, "Dollars saved / month", row["dollars_saved_per_30_days"], row["dollars_saved_per_30_days_lo"],
+                  row["dollars_saved_per_30_days_hi"])
+    assert_metric(app, "Dollars saved / year", row["dollars_saved_per_year"], row["dollars_saved_per_year_lo"],
+                  row["dollars_saved_per_year_hi"])
+    assert_metric(app, "Routed to small model", row["share_small"], row["share_small_lo"], row["share_small_hi"])
+    assert_metric(app, "Agreement among routed small", row["agreement_small"], row["agreement_small_lo"],
+                  row["agreement_small_hi"])
+    assert_metric(app, "Answers unchanged", row["unchanged_share"], row["unchanged_lo"], row["unchanged_hi"])
+    # One small trend chart per figure over the two days, then the savings curve.
+    days = nearest(pipeline_snapshot, "length", 0.3, "day")
+    charts = app.get("plotly_chart")
+    assert len(charts) == 5
+    trend = json.loads(charts[0].proto.spec)["data"][1]
+    assert trend["x"] == [d["segment"] for d in days if d["gpu_hours_saved_per_day"] is not None]
+    assert trend["y"] == pytest.approx([d["gpu_hours_saved_per_day"] for d in days
+                                        if d["gpu_hours_saved_per_day"] is not None])
+    # The recommendation names the router and what it rests on.
+    message = (app.success or app.warning)[0].value
+    assert "length" in message and "95" in message
+
+
+def test_cost_edits_reach_every_dollar_figure(app, pipeline_snapshot):
+    choose(app, "length", 0.3)
+    prices = sql(pipeline_snapshot, "SELECT gpu_type, dollars_per_hour, measured FROM gpu_prices")
+    measured = [p["gpu_type"] for p in prices if p["measured"]]
+    assert app.sidebar.selectbox(key="gpu").value == measured[0]
+    app.sidebar.selectbox(key="gpu").set_value("H100")
+    rerun(app)
+    list_price = {p["gpu_type"]: p["dollars_per_hour"] for p in prices}["H100"]
+    assert app.sidebar.number_input(key="price_H100").value == pytest.approx(list_price)
+    app.sidebar.number_input(key="price_H100").set_value(10.0)
+    app.sidebar.slider(key="utilisation").set_value(0.5)
+    rerun(app)
+    per_hour = 10.0 / 0.5
+    (row,) = nearest(pipeline_snapshot, "length", 0.3)
+    assert_metric(app, "Dollars saved / year", row["gpu_hours_saved_per_year"] * per_hour,
+                  row["gpu_hours_saved_per_year_lo"] * per_hour, row["gpu_hours_saved_per_year_hi"] * per_hour)
+    # GPU-hours do not move with the price.
+    assert_metric(app, "GPU-hours saved / day", row["gpu_hours_saved_per_day"], row["gpu_hours_saved_lo"],
+                  row["gpu_hours_saved_hi"])
+
+    rerun(app, "costs.py")
+    assert_metric(app, "Dollars saved / month", row["gpu_hours_saved_per_30_days"] * per_hour,
+                  row["gpu_hours_saved_per_30_days_lo"] * per_hour, row["gpu_hours_saved_per_30_days_hi"] * per_hour)
+
+    rerun(app, "segments.py")
+    shown_table = table(app, "Segment")
+    for segment in nearest(pipeline_snapshot, "length", 0.3, "surface"):
+        (shown_row,) = shown_table[shown_table["Segment"] == segment["segment"]].to_dict("records")
+        expected = [None if segment[c] is None else segment[c] * per_hour for c in
+                    ("gpu_hours_saved_per_year", "gpu_hours_saved_per_year_lo", "gpu_hours_saved_per_year_hi")]
+        assert_figure(shown_row["Dollars saved / year"], *expected)
+
+    rerun(app, "threshold_explorer.py")
+    projection = table(app, "n_routed_small")
+    rows = sql(pipeline_snapshot, "SELECT threshold, gpu_hours_saved_per_year FROM routing_projection "
+               "WHERE dataset = 'pipeline' AND router = 'length' AND segment_by = 'all' ORDER BY threshold")
+    assert projection["dollars_saved_per_year"].tolist() == pytest.approx(
+        [r["gpu_hours_saved_per_year"] * per_hour for r in rows])
+
+
+def test_threshold_explorer_plots_every_router_and_tables_their_metrics(app, pipeline_snapshot):
+    choose(app, "length", 0.3)
+    rerun(app, "threshold_explorer.py")
+    routers = [r["router"] for r in sql(pipeline_snapshot, "SELECT DISTINCT router FROM routing_projection "
+                                        "WHERE dataset = 'pipeline' ORDER BY router")]
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    names = [trace["name"] for trace in spec["data"]]
+    drawn = [name for name in names if name in routers]
+    assert drawn  # every router with an agreement somewhere has its line
+    assert "Pareto frontier" in names
+    (chosen,) = nearest(pipeline_snapshot, "length", 0.3)
+    if chosen["agreement_small"] is not None:
+        assert names[-1] == f"length at {chosen['threshold']:.2f}"
+
+    metrics = sql(pipeline_snapshot, "SELECT * FROM router_metrics WHERE dataset = 'pipeline' "
+                  "AND segment_by = 'all' ORDER BY router")
+    shown_table = table(app, "APGR")
+    assert shown_table["Router"].tolist() == [m["router"] for m in metrics]
+    for shown_row, row in zip(shown_table.to_dict("records"), metrics, strict=True):
+        for name, label in (("auc", "AUC"), ("apgr", "APGR"), ("cpt50", "CPT(50%)"), ("cpt80", "CPT(80%)")):
+            assert_figure(shown_row[label], row[name], row[f"{name}_lo"], row[f"{name}_hi"])
+
+    projection = table(app, "n_routed_small")
+    rows = sql(pipeline_snapshot, "SELECT * FROM routing_projection WHERE dataset = 'pipeline' AND router = 'length' "
+               "AND segment_by = 'all' ORDER BY threshold")
+    assert projection["threshold"].tolist() == pytest.approx([r["threshold"] for r in rows])
+    assert projection["share_small"].tolist() == pytest.approx([r["share_small"] for r in rows])
+    # The CSV download offers the table as shown (its content is checked in the browser test).
+    (download,) = app.get("download_button")
+    assert download.proto.url.endswith(".csv")
+
+
+def test_segments_show_each_surface_at_the_threshold(app, pipeline_snapshot):
+    choose(app, "length", 0.3)
+    rerun(app, "segments.py")
+    shown_table = table(app, "Segment")
+    segments = nearest(pipeline_snapshot, "length", 0.3, "surface")
+    assert shown_table["Segment"].tolist() == [s["segment"] for s in segments]
+    for shown_row, row in zip(shown_table.to_dict("records"), segments, strict=True):
+        assert shown_row["Sampled requests"] == row["n_sample"]
+        assert_figure(shown_row["Routed small"], row["share_small"], row["share_small_lo"], row["share_small_hi"])
+        assert_figure(shown_row["Agreement"], row["agreement_small"], row["agreement_small_lo"],
+                      row["agreement_small_hi"])
+        assert_figure(shown_row["GPU-hours saved / day"], row["gpu_hours_saved_per_day"], row["gpu_hours_saved_lo"],
+                      row["gpu_hours_saved_hi"])
+
+
+def test_examples_show_both_answers_and_follow_the_filters(app, pipeline_snapshot):
+    rerun(app, "examples.py")
+    app.selectbox(key="agree").set_value("Disagree")
+    app.selectbox(key="surface").set_value("search")
+    rerun(app)
+    expected = sql(pipeline_snapshot, """
+        SELECT a.request_id, s.output AS small, g.output AS large
+        FROM agreement a JOIN chat_logs l USING (day, request_id)
+        JOIN replays s ON s.request_id = a.request_id AND s.model_key = a.small_key
+        JOIN replays g ON g.request_id = a.request_id AND g.model_key = a.large_key
+        WHERE NOT a.agree AND l.surface = 'search'
+        ORDER BY a.token_f1, a.day, a.request_id""")
+    assert expected, "the demo slice has disagreements on search"
+    captions = [c.value for c in app.caption if c.value.startswith("req-")]
+    assert [c.split(" · ")[0] for c in captions] == [e["request_id"] for e in expected][:20]
+    assert all("**disagree**" in c and " search / " in c for c in captions)
+    texts = [t.value for t in app.text]
+    assert texts[:2] == [expected[0]["small"] or "(no answer)", expected[0]["large"] or "(no answer)"]
+
+
+def test_costs_show_the_fitted_cost_models(app, pipeline_snapshot):
+    rerun(app, "costs.py")
+    fits = sql(pipeline_snapshot, "SELECT * FROM cost_models ORDER BY role DESC, device, source")
+    shown_table = table(app, "ms per 1k output tokens")
+    assert shown_table["Device"].tolist() == [f["device"] for f in fits]
+    assert shown_table["ms per 1k output tokens"].tolist() == pytest.approx([f["seconds_per_output_token"] * 1e6
+                                                                       for f in fits])
+
+
+def test_a_shared_link_reopens_the_same_view(monkeypatch, pipeline_snapshot):
+    monkeypatch.setenv("PLANB_DATA_DIR", str(pipeline_snapshot))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params.update({"router": "random", "threshold": "0.42", "gpu": "H200", "utilisation": "0.8"})
+    rerun(app)
+    assert app.sidebar.selectbox(key="router").value == "random"
+    assert app.sidebar.slider(key="threshold").value == pytest.approx(0.42)
+    assert app.sidebar.selectbox(key="gpu").value == "H200"
+    assert app.sidebar.slider(key="utilisation").value == pytest.approx(0.8)
+    (row,) = nearest(pipeline_snapshot, "random", 0.42)
+    price = sql(pipeline_snapshot, "SELECT dollars_per_hour FROM gpu_prices WHERE gpu_type = 'H200'")[0]
+    per_hour = price["dollars_per_hour"] / 0.8
+    assert_metric(app, "Dollars saved / year", row["gpu_hours_saved_per_year"] * per_hour,
+                  row["gpu_hours_saved_per_year_lo"] * per_hour, row["gpu_hours_saved_per_year_hi"] * per_hour)
+
+
