@@ -89,7 +89,7 @@ def _curve_traces(points: pl.DataFrame, colour: str, band_colour: str, name: str
     # The band is one closed polygon (upper edge out, lower edge back), so it stays right
     # even where savings are not monotonic in the threshold (e.g. cascades).
     return [
-        go.Scatter(x=x + x[::-1], y=hi + lo[::-1], fill="toself", fillcolor=band_colour, line={"width": 0},
+        go.Scatter(x=x + x[::-1], y=hi + lo[::-1], fill="toself", fillcolor=band_colour, mode="lines", line={"width": 0},
                    hoverinfo="skip", name=band_name, legendgroup=name, showlegend=False),
         go.Scatter(
             x=x, y=points["agreement_small"].to_list(), customdata=points["threshold"].to_list(),
@@ -154,7 +154,7 @@ def daily_trend(days: pl.DataFrame, value: str, lo: str, hi: str, *, title: str,
     hi_values = points.select(pl.coalesce(hi, value)).to_series().to_list()
     figure = go.Figure([
         go.Scatter(x=x + x[::-1], y=hi_values + lo_values[::-1], fill="toself", fillcolor=BAND_COLOUR,
-                   line={"width": 0}, hoverinfo="skip", name="95% interval"),
+                   mode="lines", line={"width": 0}, hoverinfo="skip", name="95% interval"),
         go.Scatter(x=x, y=points[value].to_list(), mode="lines+markers", line={"color": LINE_COLOUR},
                    name=title),
     ])

@@ -75,7 +75,7 @@ def _recommendation(view: View) -> None:
             f"**No recommended threshold for {view.router}.** None keeps the lower 95% bound of agreement "
             f"among requests routed small at or above the target {percent(target)}"
             + (f"; the best any threshold reaches is {percent(best)}" if best is not None else "")
-            + (f". {rec['note']}." if rec.get("note") else ".")
+            + (f". {rec['note'][:1].upper()}{rec['note'][1:]}." if rec.get("note") else ".")
         )
         return
     st.success(
