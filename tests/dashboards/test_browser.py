@@ -36,7 +36,7 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError(f"PLANB_REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}: apt-get install chromium")
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright
 
 
 def free_port() -> int:
