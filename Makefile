@@ -37,9 +37,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/planb demo
 
-# PLANB_REQUIRE_LLAMA_SERVER: the openai backend's tests fail, not skip, without their server.
-test: $(SERVER_STAMP)
-	PLANB_REQUIRE_LLAMA_SERVER=1 $(BIN)/pytest
+# The dashboard's browser test drives Debian's Chromium (Playwright's own download does not work
+# everywhere); installed here when missing, with sudo unless we are root.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# PLANB_REQUIRE_LLAMA_SERVER / PLANB_REQUIRE_BROWSER: the openai backend's and the dashboard's
+# browser tests fail, not skip, without their server or browser.
+test: $(SERVER_STAMP) $(CHROMIUM)
+	PLANB_REQUIRE_LLAMA_SERVER=1 PLANB_REQUIRE_BROWSER=1 $(BIN)/pytest
 
 # DAGSTER_HOME gets assets/dagster.yaml: the gpu and duckdb_writer pools, one step at a time each.
 dagster: $(STAMP)
