@@ -35,18 +35,23 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# Most lines start with their "{": the regex looks only at the others (CASE evaluates lazily).
+_OBJECT = "(CASE WHEN starts_with(line, '{') THEN true ELSE regexp_matches(line, '^\\s*[{]') END)"
+
+
 def _line_checks() -> str:
     """Format-level error of a JSON line (reason, detail); ``ok`` is json_valid(line)."""
     return (
         "CASE WHEN utf8_error IS NOT NULL THEN 'invalid_utf8' WHEN NOT ok THEN 'invalid_json' "
-        "WHEN NOT regexp_matches(line, '^\\s*[{]') THEN 'not_an_object' END AS err, "
+        f"WHEN NOT {_OBJECT} THEN 'not_an_object' END AS err, "
         "CASE WHEN utf8_error IS NOT NULL THEN utf8_error WHEN NOT ok THEN 'not valid JSON' "
-        "WHEN NOT regexp_matches(line, '^\\s*[{]') THEN 'expected a JSON object' END AS err_detail"
+        f"WHEN NOT {_OBJECT} THEN 'expected a JSON object' END AS err_detail"
     )
 
 
 # Blank lines are skipped (a regex finds the first non-space at once; trim() copies the line).
-_LINES = r"(SELECT *, utf8_error IS NULL AND json_valid(line) AS ok FROM {source} WHERE regexp_matches(line, '\S'))"
+_LINES = (r"(SELECT *, utf8_error IS NULL AND json_valid(line) AS ok FROM {source} "
+          r"WHERE starts_with(line, '{{') OR regexp_matches(line, '\S'))")
 
 
 # A text field can only hold an object, an array or a boolean if the line has one after a colon:

@@ -2,10 +2,10 @@
 
 Per file: its sha256 is looked up in ``ingested_files`` (a file already ingested is skipped, under
 any name) and its format detected. Then batch by batch (a few tens of MB, so memory stays flat
-however large the file): the format's SELECT and the normalising one (``formats.py``,
-``normalise.py``) stage the batch in a scratch in-memory database, flagged rows are redacted, accepted
-rows are appended to chat_logs and rejected ones to rejected_log_rows, and each accepted row's
-keys are kept aside. At the end, duplicates are found on those keys (the same request id, or the
+however large the file): one query (``formats.py``, ``normalise.py``, ``redact.py``) stages the
+batch as an Arrow table in a scratch in-memory database, a thread ahead of the writer
+(``stage.py``); accepted rows are appended to chat_logs and rejected ones to rejected_log_rows
+with one INSERT ... SELECT each, and each accepted row's keys are kept aside. At the end, duplicates are found on those keys (the same request id, or the
 same session, timestamp and query, as a row stored before or one earlier in file order) and
 deleted, and each file is registered with its counts. All inside the caller's transaction
 (``warehouse.db.writer``), so a failure leaves nothing half-done.
@@ -24,14 +24,11 @@ from datetime import UTC, date
 
 import duckdb
 
+from warehouse.ingestion.dedup import KEY_TABLES, TEMP_TABLES, SeenKeys, dedupe
 from warehouse.ingestion.errors import LogInputError
-from warehouse.ingestion.formats import MACROS as FORMAT_MACROS
-from warehouse.ingestion.formats import conversation_sql, flat_sql, openai_sql, tabular_sql
-from warehouse.ingestion.normalise import Limits, redact_staged, staged_sql
-from warehouse.ingestion.readers import read_batches
 from warehouse.ingestion.redact import KINDS
-from warehouse.ingestion.redact import MACROS as REDACT_MACROS
 from warehouse.ingestion.sources import FORMATS, detect_format, list_log_files, sha256
+from warehouse.ingestion.stage import Staged, ahead, scratch_connection, stage_file
 
 CHAT_LOG_COLUMNS = ("day", "request_id", "ts", "session_id", "user_hash", "surface", "mode", "language",
                     "query", "response", "model", "prompt_tokens", "completion_tokens", "latency_ms",
@@ -68,60 +65,36 @@ class FileReport:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, settings: IngestSettings) -> duckdb.DuckDBPyConnection:
-    """Set up the writer's key tables; return the scratch connection batches are staged in.
-
-    Batches are staged in a separate in-memory database, in autocommit: a table replaced inside
-    the writer's transaction would keep every earlier version until commit, so memory would grow
-    with the input."""
+    """Set up the writer's key tables; return the scratch connection batches are staged in."""
     con.execute(f"SET memory_limit = '{settings.memory_limit}'")
-    scratch = duckdb.connect(config={"memory_limit": "1GB"})
-    scratch.execute("SET TimeZone = 'UTC'")
-    scratch.execute(FORMAT_MACROS)
-    scratch.execute(REDACT_MACROS)
     # 24 bytes a row however long the ids: hashes find the candidates, exact values decide
-    con.execute("CREATE OR REPLACE TEMP TABLE ingest_keys (file_order INTEGER, source_line BIGINT, "
-                "id_key UBIGINT, session_key UBIGINT)")
-    con.execute("CREATE OR REPLACE TEMP TABLE ingest_files (file_order INTEGER, source_sha256 VARCHAR)")
-    return scratch
+    con.execute(KEY_TABLES)
+    return scratch_connection()
 
 
 def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("ingest_keys", "ingest_files", "dup_candidates", "dropped"):
+    for table in TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _extract_sql(fmt: str, source: str, columns: dict[str, str] | None, settings: IngestSettings) -> str:
-    if fmt in ("csv", "parquet"):
-        return tabular_sql(source, columns or {})
-    if fmt == "openai":
-        return openai_sql(source, context_turns=settings.context_turns)
-    if fmt == "conversation":
-        return conversation_sql(source, context_turns=settings.context_turns)
-    return flat_sql(source)
+_STORED = ", ".join(c for c in CHAT_LOG_COLUMNS if c not in ("source_file", "source_sha256"))
+_INSERT_ROWS = (f"INSERT INTO {{table}} ({_STORED}, source_file, source_sha256) "
+                f"SELECT {_STORED}, $file, $sha FROM staged_rows WHERE reason IS NULL AND held = {{held}}")
 
 
-def _store_batch(con, scratch, report: FileReport, file_order: int, only_day: date | None, raw_chars: int) -> None:
-    """Move the scratch connection's staged ``batch_rows`` into the writer's tables; count what
-    happened into ``report``."""
-    redact_staged(scratch, "batch_rows")
-    day = "AND day = $day" if only_day else ""
-    params = {"day": only_day} if only_day else {}
-    # Read by DuckDB from this local variable (a replacement scan): a view registered inside the
-    # writer's transaction would keep every batch alive until commit.
-    staged_batch = scratch.sql(f"FROM batch_rows WHERE true {day}", params=params).to_arrow_table()  # noqa: F841
-    columns = ", ".join(CHAT_LOG_COLUMNS)
-    con.execute(f"INSERT INTO chat_logs ({columns}) SELECT {columns.replace('source_sha256', '$sha')} "
-                "FROM staged_batch WHERE reason IS NULL", {"sha": report.sha256})
+def _store_batch(con, staged: Staged, seen: SeenKeys, report: FileReport, file_order: int, raw_chars: int) -> None:
+    """Append a staged batch to the writer's tables (INSERT ... SELECTs over its Arrow table):
+    accepted rows to chat_logs, or to held_rows when they may repeat an earlier row
+    (``dedup.py``); count what happened into ``report``."""
+    staged_rows = staged.rows.append_column("held", seen.maybe_repeats(staged.rows))
+    for table, held in (("chat_logs", "false"), ("held_rows", "true")):
+        con.execute(_INSERT_ROWS.format(table=table, held=held), {"file": report.path, "sha": report.sha256})
     con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw) "
-                f"SELECT day, source_file, source_line, reason, detail, left(raw, {raw_chars}) FROM staged_batch "
-                "WHERE reason IS NOT NULL ORDER BY source_line")
-    con.execute(f"INSERT INTO ingest_keys SELECT {file_order}, source_line, hash(request_id), "
-                "CASE WHEN session_id IS NOT NULL THEN hash(session_id, ts, query) END "
-                "FROM staged_batch WHERE reason IS NULL")
-    sums = ", ".join(f"sum(n_{k})" for k in KINDS)
-    for reason, records, *counts, days in scratch.execute(
-            f"SELECT reason, count(*), {sums}, list(DISTINCT day) FILTER (day IS NOT NULL) "
-            f"FROM batch_rows WHERE true {day} GROUP BY reason", params).fetchall():
+                f"SELECT day, $file, source_line, reason, detail, left(raw, {raw_chars}) FROM staged_rows "
+                "WHERE reason IS NOT NULL ORDER BY source_line", {"file": report.path})
+    con.execute(f"INSERT INTO ingest_keys SELECT {file_order}, source_line, id_key, session_key "
+                "FROM staged_rows WHERE reason IS NULL")
+    for reason, records, *counts, days in staged.counts:
         report.records += records
         if reason is not None:
             report.rejected[reason] += records
@@ -129,21 +102,14 @@ def _store_batch(con, scratch, report: FileReport, file_order: int, only_day: da
         report.days.update(days or [])
 
 
-def _stage(con, scratch, report: FileReport, file_order: int, settings: IngestSettings,
+def _stage(con, scratch, seen: SeenKeys, report: FileReport, file_order: int, settings: IngestSettings,
            only_day: date | None = None) -> None:
     con.execute("INSERT INTO ingest_files VALUES (?, ?)", [file_order, report.sha256])
-    read = read_batches(report.path, report.format)
-    limits = Limits(settings.max_field_chars)
-    sql = None
-    for batch in read.batches:
-        if sql is None:
-            extracted = _extract_sql(report.format, "incoming_batch", read.columns, settings)
-            sql = "CREATE OR REPLACE TEMP TABLE batch_rows AS " + staged_sql(
-                extracted, source_file=report.path, salt=settings.salt, limits=limits)
-        scratch.register("incoming_batch", batch)
-        scratch.execute(sql)
-        scratch.unregister("incoming_batch")
-        _store_batch(con, scratch, report, file_order, only_day, settings.raw_chars)
+    read, batches = stage_file(scratch, report.path, report.format, salt=settings.salt,
+                               max_field_chars=settings.max_field_chars, context_turns=settings.context_turns,
+                               only_day=only_day)
+    for staged in ahead(batches):
+        _store_batch(con, staged, seen, report, file_order, settings.raw_chars)
     for number, text in read.bad_rows:  # CSV rows with the wrong number of cells
         report.records += 1
         report.rejected["wrong_type"] += 1
@@ -152,61 +118,9 @@ def _stage(con, scratch, report: FileReport, file_order: int, settings: IngestSe
                     [report.path, number or 0, text[: settings.raw_chars]])
 
 
-# Only keys seen twice among the new rows, or already stored, can be duplicates: aggregates over
-# the keys' hashes find those few, and only they are looked up and ranked on their exact values
-# (a window over every new row would sort them all). {stored} selects, with alias {t}, the rows
-# stored before this call.
-_CANDIDATES = """
-    CREATE OR REPLACE TEMP TABLE dup_candidates AS
-    WITH twice_id AS (SELECT id_key FROM ingest_keys GROUP BY id_key HAVING count(*) > 1),
-    twice_session AS (SELECT session_key FROM ingest_keys WHERE session_key IS NOT NULL
-                      GROUP BY session_key HAVING count(*) > 1),
-    stored_id AS (SELECT DISTINCT hash(request_id) AS id_key FROM chat_logs c
-                  WHERE {stored_c} AND hash(request_id) IN (SELECT id_key FROM ingest_keys)),
-    stored_session AS (SELECT DISTINCT hash(session_id, ts, query) AS session_key FROM chat_logs c
-                       WHERE {stored_c} AND session_id IS NOT NULL
-                         AND hash(session_id, ts, query) IN (SELECT session_key FROM ingest_keys)),
-    candidates AS (
-        SELECT * FROM ingest_keys
-        WHERE id_key IN (SELECT id_key FROM twice_id) OR id_key IN (SELECT id_key FROM stored_id)
-           OR session_key IN (SELECT session_key FROM twice_session)
-           OR session_key IN (SELECT session_key FROM stored_session)
-    )
-    SELECT k.file_order, f.source_sha256, k.source_line, c.request_id, c.session_id, c.ts, c.query,
-           EXISTS (SELECT 1 FROM chat_logs s WHERE {stored_s} AND s.request_id = c.request_id) AS stored_id
-    FROM candidates k JOIN ingest_files f USING (file_order)
-    JOIN chat_logs c ON c.source_sha256 = f.source_sha256 AND c.source_line = k.source_line
-                    AND hash(c.request_id) = k.id_key
-"""
-_DROPPED = """
-    CREATE OR REPLACE TEMP TABLE dropped AS
-    WITH by_id AS (
-        SELECT *, stored_id OR row_number() OVER (PARTITION BY request_id
-                                                  ORDER BY file_order, source_line, request_id) > 1 AS dup_id
-        FROM dup_candidates
-    ), judged AS (
-        SELECT *, CASE
-            WHEN dup_id THEN 'request_id'
-            WHEN session_id IS NOT NULL AND (
-                EXISTS (SELECT 1 FROM chat_logs s WHERE {stored_s} AND s.session_id = b.session_id
-                        AND s.ts = b.ts AND s.query = b.query)
-                OR row_number() OVER (PARTITION BY dup_id, session_id, ts, query
-                                      ORDER BY file_order, source_line, request_id) > 1)
-            THEN 'session_query' END AS duplicate
-        FROM by_id b
-    )
-    SELECT file_order, source_sha256, source_line, request_id, duplicate FROM judged WHERE duplicate IS NOT NULL
-"""
-
-
 def _dedupe(con, reports: list[FileReport], stored: str, params: dict) -> None:
-    """Delete this call's rows that duplicate a stored row or an earlier new one; count them."""
-    stored_c, stored_s = stored.format(t="c"), stored.format(t="s")
-    con.execute(_CANDIDATES.format(stored_c=stored_c, stored_s=stored_s), params)
-    con.execute(_DROPPED.format(stored_s=stored_s), params)
-    con.execute("DELETE FROM chat_logs c USING dropped d WHERE c.source_sha256 = d.source_sha256 "
-                "AND c.source_line = d.source_line AND c.request_id = d.request_id")
-    for order, duplicate, n in con.execute("SELECT file_order, duplicate, count(*) FROM dropped GROUP BY ALL").fetchall():
+    """Drop this call's duplicates (``dedup.py``); count them and the accepted rows."""
+    for order, duplicate, n in dedupe(con, stored, params):
         reports[order].duplicates[duplicate] = n
     for report in reports:
         report.accepted = report.records - sum(report.rejected.values()) - sum(report.duplicates.values())
@@ -252,9 +166,9 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
             todo.append(report)
         reports.append(report)
     if todo:
-        scratch = _prepare(con, settings)
+        scratch, seen = _prepare(con, settings), SeenKeys()
         for order, report in enumerate(todo):
-            _stage(con, scratch, report, order, settings)
+            _stage(con, scratch, seen, report, order, settings)
         _dedupe(con, todo, "NOT list_contains($shas, coalesce({t}.source_sha256, ''))",
                 {"shas": [r.sha256 for r in todo]})
         for report in todo:
@@ -272,14 +186,14 @@ def reingest_day(con: duckdb.DuckDBPyConnection, day: date, settings: IngestSett
     con.execute("DELETE FROM chat_logs WHERE day = ?", [day])
     con.execute("DELETE FROM rejected_log_rows WHERE day = ?", [day])
     reports = []
-    scratch = _prepare(con, settings)
+    scratch, seen = _prepare(con, settings), SeenKeys()
     for order, (path, size, digest, fmt) in enumerate(registered):
         now = sha256(path)
         if now != digest:
             raise LogInputError(f"{path} changed since it was ingested (sha256 {digest[:12]}..., now "
                                 f"{now[:12]}...): day {day} cannot be read from it again; restore it")
         report = FileReport(path, digest, size, fmt, "reingested")
-        _stage(con, scratch, report, order, settings, only_day=day)
+        _stage(con, scratch, seen, report, order, settings, only_day=day)
         reports.append(report)
     _dedupe(con, reports, "{t}.day <> $day", {"day": day})
     _cleanup(con)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warehouse.ingestion.formats import NUMBER_FIELDS, TEXT_FIELDS
-from warehouse.ingestion.redact import ANY_PII, KINDS, redact_select
+from warehouse.ingestion.redact import ANY_PII, redact_select
 
 MAX_COUNT = 2**31 - 1
 # Why a record is rejected, in the order they are checked; the first that applies is stored.
@@ -49,7 +49,7 @@ def _bad_numbers() -> list[tuple[str, str]]:
 _TS = """CASE
     WHEN n_timestamp IS NOT NULL THEN CAST(try(to_timestamp(
         CASE WHEN abs(n_timestamp) >= 1e11 THEN n_timestamp / 1000 ELSE n_timestamp END)) AS TIMESTAMP)
-    WHEN right(timestamp, 1) = 'Z' THEN TRY_CAST(timestamp AS TIMESTAMP)
+    WHEN ends_with(timestamp, 'Z') THEN TRY_CAST(timestamp AS TIMESTAMP)
     ELSE CAST(TRY_CAST(timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"""
 
 
@@ -66,18 +66,41 @@ def _checks(limits: Limits) -> list[tuple[str, str, str]]:
         ("ts IS NULL OR NOT isfinite(ts)", "'bad_timestamp'",
          "CASE WHEN timestamp IS NULL THEN 'timestamp is missing' "
          "ELSE 'not a timestamp (ISO 8601 or epoch seconds): ' || " + _shown("timestamp") + " END"),
-        ("request_id IS NULL OR trim(request_id) = ''", "'missing_request_id'", "'request id is missing or empty'"),
-        ("query IS NULL OR trim(query) = ''", "'empty_query'", "'query is missing or empty'"),
+        (_blank("request_id"), "'missing_request_id'", "'request id is missing or empty'"),
+        (_blank("query"), "'empty_query'", "'query is missing or empty'"),
         (" OR ".join(c for c, _ in too_long), "'field_too_large'", "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, d in too_long) + " END"),
     ]
 
 
-def staged_sql(extracted: str, *, source_file: str, salt: str, limits: Limits) -> str:
-    """A SELECT of staged rows from an extracted relation: chat_logs columns, reason and detail
-    (NULL when accepted), raw text (rejected rows), redaction counts (0 until ``redact_staged``).
+def _blank(field: str) -> str:
+    """``trim(field) = ''`` without copying every value: only a value starting with a space can be
+    all spaces (DuckDB's trim strips spaces)."""
+    return f"({field} IS NULL OR {field} = '' OR (starts_with({field}, ' ') AND trim({field}) = ''))"
 
-    Texts that may hold PII are flagged (``pii``) with one regex pass each; ``redact_staged``
-    then redacts only the flagged rows, so the rest pay nothing more."""
+
+def _trimmed(field: str) -> str:
+    """``trim(field)``, copying only the values that have spaces to strip."""
+    return f"CASE WHEN starts_with({field}, ' ') OR ends_with({field}, ' ') THEN trim({field}) ELSE {field} END"
+
+
+STAGED_COLUMNS = ("source_line", "reason", "detail", "raw", "day", "request_id", "ts", "session_id", "user_hash",
+                  "surface", "mode", "language", "query", "response", "model", "prompt_tokens", "completion_tokens",
+                  "latency_ms", "context", "pii")
+REDACTED = ("query", "response", "context", "raw")
+
+
+def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
+    """A SELECT of staged rows from an extracted relation: chat_logs columns (less the file's),
+    reason and detail (NULL when accepted), raw text (rejected rows), ``n_<kind>`` redaction
+    counts, and the dedup keys ``id_key`` and ``session_key`` (hashes; accepted rows only).
+
+    One query does it all, so each batch is materialised once. Texts that may hold PII are
+    flagged (``pii``) with one regex pass each; only flagged rows pay for the per-kind passes.
+
+    Example:
+        >>> "session_key" in staged_sql("SELECT 1", salt="s", limits=Limits(10))
+        True
+    """
     checks = _checks(limits)
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
@@ -86,34 +109,28 @@ def staged_sql(extracted: str, *, source_file: str, salt: str, limits: Limits) -
                 f"THEN replace(rtrim(raw, chr(13) || chr(10)), user_id, {user_hash}) ELSE rtrim(raw, chr(13) || chr(10)) END")
     any_pii = _sql_str(ANY_PII)
     numbers = ", ".join(f"TRY_CAST({f} AS DOUBLE) AS n_{f}" for f in ("timestamp", *NUMBER_FIELDS))
-    return f"""
-    SELECT {_sql_str(source_file)} AS source_file, source_line, reason,
+    staged = f"""
+    SELECT source_line, reason,
            CASE WHEN reason IS NOT NULL THEN {detail} END AS detail,
            CASE WHEN reason IS NOT NULL THEN {raw_text} END AS raw,
-           CASE WHEN isfinite(ts) THEN CAST(ts AS DATE) END AS day, trim(request_id) AS request_id, ts, session_id,
-           CASE WHEN user_id IS NOT NULL THEN {user_hash} END AS user_hash, surface, mode, language,
-           CASE WHEN reason IS NULL THEN trim(query) END AS query,
+           CASE WHEN isfinite(ts) THEN CAST(ts AS DATE) END AS day, {_trimmed("request_id")} AS request_id, ts,
+           session_id, CASE WHEN user_id IS NOT NULL THEN {user_hash} END AS user_hash, surface, mode, language,
+           CASE WHEN reason IS NULL THEN {_trimmed("query")} END AS query,
            CASE WHEN reason IS NULL THEN response END AS response, model,
            CAST(n_prompt_tokens AS INTEGER) AS prompt_tokens, CAST(n_completion_tokens AS INTEGER) AS completion_tokens,
            n_latency_ms AS latency_ms, CASE WHEN reason IS NULL THEN context END AS context,
            CASE WHEN reason IS NULL THEN regexp_matches(query, {any_pii})
                      OR coalesce(regexp_matches(response, {any_pii}), false)
                      OR coalesce(regexp_matches(context, {any_pii}), false)
-                ELSE coalesce(regexp_matches(raw, {any_pii}), false) END AS pii,
-           0 AS n_email, 0 AS n_card, 0 AS n_ip, 0 AS n_phone
+                ELSE coalesce(regexp_matches(raw, {any_pii}), false) END AS pii
     FROM (SELECT *, {reason} AS reason
           FROM (SELECT *, {_TS} AS ts FROM (SELECT *, {numbers} FROM ({extracted}))))
     """
-
-
-def redact_staged(con, table: str) -> None:
-    """Redact the flagged rows of a staged ``table`` in place, counting by kind."""
-    rows = redact_select(f"(SELECT rowid AS rid, * FROM {table} WHERE pii)",
-                         ["query", "response", "context", "raw"], ["rid"])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE redacted AS {rows}")
-    sets = ", ".join(f"n_{k} = redacted.n_{k}" for k in KINDS)
-    con.execute(f"""
-        UPDATE {table} SET query = redacted.query, response = redacted.response, context = redacted.context,
-               raw = redacted.raw, pii = false, {sets}
-        FROM redacted WHERE {table}.rowid = redacted.rid""")
-    con.execute("DROP TABLE redacted")
+    keep = [c for c in STAGED_COLUMNS if c not in (*REDACTED, "pii")]
+    redacted = redact_select(f"({staged})", list(REDACTED), keep, when="pii")
+    # the keys dedup compares (load.py): on the values as stored, so after redaction
+    return f"""
+    SELECT * EXCLUDE (pii), CASE WHEN reason IS NULL THEN hash(request_id) END AS id_key,
+           CASE WHEN reason IS NULL AND session_id IS NOT NULL THEN hash(session_id, ts, query) END AS session_key
+    FROM ({redacted})
+    """

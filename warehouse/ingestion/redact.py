@@ -67,9 +67,11 @@ CREATE OR REPLACE TEMP MACRO planb_replace_each(t, found, placeholder) AS
 _CHECK = {"card": "planb_luhn_ok"}
 
 
-def redact_select(source: str, columns: list[str], keep: list[str]) -> str:
+def redact_select(source: str, columns: list[str], keep: list[str], *, when: str = "true") -> str:
     """A SELECT of ``source`` with each of ``columns`` redacted, the ``keep`` columns as they are,
-    and ``n_<kind>``: how many of each kind were replaced over all the columns.
+    and ``n_<kind>``: how many of each kind were replaced over all the columns. Only rows where
+    ``when`` (a boolean column of ``source``, kept) holds are looked at, the others pass through
+    with zero counts: a cheap flag computed beforehand spares most rows the per-kind patterns.
 
     One nested level per step: DuckDB expands a reused alias into its whole expression, so a
     chain of aliases would redo every earlier step at each later one.
@@ -78,6 +80,8 @@ def redact_select(source: str, columns: list[str], keep: list[str]) -> str:
         >>> "n_email" in redact_select("t", ["query"], ["id"])
         True
     """
+    if when != "true":  # a boolean column of source: it travels with the rows
+        keep = [*keep, when]
     sql = f"SELECT {', '.join(keep + columns)} FROM {source}"
     counted: list[str] = []
     for kind in KINDS:
@@ -85,14 +89,14 @@ def redact_select(source: str, columns: list[str], keep: list[str]) -> str:
         found = {c: f"_{c}_{kind}" for c in columns}
         if kind in _CHECK:
             finds = ", ".join(
-                f"CASE WHEN regexp_matches({c}, {pattern}) THEN list_filter(regexp_extract_all({c}, {pattern}), "
-                f"lambda x: {_CHECK[kind]}(x)) ELSE [] END AS {found[c]}" for c in columns)
+                f"CASE WHEN {when} AND regexp_matches({c}, {pattern}) THEN list_filter(regexp_extract_all({c}, {pattern}), "
+                f"lambda x: {_CHECK[kind]}(x)) END AS {found[c]}" for c in columns)
             sql = f"SELECT *, {finds} FROM ({sql})"
             swaps = ", ".join(f"CASE WHEN len({found[c]}) > 0 THEN planb_replace_each({c}, {found[c]}, {placeholder}) "
                               f"ELSE {c} END AS {c}" for c in columns)
-            total = " + ".join(f"len({found[c]})" for c in columns)
+            total = " + ".join(f"coalesce(len({found[c]}), 0)" for c in columns)
         else:
-            finds = ", ".join(f"CASE WHEN regexp_matches({c}, {pattern}) THEN len(regexp_extract_all({c}, {pattern})) "
+            finds = ", ".join(f"CASE WHEN {when} AND regexp_matches({c}, {pattern}) THEN len(regexp_extract_all({c}, {pattern})) "
                               f"ELSE 0 END AS {found[c]}" for c in columns)
             sql = f"SELECT *, {finds} FROM ({sql})"
             swaps = ", ".join(f"CASE WHEN {found[c]} > 0 THEN regexp_replace({c}, {pattern}, {placeholder}, 'g') "
