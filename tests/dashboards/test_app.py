@@ -141,3 +141,40 @@ def test_snapshot_without_projection_says_so(monkeypatch, tmp_path, republish):
     assert len(app.info) == 1
     assert "no routing projection" in app.info[0].value
     assert not app.metric
+
+
+def test_the_recommended_threshold_opens_the_slider_and_says_why(monkeypatch, snapshot_dir, sql_row):
+    from datetime import datetime
+
+    import duckdb as db
+
+    from warehouse.db import publish_snapshot, warehouse_path
+
+    con = db.connect(str(warehouse_path(snapshot_dir)))
+    con.execute("UPDATE routing_projection SET recommended = (threshold = 0.7) WHERE router = 'length'")
+    con.execute("INSERT INTO router_metrics (dataset, router, segment_by, segment, cascade, quality_measure, n_sample, "
+                "recommended_threshold, agreement_target, computed_at) VALUES "
+                "('pipeline', 'length', 'all', 'all', false, 'agreement', 400, 0.7, 0.8, ?), "
+                "('pipeline', 'small_confidence', 'all', 'all', true, 'agreement', 400, NULL, 0.8, ?)",
+                [datetime(2026, 11, 1), datetime(2026, 11, 1)])
+    con.close()
+    publish_snapshot(snapshot_dir)
+
+    app = run_app(monkeypatch, snapshot_dir)
+    # The router with a recommendation is chosen first, at its recommended threshold.
+    assert app.sidebar.selectbox(key="router").value == "length"
+    assert app.sidebar.slider(key="threshold").value == pytest.approx(0.7)
+    row = sql_row(snapshot_dir, "length", 0.7)
+    (message,) = app.success
+    assert "Recommended threshold for length: 0.70" in message.value
+    assert f"agreement {row['agreement_small']:.1%}" in message.value
+
+    app.sidebar.slider(key="threshold").set_value(0.2).run()
+    assert_metrics_match(app, sql_row(snapshot_dir, "length", 0.2))
+    app.button[0].click().run()  # "Use the recommended threshold"
+    assert app.sidebar.slider(key="threshold").value == pytest.approx(0.7)
+    assert_metrics_match(app, row)
+
+    app.sidebar.selectbox(key="router").set_value("small_confidence").run()
+    (warning,) = app.warning
+    assert "No recommended threshold for small_confidence" in warning.value

@@ -1,8 +1,11 @@
 """The dashboard end to end in a real browser: `streamlit run` on localhost over a snapshot the real
 pipeline made, driven by headless Chromium through Playwright. The threshold slider is moved with
 the keyboard, the numbers must change and match the warehouse, the CSV download must be the
-projection table, and every page is screenshotted (to $PLANB_SCREENSHOT_DIR when set: README's
-images come from there).
+projection table, and every page is screenshotted (to $PLANB_SCREENSHOT_DIR when set). The
+snapshot is the pipeline_snapshot fixture's, or the data folder $PLANB_BROWSER_DATA_DIR names:
+README's images are `make demo`'s, made with
+
+    PLANB_BROWSER_DATA_DIR=data PLANB_SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest tests/dashboards/test_browser.py
 
 Chromium is Debian's (`apt-get install chromium`, which `make test` does); Playwright's own browser
 download is not used. Without it the test skips, unless PLANB_REQUIRE_BROWSER=1 (CI) makes it fail.
@@ -46,10 +49,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(pipeline_snapshot) -> Iterator[str]:
+def data_dir(request) -> Path:
+    """The data folder the dashboard opens: $PLANB_BROWSER_DATA_DIR, else a real pipeline's."""
+    chosen = os.environ.get("PLANB_BROWSER_DATA_DIR")
+    return Path(chosen).resolve() if chosen else request.getfixturevalue("pipeline_snapshot")
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(data_dir) -> Iterator[str]:
     """`streamlit run dashboards/app.py` on a free localhost port, over the pipeline's snapshot."""
     port = free_port()
-    env = {**os.environ, "PLANB_DATA_DIR": str(pipeline_snapshot)}
+    env = {**os.environ, "PLANB_DATA_DIR": str(data_dir)}
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.headless",
                "true", "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false"]
@@ -143,14 +153,14 @@ def wait_until_settled(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
 
 
-def test_moving_the_slider_changes_the_numbers_to_the_warehouse_s(browser_page, dashboard_url, pipeline_snapshot):
+def test_moving_the_slider_changes_the_numbers_to_the_warehouse_s(browser_page, dashboard_url, data_dir):
     page = browser_page
     page.goto(f"{dashboard_url}/?router=length&threshold=0.5")
     expect(page.get_by_text("GPU-hours saved / day").first).to_be_visible()
     wait_until_settled(page)
     assert slider(page).input_value() == "0.5"
     before = tiles(page)
-    assert_tiles_match(page, window_row(pipeline_snapshot, "length", 0.5))
+    assert_tiles_match(page, window_row(data_dir, "length", 0.5))
 
     slider(page).focus()
     for _ in range(20):  # 20 steps of 0.01 down, as a user's arrow keys move it
@@ -159,14 +169,14 @@ def test_moving_the_slider_changes_the_numbers_to_the_warehouse_s(browser_page, 
     expect(page.get_by_text("the projected threshold nearest 0.30")).to_be_visible()
     wait_until_settled(page)
     after = tiles(page)
-    row = window_row(pipeline_snapshot, "length", 0.3)
+    row = window_row(data_dir, "length", 0.3)
     assert after != before, "the numbers did not change with the threshold"
     assert_tiles_match(page, row)
     # The view lives in the URL, so it can be shared (a value at its default is left out).
     assert "threshold=0.3" in page.url
 
 
-def test_the_csv_download_is_the_projection_table(browser_page, dashboard_url, pipeline_snapshot):
+def test_the_csv_download_is_the_projection_table(browser_page, dashboard_url, data_dir):
     page = browser_page
     page.goto(f"{dashboard_url}/thresholds?router=length&threshold=0.3")
     button = page.get_by_role("button", name="Download this table as CSV")
@@ -174,7 +184,7 @@ def test_the_csv_download_is_the_projection_table(browser_page, dashboard_url, p
     with page.expect_download() as download:
         button.click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    expected = sql(pipeline_snapshot, "SELECT threshold, share_small, gpu_hours_saved_per_day FROM routing_projection "
+    expected = sql(data_dir, "SELECT threshold, share_small, gpu_hours_saved_per_day FROM routing_projection "
                    "WHERE dataset = 'pipeline' AND segment_by = 'all' AND router = 'length' ORDER BY threshold", [])
     assert [float(r["threshold"]) for r in rows] == pytest.approx([e["threshold"] for e in expected])
     assert [float(r["share_small"]) for r in rows] == pytest.approx([e["share_small"] for e in expected])
