@@ -24,6 +24,9 @@ def render_sidebar(data_dir: Path) -> View:
     if version is None:
         return View(data_dir, None)
     directory = str(data_dir)
+    missing = loaders.frame(directory, version, "missing_migrations")["version"].to_list()
+    if missing:
+        return View(data_dir, version, missing_migrations=tuple(missing))
     info = loaders.first_row(loaders.frame(directory, version, "snapshot_info"))
     if info is not None:
         st.sidebar.caption(

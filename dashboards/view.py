@@ -35,6 +35,7 @@ class View:
     threshold: float | None = None
     costs: CostAssumptions | None = None
     dataset: str = "pipeline"  # routing_projection.dataset: the pipeline's, or an imported set
+    missing_migrations: tuple[int, ...] = ()  # published by an older Plan B: publish again
 
     @property
     def directory(self) -> str:
@@ -63,11 +64,19 @@ NO_PROJECTION = (
     "pipeline up to `routing_projection`) and publish again."
 )
 
+OUTDATED = (
+    "The snapshot in `{data_dir}` was published by an older Plan B (its schema lacks migration(s) "
+    "{missing}). Run `make demo` (or the pipeline) to publish it again; the replays are kept."
+)
+
 
 def explain_missing(view: View, *, needs_projection: bool = True) -> bool:
     """Say what is missing instead of failing; True when the page has nothing to show."""
     if view.version is None:
         st.info(NO_SNAPSHOT.format(data_dir=view.data_dir))
+        return True
+    if view.missing_migrations:
+        st.warning(OUTDATED.format(data_dir=view.data_dir, missing=", ".join(map(str, view.missing_migrations))))
         return True
     if needs_projection and not view.has_projection:
         st.info(NO_PROJECTION.format(data_dir=view.data_dir))

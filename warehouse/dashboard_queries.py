@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.db import open_snapshot, read_frame, snapshot_path
+from warehouse.db import migration_versions, open_snapshot, read_frame, snapshot_path
 
 
 @cache
@@ -191,6 +191,18 @@ def examples(data_dir: str | Path, scoring_version: str, *, agree: bool | None =
     low, high = metric_range
     return _query(data_dir, "examples", [scoring_version, agree, surface, mode, language, metric,
                                          float(low), float(high), int(limit)])
+
+
+def missing_migrations(data_dir: str | Path) -> pl.DataFrame:
+    """The migrations (column ``version``) this code has that the snapshot was published
+    without, when an older Plan B published it: the dashboard's queries may need their tables.
+
+    Example:
+        >>> missing_migrations("./data")["version"].to_list()  # doctest: +SKIP
+        []
+    """
+    applied = set(_query(data_dir, "schema_versions")["version"].to_list())
+    return pl.DataFrame({"version": sorted(migration_versions() - applied)}, schema={"version": pl.Int64})
 
 
 def snapshot_info(data_dir: str | Path) -> pl.DataFrame:

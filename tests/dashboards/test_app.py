@@ -178,3 +178,20 @@ def test_the_recommended_threshold_opens_the_slider_and_says_why(monkeypatch, sn
     app.sidebar.selectbox(key="router").set_value("small_confidence").run()
     (warning,) = app.warning
     assert "No recommended threshold for small_confidence" in warning.value
+
+
+def test_a_snapshot_from_an_older_plan_b_asks_to_publish_again(monkeypatch, snapshot_dir):
+    import duckdb as db
+
+    from warehouse.db import snapshot_path
+
+    con = db.connect(str(snapshot_path(snapshot_dir)))
+    con.execute("DELETE FROM schema_migrations WHERE version >= 7")
+    con.execute("DROP TABLE gpu_prices")
+    con.close()
+    app = run_app(monkeypatch, snapshot_dir)
+    for page in ["overview.py", "threshold_explorer.py", "segments.py", "examples.py", "costs.py", "data_health.py"]:
+        app.switch_page(page).run()
+        assert not app.exception, (page, [e.value for e in app.exception])
+        (warning,) = app.warning
+        assert "older Plan B" in warning.value and "7" in warning.value
