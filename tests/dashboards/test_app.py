@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.formatting import dollars
+
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
 # metric label -> (value column, lo column, hi column)
@@ -157,6 +159,8 @@ def test_the_recommended_threshold_opens_the_slider_and_says_why(monkeypatch, sn
                 "('pipeline', 'length', 'all', 'all', false, 'agreement', 400, 0.7, 0.8, ?), "
                 "('pipeline', 'small_confidence', 'all', 'all', true, 'agreement', 400, NULL, 0.8, ?)",
                 [datetime(2026, 11, 1), datetime(2026, 11, 1)])
+    con.execute("INSERT INTO gpu_prices VALUES ('H100', 2.5, DATE '2026-05-22', 'a contract', true), "
+                "('H200', 4.5, DATE '2026-03-17', 'a list', false)")
     con.close()
     publish_snapshot(snapshot_dir)
 
@@ -174,6 +178,12 @@ def test_the_recommended_threshold_opens_the_slider_and_says_why(monkeypatch, sn
     app.button[0].click().run()  # "Use the recommended threshold"
     assert app.sidebar.slider(key="threshold").value == pytest.approx(0.7)
     assert_metrics_match(app, row)
+
+    # The dollars in the message follow the sidebar's price like every other figure.
+    app.sidebar.number_input(key="price_H100").set_value(5.0).run()
+    doubled = row["gpu_hours_saved_per_year"] * 5.0 / row["utilisation"]
+    assert dollars(doubled) in app.success[0].value
+    assert dollars(row["dollars_saved_per_year"]) not in app.success[0].value
 
     app.sidebar.selectbox(key="router").set_value("small_confidence").run()
     (warning,) = app.warning
