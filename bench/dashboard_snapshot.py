@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from bench.projection import FIT, ROUTER_NAMES
+from bench.projection import FIT, ROUTER_NAMES, synthetic_scores
 from scoring.config import load_config
 from scoring.pricing import price_table
 from scoring.projection_run import project_all, with_costs
@@ -128,14 +128,7 @@ def _outcomes(sample: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, dict[str, 
     words = sample["query"].str.count_matches(r"\S+").to_numpy()
     easiness = rng.normal(size=n) - 0.03 * words
     agree = rng.uniform(size=n) < 1 / (1 + np.exp(-(0.8 + 1.5 * easiness)))
-    sigmoid = lambda x: 1 / (1 + np.exp(-x))
-    scores = {
-        "small_confidence": sigmoid(easiness + rng.normal(0, 0.8, n)),
-        "query_classifier": sigmoid(0.6 * easiness + rng.normal(0, 1.0, n)),
-        "random": rng.uniform(size=n),
-        "length": 1.0 / (1.0 + words / 8.0),
-        "oracle": agree.astype(float),
-    }
+    scores = synthetic_scores(rng, easiness, words, agree)
     frame = sample.with_columns(
         agree=pl.Series(agree.astype(float)), quality_small=pl.Series(agree.astype(float)), quality_large=pl.lit(1.0),
         label=pl.Series(agree), query_length=pl.Series(query_length_bucket(words)),

@@ -51,6 +51,21 @@ FIT = {"small": {"seconds_per_request": 0.002, "seconds_per_prompt_token": 2e-5,
                  "device": "cuda:NVIDIA H100 80GB HBM3"}}
 
 
+def synthetic_scores(rng: np.random.Generator, easiness: np.ndarray, words: np.ndarray,
+                     agree: np.ndarray) -> dict[str, np.ndarray]:
+    """Each router's scores: the model-based ones see the hidden easiness through their own
+    noise, length sees only the query's words, the oracle sees the label."""
+    n = len(easiness)
+    sigmoid = lambda x: 1 / (1 + np.exp(-x))
+    return {
+        "small_confidence": sigmoid(easiness + rng.normal(0, 0.8, n)),
+        "query_classifier": sigmoid(0.6 * easiness + rng.normal(0, 1.0, n)),
+        "random": rng.uniform(size=n),
+        "length": 1.0 / (1.0 + words / 8.0),
+        "oracle": agree.astype(float),
+    }
+
+
 def population_and_sample(population: int, sample_size: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     """The strata (daily aggregates) and a proportional sample with its scores."""
     rng = np.random.default_rng(seed)
@@ -75,14 +90,7 @@ def population_and_sample(population: int, sample_size: int, seed: int) -> tuple
         small_prompt_tokens=pl.Series(words * 2 + 20), small_output_tokens=pl.Series(rng.integers(5, 120, n)),
         large_prompt_tokens=pl.Series(words * 2 + 20), large_output_tokens=pl.Series(rng.integers(5, 150, n)),
     )
-    sigmoid = lambda x: 1 / (1 + np.exp(-x))
-    scores = {
-        "small_confidence": sigmoid(easiness + rng.normal(0, 0.8, n)),
-        "query_classifier": sigmoid(0.6 * easiness + rng.normal(0, 1.0, n)),
-        "random": rng.uniform(size=n),
-        "length": 1.0 / (1.0 + words / 8.0),
-        "oracle": agree.astype(float),
-    }
+    scores = synthetic_scores(rng, easiness, words, agree)
     return strata, sample, scores
 
 

@@ -57,3 +57,19 @@ def interval(lo: float | None, hi: float | None, fmt: Callable[[float | None], s
     if lo is None or hi is None:
         return None
     return f"[{fmt(lo)} – {fmt(hi)}]"
+
+
+def read_back(text: str) -> tuple[float, float]:
+    """The number a figure formatted here shows, and half a unit of its last digit (what the
+    rounding may hide): the inverse the tests use to hold shown figures against SQL.
+
+    Example:
+        >>> read_back("-$1,234"), read_back("45.7%")
+        ((-1234.0, 0.5), (0.457, 0.0005))
+    """
+    body = text.replace("$", "").replace(",", "").replace("−", "-").strip()
+    is_percent = body.endswith("%")
+    body = body.rstrip("%")
+    decimals = len(body.split(".")[1]) if "." in body else 0
+    value, half = float(body), 0.5 * 10.0**-decimals
+    return (value / 100, half / 100) if is_percent else (value, half)

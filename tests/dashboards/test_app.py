@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards.formatting import dollars
+from dashboards.formatting import dollars, read_back
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
@@ -39,18 +39,8 @@ METRIC_COLUMNS = {
 }
 
 
-def shown_number(text: str) -> tuple[float, float]:
-    """The number a metric shows, and half a unit of its last digit (what rounding may hide)."""
-    body = text.replace("$", "").replace(",", "")
-    is_percent = body.endswith("%")
-    body = body.rstrip("%")
-    decimals = len(body.split(".")[1]) if "." in body else 0
-    value, half = float(body), 0.5 * 10.0**-decimals
-    return (value / 100, half / 100) if is_percent else (value, half)
-
-
 def assert_shows(text: str, expected: float) -> None:
-    value, half = shown_number(text)
+    value, half = read_back(text)
     assert abs(value - expected) <= half + 1e-9, f"shown {text!r}, SQL gives {expected!r}"
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dashboards.formatting import read_back
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PLANB_CHROMIUM", "/usr/bin/chromium")
 # (url path, title shown on the page, screenshot name)
@@ -114,21 +116,11 @@ def tiles(page: Page) -> dict[str, str]:
     return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
 
 
-def number(text: str) -> tuple[float, float]:
-    """The number shown and half a unit of its last digit."""
-    body = text.replace("$", "").replace(",", "").replace("−", "-").strip()
-    percent = body.endswith("%")
-    body = body.rstrip("%")
-    decimals = len(body.split(".")[1]) if "." in body else 0
-    value, half = float(body), 0.5 * 10.0**-decimals
-    return (value / 100, half / 100) if percent else (value, half)
-
-
 def assert_shows(text: str, expected: float | None) -> None:
     if expected is None:
         assert text == "—"
         return
-    value, half = number(text)
+    value, half = read_back(text)
     assert abs(value - expected) <= half + 1e-12, f"shown {text!r}, the warehouse has {expected!r}"
 
 

@@ -11,6 +11,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.formatting import read_back
+
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
 
@@ -35,21 +37,11 @@ def nearest(data_dir: Path, router: str, threshold: float, segment_by: str = "al
     return list(first.values())
 
 
-def shown(text: str) -> tuple[float, float]:
-    """The number a formatted figure shows, and half a unit of its last digit (what rounding hides)."""
-    body = text.replace("$", "").replace(",", "").strip()
-    percent = body.endswith("%")
-    body = body.rstrip("%")
-    decimals = len(body.split(".")[1]) if "." in body else 0
-    value, half = float(body), 0.5 * 10.0**-decimals
-    return (value / 100, half / 100) if percent else (value, half)
-
-
 def assert_shows(text: str, expected: float | None) -> None:
     if expected is None:
         assert text == "—", text
         return
-    value, half = shown(text)
+    value, half = read_back(text)
     assert abs(value - expected) <= half + 1e-12, f"shown {text!r}, SQL gives {expected!r}"
 
 
