@@ -102,7 +102,9 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
     cfg = load_config(args.config, data_dir=args.data_dir)
     app = Path(importlib.util.find_spec("dashboards").origin).parent / "app.py"
     env = {**os.environ, "PLANB_DATA_DIR": str(Path(cfg.data_dir).resolve())}
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    # No first-run e-mail prompt (it waits on stdin) and no usage statistics sent anywhere.
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+               "--server.showEmailPrompt", "false", "--browser.gatherUsageStats", "false"]
     raise SystemExit(subprocess.call(command + (["--server.headless", "true"] if args.headless else []), env=env))
 
 
