@@ -8,10 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import warehouse.ingestion.load as load
-import warehouse.ingestion.readers as readers
 from warehouse.db import writer
-from warehouse.ingestion import IngestSettings, ingest_paths
+from warehouse.ingestion import IngestSettings, ingest_paths, load, readers
 from warehouse.ingestion.dedup import SeenKeys
 from warehouse.ingestion.lines import line_batches
 from warehouse.ingestion.stage import ahead

@@ -86,7 +86,7 @@ def _store_batch(con, staged: Staged, seen: SeenKeys, report: FileReport, file_o
     """Append a staged batch to the writer's tables (INSERT ... SELECTs over its Arrow table):
     accepted rows to chat_logs, or to held_rows when they may repeat an earlier row
     (``dedup.py``); count what happened into ``report``."""
-    staged_rows = staged.rows.append_column("held", seen.maybe_repeats(staged.rows))
+    staged_rows = staged.rows.append_column("held", seen.maybe_repeats(staged.rows))  # noqa: F841 - read by DuckDB
     for table, held in (("chat_logs", "false"), ("held_rows", "true")):
         con.execute(_INSERT_ROWS.format(table=table, held=held), {"file": report.path, "sha": report.sha256})
     con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw) "

@@ -19,7 +19,12 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.ingestion.formats import MACROS as FORMAT_MACROS
-from warehouse.ingestion.formats import conversation_sql, flat_sql, openai_sql, tabular_sql
+from warehouse.ingestion.formats import (
+    conversation_sql,
+    flat_sql,
+    openai_sql,
+    tabular_sql,
+)
 from warehouse.ingestion.normalise import Limits, staged_sql
 from warehouse.ingestion.readers import Batches, read_batches
 from warehouse.ingestion.redact import KINDS
@@ -81,7 +86,7 @@ def stage_file(scratch: duckdb.DuckDBPyConnection, path: str, fmt: str, *, salt:
 
     def staged() -> Iterator[Staged]:
         sql = None
-        for incoming_batch in read.batches:  # noqa: B007 - read by DuckDB (a replacement scan)
+        for incoming_batch in read.batches:  # read by DuckDB (a replacement scan)
             if sql is None:
                 extracted = _extract_sql(fmt, "incoming_batch", read.columns, context_turns)
                 sql = staged_sql(extracted, salt=salt, limits=Limits(max_field_chars))
@@ -116,7 +121,7 @@ def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
                 if stop.is_set():
                     return
             slots.put((done, None))
-        except BaseException as err:  # handed to the consumer
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer, raised there
             slots.put((done, err))
 
     worker = threading.Thread(target=produce, name="ingest-stage", daemon=True)
