@@ -215,3 +215,17 @@ def test_a_file_rewritten_in_place_is_ingested_again(tmp_path):
     (report,) = _ingest(tmp_path / "data", [path])
     assert (report.status, report.accepted) == ("ingested", 1)
     assert [r[0] for r in _rows(tmp_path / "data", "SELECT request_id FROM chat_logs ORDER BY 1")] == ["a1", "a2"]
+
+
+def test_a_file_that_grew_adds_only_its_new_lines(tmp_path):
+    path = tmp_path / "growing.jsonl"
+    path.write_bytes(_good("a1") + b'{"request_id": "bad", \n' + _good("a2"))
+    _ingest(tmp_path / "data", [path])
+    with path.open("ab") as log:  # the day's log goes on: one more good line, one more bad
+        log.write(_good("a3") + b"not json\n")
+    (report,) = _ingest(tmp_path / "data", [path])
+    assert report.status == "ingested"
+    assert [r[0] for r in _rows(tmp_path / "data", "SELECT request_id FROM chat_logs ORDER BY 1")] == ["a1", "a2", "a3"]
+    # The old bad line stays quarantined once; the new one joins it.
+    assert _rows(tmp_path / "data", "SELECT source_line, reason FROM rejected_log_rows ORDER BY 1") == [
+        (2, "invalid_json"), (5, "invalid_json")]

@@ -89,9 +89,13 @@ def _store_batch(con, staged: Staged, seen: SeenKeys, report: FileReport, file_o
     staged_rows = staged.rows.append_column("held", seen.maybe_repeats(staged.rows))  # noqa: F841 - read by DuckDB
     for table, held in (("chat_logs", "false"), ("held_rows", "true")):
         con.execute(_INSERT_ROWS.format(table=table, held=held), {"file": report.path, "sha": report.sha256})
+    # A file that grew since it was ingested comes back whole under a new sha256: its old bad
+    # lines are quarantined already, so only lines not stored before are added.
     con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw) "
-                f"SELECT day, $file, source_line, reason, detail, left(raw, {raw_chars}) FROM staged_rows "
-                "WHERE reason IS NOT NULL ORDER BY source_line", {"file": report.path})
+                f"SELECT day, $file, source_line, reason, detail, left(raw, {raw_chars}) FROM staged_rows s "
+                f"WHERE reason IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rejected_log_rows r WHERE "
+                f"r.source_file = $file AND r.source_line = s.source_line AND r.raw = left(s.raw, {raw_chars})) "
+                "ORDER BY source_line", {"file": report.path})
     con.execute(f"INSERT INTO ingest_keys SELECT {file_order}, source_line, id_key, session_key "
                 "FROM staged_rows WHERE reason IS NULL")
     for reason, records, *counts, days in staged.counts:
@@ -114,8 +118,10 @@ def _stage(con, scratch, seen: SeenKeys, report: FileReport, file_order: int, se
         report.records += 1
         report.rejected["wrong_type"] += 1
         con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw) "
-                    "VALUES (NULL, ?, ?, 'wrong_type', 'CSV row with the wrong number of cells', ?)",
-                    [report.path, number or 0, text[: settings.raw_chars]])
+                    "SELECT NULL, $file, $line, 'wrong_type', 'CSV row with the wrong number of cells', $raw "
+                    "WHERE NOT EXISTS (SELECT 1 FROM rejected_log_rows WHERE source_file = $file "
+                    "AND source_line = $line AND raw = $raw)",
+                    {"file": report.path, "line": number or 0, "raw": text[: settings.raw_chars]})
 
 
 def _dedupe(con, reports: list[FileReport], stored: str, params: dict) -> None:
