@@ -113,3 +113,27 @@ def test_cosine_very_long_answer(embedder):
     cos = embedding_cosine([long_answer, long_answer], ["word", long_answer], embedder=embedder)
     assert math.isfinite(cos[0]) and -1.0 <= cos[0] <= 1.0
     assert cos[1] == 1.0
+
+
+MIXED = ["Paris", "The capital of France is Paris, on the Seine.", "1969", "William Shakespeare",
+         " ".join(["a long answer about the roman empire"] * 20), "Neil Armstrong in July 1969"]
+
+
+def test_batches_sorted_by_length_return_rows_in_input_order(embedder):
+    # Batches are formed by token length; rows must come back where their text was.
+    one_by_one = np.vstack([embed_texts([t], embedder=embedder) for t in MIXED])
+    for batch_size in (1, 2, 32):
+        vectors = embed_texts(MIXED, embedder=embedder, batch_size=batch_size)
+        assert (vectors * one_by_one).sum(axis=1) == pytest.approx([1.0] * len(MIXED), abs=1e-4)
+
+
+def test_a_repeated_text_is_embedded_once_and_gets_the_same_vector(embedder):
+    vectors = embed_texts(MIXED + MIXED[::-1], embedder=embedder)
+    assert np.array_equal(vectors[: len(MIXED)], vectors[len(MIXED):][::-1])
+
+
+def test_cosine_with_repeated_texts_equals_cosine_of_the_distinct_pairs(embedder):
+    a, b = MIXED[:3], MIXED[3:]
+    repeated = embedding_cosine(a * 4 + ["Paris"], b * 4 + ["paris!"], embedder=embedder)
+    distinct = embedding_cosine(a, b, embedder=embedder)
+    assert repeated.tolist() == distinct.tolist() * 4 + [1.0]  # same texts, same batch: identical
