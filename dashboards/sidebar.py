@@ -45,8 +45,7 @@ def render_sidebar(data_dir: Path) -> View:
     metrics = loaders.frame(directory, version, "recommendations", dataset)
     router = st.sidebar.selectbox("Router", names, key="router", bind="query-params",
                                   index=_default_router(names, metrics))
-    recommended = metrics.filter(pl.col("router") == router)["recommended_threshold"].to_list() or [None]
-    recommended = recommended[0]
+    recommended = dict(zip(metrics["router"], metrics["recommended_threshold"], strict=True)).get(router)
     threshold = st.sidebar.slider(
         "Threshold", min_value=0.0, max_value=1.0, step=0.01, key="threshold", bind="query-params",
         value=0.5 if recommended is None else round(recommended, 2),
