@@ -35,10 +35,10 @@ def cost_table(fits: pl.DataFrame) -> pl.DataFrame:
     return fits.select(
         pl.col("model").alias("Model"), pl.col("role").alias("Role"), pl.col("device").alias("Device"),
         pl.col("source").alias("Measured by"),
-        (pl.col("seconds_per_request") * 1e3).alias("ms per request"),
-        (pl.col("seconds_per_prompt_token") * 1e6).alias("ms per 1k prompt tokens"),
-        (pl.col("seconds_per_output_token") * 1e6).alias("ms per 1k output tokens"),
-        pl.col("r2").alias("R²"), pl.col("n_batches").alias("Batches"),
+        (pl.col("seconds_per_request") * 1e3).round(3).alias("ms per request"),
+        (pl.col("seconds_per_prompt_token") * 1e6).round(3).alias("ms per 1k prompt tokens"),
+        (pl.col("seconds_per_output_token") * 1e6).round(3).alias("ms per 1k output tokens"),
+        pl.col("r2").round(3).alias("R²"), pl.col("n_batches").alias("Batches"),
     )
 
 
@@ -59,8 +59,10 @@ def render(view: View) -> None:
     st.subheader("Prices")
     prices = loaders.frame(view.directory, view.version, "gpu_prices")
     if prices.height:
-        st.dataframe(prices.rename({"gpu_type": "GPU type", "dollars_per_hour": "$ per GPU-hour", "as_of": "As of",
-                                    "source": "Source", "measured": "Measured here"}),
+        # Dates as text: a table would show them as midnight timestamps.
+        shown = prices.with_columns(pl.col("as_of").cast(pl.String))
+        st.dataframe(shown.rename({"gpu_type": "GPU type", "dollars_per_hour": "$ per GPU-hour", "as_of": "As of",
+                                   "source": "Source", "measured": "Measured here"}),
                      hide_index=True, key="price_table")
     if not view.has_projection:
         return

@@ -127,7 +127,9 @@ def render(view: View) -> None:
             st.plotly_chart(health_figures.logged_and_rejected(days), key="health_rows")
         with right:
             st.plotly_chart(health_figures.stage_counts(days), key="health_stages")
-        st.dataframe(days.select([pl.col(c).alias(label) for c, label in DAY_COLUMNS]), hide_index=True,
+        # Days as text: a table would show them as midnight timestamps.
+        shown = days.with_columns(pl.col("day").cast(pl.String))
+        st.dataframe(shown.select([pl.col(c).alias(label) for c, label in DAY_COLUMNS]), hide_index=True,
                      key="health_days")
 
     st.subheader("Rejected log rows")

@@ -73,7 +73,7 @@ def test_numbers_equal_sql_over_the_pipeline_snapshot(monkeypatch, pipeline_snap
         FROM (SELECT DISTINCT day FROM chat_logs) d ORDER BY day""")
     columns = ["Day", "Logged rows", "Rejected rows", "Sampled", "Replayed (small)", "Replayed (large)",
                "Scored (agreement)"]
-    shown_rows = [(row[0].date() if hasattr(row[0], "date") else row[0], *map(int, row[1:]))
+    shown_rows = [(date.fromisoformat(row[0]), *map(int, row[1:]))
                   for row in per_day[columns].itertuples(index=False)]
     assert shown_rows == expected
     assert [day for day, *_ in expected] == [date(2026, 11, 1), date(2026, 11, 2)]

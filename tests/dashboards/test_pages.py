@@ -239,8 +239,9 @@ def test_costs_show_the_fitted_cost_models(app, pipeline_snapshot):
     fits = sql(pipeline_snapshot, "SELECT * FROM cost_models ORDER BY role DESC, device, source")
     shown_table = table(app, "ms per 1k output tokens")
     assert shown_table["Device"].tolist() == [f["device"] for f in fits]
-    assert shown_table["ms per 1k output tokens"].tolist() == pytest.approx([f["seconds_per_output_token"] * 1e6
-                                                                       for f in fits])
+    # Shown to three decimals.
+    assert shown_table["ms per 1k output tokens"].tolist() == pytest.approx(
+        [f["seconds_per_output_token"] * 1e6 for f in fits], abs=5e-4)
 
 
 def test_a_shared_link_reopens_the_same_view(monkeypatch, pipeline_snapshot):
