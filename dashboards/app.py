@@ -22,7 +22,6 @@ from dashboards.sidebar import render_sidebar
 from dashboards.view import View, set_current_view
 from warehouse.db import NoSnapshotError
 
-HERE = Path(__file__).resolve().parent
 # (module file, title, url path), in menu order; the first is the default page.
 PAGES = [
     ("overview.py", "Overview", "overview"),
@@ -45,7 +44,7 @@ def main() -> None:
     # Page files are named relative to this script's folder, as Streamlit resolves them.
     page = st.navigation([
         st.Page(module, title=title, url_path=url, default=index == 0)
-        for index, (module, title, url) in enumerate(PAGES) if (HERE / module).exists()
+        for index, (module, title, url) in enumerate(PAGES)
     ])
     page.run()
 

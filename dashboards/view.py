@@ -17,12 +17,13 @@ _STATE_KEY = "_planb_view"
 
 @dataclass(frozen=True)
 class CostAssumptions:
-    """How GPU-hours become dollars: price per paid GPU-hour / utilisation (README, "Pricing")."""
+    """How GPU-hours become dollars: x price per paid GPU-hour / utilisation (README, "The
+    dashboard")."""
 
     gpu_type: str | None
     dollars_per_gpu_hour: float | None
     utilisation: float
-    editable: bool  # False when the projection is priced per token (a hosted large model)
+    editable: bool  # False for a hosted large model (priced per token) or two devices' prices
 
 
 @dataclass(frozen=True)
