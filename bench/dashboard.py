@@ -31,6 +31,7 @@ import sys
 import time
 from contextlib import closing
 from pathlib import Path
+from unittest.mock import patch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -145,6 +146,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--cache", default=str(ROOT / "bench" / "results" / ".cache"), help="where snapshots are kept")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "dashboard_cpu.json"))
     args = parser.parse_args(argv)
+    # AppTest reads the data folder from the environment (open_page sets it): leave it as it was.
+    with patch.dict(os.environ):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> dict:
     values = list(VALUES[:args.moves])
 
     start = time.perf_counter()

@@ -29,7 +29,7 @@ def _shows(text: str, value: float) -> bool:
 
 
 def test_bench_dashboard_small_run(tmp_path, monkeypatch):
-    monkeypatch.delenv("PLANB_DATA_DIR", raising=False)  # the bench sets it; restored after the test
+    monkeypatch.delenv("PLANB_DATA_DIR", raising=False)
     out = tmp_path / "dashboard.json"
     report = _bench().main(["--rows", "20000", "--sample", "1500", "--thresholds", "101", "--bootstrap", "100",
                             "--moves", "3", "--rounds", "1", "--browser-steps", "0", "--cache", str(tmp_path / "cache"), "--out", str(out)])
@@ -59,3 +59,13 @@ def test_bench_dashboard_small_run(tmp_path, monkeypatch):
     assert _shows(metrics["Routed to small model"], share)
     assert _shows(metrics["Agreement among routed small"], agreement)
     assert _shows(metrics["Answers unchanged"], unchanged)
+
+
+def test_the_bench_leaves_the_environment_as_it_was(tmp_path):
+    import os
+
+    before = os.environ.get("PLANB_DATA_DIR")
+    _bench().main(["--rows", "2000", "--sample", "300", "--thresholds", "11", "--bootstrap", "100", "--moves", "1",
+                   "--rounds", "1", "--browser-steps", "0", "--cache", str(tmp_path / "cache"),
+                   "--out", str(tmp_path / "out.json")])
+    assert os.environ.get("PLANB_DATA_DIR") == before
