@@ -58,7 +58,7 @@ def line_batches(stream, *, block_bytes: int = BLOCK_BYTES) -> Iterator[pa.Table
 
     Example:
         >>> import io
-        >>> next(line_batches(io.BytesIO(b'a\\nb'))).to_pydict()["line"]
+        >>> [line for batch in line_batches(io.BytesIO(b'a\\nb')) for line in batch.to_pydict()["line"]]
         ['a\\n', 'b\\n']
     """
     mask = np.empty(block_bytes, np.bool_)

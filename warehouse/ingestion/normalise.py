@@ -1,8 +1,9 @@
 """From any format's extracted fields (``formats.py``) to staged rows: accepted or rejected.
 
 One SELECT checks numbers and sizes, parses the timestamp, names the first reason a record cannot
-be accepted, and for accepted records strips the query, hashes the user id and redacts PII
-(``redact.py``); rejected records keep their raw text, PII-redacted, user id hashed, truncated.
+be accepted, and for accepted records strips the query and hashes the user id; rejected records
+keep their raw text, user id hashed, truncated. Rows that may hold PII are flagged there and
+redacted (``redact.py``) by a second, small SELECT.
 """
 
 from __future__ import annotations
@@ -85,17 +86,20 @@ def _trimmed(field: str) -> str:
 
 STAGED_COLUMNS = ("source_line", "reason", "detail", "raw", "day", "request_id", "ts", "session_id", "user_hash",
                   "surface", "mode", "language", "query", "response", "model", "prompt_tokens", "completion_tokens",
-                  "latency_ms", "context", "pii")
+                  "latency_ms", "context", "pii", "id_key", "session_key")
 REDACTED = ("query", "response", "context", "raw")
+# the keys dedup compares (load.py): on the values as stored, so after redaction
+_SESSION_KEY = "CASE WHEN reason IS NULL AND session_id IS NOT NULL THEN hash(session_id, ts, query) END"
 
 
 def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
     """A SELECT of staged rows from an extracted relation: chat_logs columns (less the file's),
-    reason and detail (NULL when accepted), raw text (rejected rows), ``n_<kind>`` redaction
-    counts, and the dedup keys ``id_key`` and ``session_key`` (hashes; accepted rows only).
+    reason and detail (NULL when accepted), raw text (rejected rows), and the dedup keys
+    ``id_key`` and ``session_key`` (hashes; accepted rows only).
 
-    One query does it all, so each batch is materialised once. Texts that may hold PII are
-    flagged (``pii``) with one regex pass each; only flagged rows pay for the per-kind passes.
+    Texts that may hold PII are flagged (``pii``), with one regex pass each, and left as they are:
+    ``redacted_sql`` redacts the few flagged rows in a query of their own (and then gives them their
+    session key), so the other rows never pass through the per-kind patterns.
 
     Example:
         >>> "session_key" in staged_sql("SELECT 1", salt="s", limits=Limits(10))
@@ -126,11 +130,21 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
     FROM (SELECT *, {reason} AS reason
           FROM (SELECT *, {_TS} AS ts FROM (SELECT *, {numbers} FROM ({extracted}))))
     """
-    keep = [c for c in STAGED_COLUMNS if c not in (*REDACTED, "pii")]
-    redacted = redact_select(f"({staged})", list(REDACTED), keep, when="pii")
-    # the keys dedup compares (load.py): on the values as stored, so after redaction
     return f"""
-    SELECT * EXCLUDE (pii), CASE WHEN reason IS NULL THEN hash(request_id) END AS id_key,
-           CASE WHEN reason IS NULL AND session_id IS NOT NULL THEN hash(session_id, ts, query) END AS session_key
-    FROM ({redacted})
+    SELECT *, CASE WHEN reason IS NULL THEN hash(request_id) END AS id_key,
+           CASE WHEN NOT pii THEN {_SESSION_KEY} END AS session_key
+    FROM ({staged})
     """
+
+
+def redacted_sql(flagged: str) -> str:
+    """The ``flagged`` rows (staged rows whose ``pii`` holds) redacted, with their session key and
+    ``n_<kind>``: how many of each kind were replaced in the row.
+
+    Example:
+        >>> "n_phone" in redacted_sql("flagged_rows")
+        True
+    """
+    keep = [c for c in STAGED_COLUMNS if c not in (*REDACTED, "session_key")]
+    redacted = redact_select(flagged, list(REDACTED), keep)
+    return f"SELECT *, {_SESSION_KEY} AS session_key FROM ({redacted})"

@@ -1,5 +1,6 @@
-"""Stage a file's batches: read, extract, normalise and redact each one in one DuckDB query in a
-scratch in-memory database, as an Arrow table ready to insert, with its counts.
+"""Stage a file's batches: read, extract and normalise each one in one DuckDB query in a scratch
+in-memory database, as an Arrow table ready to insert, with its counts; the few rows that may
+hold PII are then redacted by a second query and patched in.
 
 Staging runs in a thread of its own, a couple of batches ahead of the writer: DuckDB and Arrow
 release the GIL, so reading and staging one batch overlaps with inserting the one before on the
@@ -17,6 +18,7 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.ingestion.formats import MACROS as FORMAT_MACROS
 from warehouse.ingestion.formats import (
@@ -25,12 +27,14 @@ from warehouse.ingestion.formats import (
     openai_sql,
     tabular_sql,
 )
-from warehouse.ingestion.normalise import Limits, staged_sql
+from warehouse.ingestion.normalise import REDACTED, Limits, redacted_sql, staged_sql
 from warehouse.ingestion.readers import Batches, read_batches
 from warehouse.ingestion.redact import KINDS
 from warehouse.ingestion.redact import MACROS as REDACT_MACROS
 
 T = TypeVar("T")
+# Batches of this many rows let DuckDB scan a batch on every core (it splits Arrow input by batch).
+BATCH_ROWS = 16 * 1024
 
 
 @dataclass
@@ -67,8 +71,26 @@ def _extract_sql(fmt: str, source: str, columns: dict[str, str] | None, context_
     return flat_sql(source)
 
 
-_COUNTS = ("SELECT reason, count(*), " + ", ".join(f"sum(n_{k})" for k in KINDS)
-           + ", list(DISTINCT day) FILTER (day IS NOT NULL) FROM staged_rows GROUP BY reason")
+_COUNTS = "SELECT reason, count(*), list(DISTINCT day) FILTER (day IS NOT NULL) FROM staged_rows GROUP BY reason"
+_REDACTIONS = "SELECT reason, " + ", ".join(f"sum(n_{k})" for k in KINDS) + " FROM redacted_rows GROUP BY reason"
+_REDACTED_SQL = redacted_sql("flagged_rows")
+
+
+def _redact(scratch: duckdb.DuckDBPyConnection, staged_rows: pa.Table) -> tuple[pa.Table, dict]:
+    """``staged_rows`` with its PII-flagged rows redacted in place (the few columns that changed
+    are rebuilt), without the flag; and the redactions by reason, as (email, card, ip, phone)."""
+    flagged = staged_rows["pii"].combine_chunks()
+    flagged_rows = staged_rows.filter(flagged)
+    if flagged_rows.num_rows:
+        redacted_rows = scratch.sql(_REDACTED_SQL).to_arrow_table()  # in the flagged rows' order
+        for name in (*REDACTED, "session_key"):
+            if not redacted_rows[name].equals(flagged_rows[name]):
+                patched = pc.replace_with_mask(staged_rows[name], flagged, redacted_rows[name].combine_chunks())
+                staged_rows = staged_rows.set_column(staged_rows.schema.get_field_index(name), name, patched)
+        redactions = {reason: counts for reason, *counts in scratch.execute(_REDACTIONS).fetchall()}
+    else:
+        redactions = {}
+    return staged_rows.drop_columns(["pii"]), redactions
 
 
 def stage_file(scratch: duckdb.DuckDBPyConnection, path: str, fmt: str, *, salt: str, max_field_chars: int,
@@ -92,8 +114,12 @@ def stage_file(scratch: duckdb.DuckDBPyConnection, path: str, fmt: str, *, salt:
                 sql = staged_sql(extracted, salt=salt, limits=Limits(max_field_chars))
                 if only_day:
                     sql = f"SELECT * FROM ({sql}) WHERE day = $day"
-            staged_rows = scratch.sql(sql, params={"day": only_day} if only_day else None).to_arrow_table()
-            yield Staged(staged_rows, scratch.execute(_COUNTS).fetchall())
+            incoming_batch = pa.Table.from_batches(pa.table(incoming_batch).to_batches(max_chunksize=BATCH_ROWS))
+            staged_rows = scratch.sql(sql, params={"day": only_day} if only_day else None).to_arrow_table(BATCH_ROWS)
+            counts = scratch.execute(_COUNTS).fetchall()
+            rows, redactions = _redact(scratch, staged_rows)
+            none = (0,) * len(KINDS)
+            yield Staged(rows, [(reason, n, *redactions.get(reason, none), days) for reason, n, days in counts])
 
     return read, staged()
 
