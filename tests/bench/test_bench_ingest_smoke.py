@@ -27,3 +27,6 @@ def test_bench_ingest_small_run(tmp_path):
     assert base["redacted"] == {"email": 10, "phone": 10, "ip": 5, "card": 1}
     assert result["speedup"] == ours["rows_per_s"] / base["rows_per_s"]
     assert ours["peak_rss_mib"] > 0 and ours["cpu_seconds"] > 0
+    # the floor stores every parseable record as it is: duplicates and PII included
+    assert result["floor"]["records"] == 4999
+    assert result["share_of_floor"] == ours["rows_per_s"] / result["floor"]["rows_per_s"]

@@ -47,8 +47,14 @@ class SeenKeys:
         """True where a key may have been met: in an earlier call, or earlier in ``keys``."""
         slot = keys >> self.shift
         byte, bit = slot >> np.uint64(3), np.left_shift(np.uint8(1), (slot & np.uint64(7)).astype(np.uint8))
-        seen = (self.bits[byte] & bit) != 0
-        np.bitwise_or.at(self.bits, byte, bit)
+        before = self.bits[byte]
+        seen = (before & bit) != 0
+        # a plain scatter keeps one bit per byte written twice here: set the few lost ones again
+        # (np.bitwise_or.at over every key costs several times as much)
+        self.bits[byte] = before | bit
+        lost = (self.bits[byte] & bit) == 0
+        if lost.any():
+            np.bitwise_or.at(self.bits, byte[lost], bit[lost])
         return seen | ~pl.Series(keys).is_first_distinct().to_numpy()
 
     def maybe_repeats(self, rows: pa.Table) -> pa.Array:
