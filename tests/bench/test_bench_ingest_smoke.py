@@ -30,3 +30,17 @@ def test_bench_ingest_small_run(tmp_path):
     # the floor stores every parseable record as it is: duplicates and PII included
     assert result["floor"]["records"] == 4999
     assert result["share_of_floor"] == ours["rows_per_s"] / result["floor"]["rows_per_s"]
+
+
+def test_bench_ingest_costs_small_run(tmp_path):
+    out = tmp_path / "costs.json"
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "ingest_costs.py"), "--records", "20000",
+                          "--goal", "500000", "--cores", "2", "--out", str(out)],
+                         check=True, capture_output=True, text=True, timeout=600)
+    result = json.loads(out.read_text())
+    steps = result["steps_cpu_s_per_million"]
+    assert result["budget_cpu_s_per_million"] == 4.0  # 2 cores x 1e6 rows / 500,000 rows/s
+    assert result["left_by_floor"] == 4.0 - result["floor_cpu_s_per_million"]
+    assert len(steps) == 9 and all(cpu >= 0 for cpu in steps.values())
+    assert result["steps_total"] == sum(steps.values())
+    assert "the required steps alone" in run.stdout
