@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from warehouse.db import writer
-from warehouse.ingestion import IngestSettings, ingest_paths, load, readers
+from warehouse.ingestion import IngestSettings, ingest_paths, load, readers, stage
 from warehouse.ingestion.dedup import SeenKeys
 from warehouse.ingestion.lines import line_batches
 from warehouse.ingestion.stage import ahead
@@ -95,3 +95,23 @@ def test_ahead_passes_items_and_errors_and_stops_the_producer():
         if item == 3:
             break
     assert len(produced) < 10  # stopped a few items ahead, not run to the end
+
+
+def test_redacted_rows_stay_with_their_own_records_across_arrow_batches(tmp_path):
+    """Only flagged rows are redacted, by a query of their own, and patched back in place: over
+    more rows than one Arrow batch holds, each row keeps its own query, redacted or not."""
+    n = 3 * stage.BATCH_ROWS + 17
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps({"request_id": f"r{i}", "timestamp": TS, "session_id": f"s{i}",
+                                       "query": f"question {i} mail x{i}@example.com" if i % 3 == 0 else f"question {i}",
+                                       "response": "call +44 20 7946 0018" if i % 5 == 0 else f"answer {i}"}) + "\n"
+                       for i in range(n)))
+    with writer(tmp_path / "data") as con:
+        (report,) = ingest_paths(con, [str(log)], IngestSettings(salt="s"))
+        rows = con.execute("SELECT request_id, query, response FROM chat_logs").fetchall()
+    assert report.accepted == n == len(rows)
+    assert report.redacted == {"email": len(range(0, n, 3)), "phone": len(range(0, n, 5))}
+    for request_id, query, response in rows:
+        i = int(request_id[1:])
+        assert query == (f"question {i} mail [EMAIL]" if i % 3 == 0 else f"question {i}")
+        assert response == ("call [PHONE]" if i % 5 == 0 else f"answer {i}")
