@@ -197,6 +197,19 @@ def _child(phase: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _measured(phase: str, *args: str) -> dict:
+    """A phase's result, with its rows per second of wall clock and per CPU-second."""
+    result = _child(phase, *args)
+    return result | {"rows_per_s": result["records"] / result["seconds"],
+                     "rows_per_cpu_s": result["records"] / result["cpu_seconds"]}
+
+
+def _rates(result: dict) -> str:
+    return (f"{result['records']:,} records in {result['seconds']:.1f} s ({result['cpu_seconds']:.1f} CPU-s) = "
+            f"{result['rows_per_s']:,.0f} rows/s, {result['rows_per_cpu_s']:,.0f} rows per CPU-s, "
+            f"peak {result['peak_rss_mib']:,.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000_000)
@@ -226,27 +239,16 @@ def main() -> None:
         _child("generate", str(log), str(args.records))
         print(f"generated {args.records:,} records ({log.stat().st_size / 2**30:.2f} GiB) in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
-        base = _child("baseline", str(log), str(Path(work) / "baseline"), str(args.baseline_records))
-        base["rows_per_s"] = base["records"] / base["seconds"]
-        base["rows_per_cpu_s"] = base["records"] / base["cpu_seconds"]
-        print(f"baseline: {base['records']:,} records in {base['seconds']:.1f} s ({base['cpu_seconds']:.1f} CPU-s) = "
-              f"{base['rows_per_s']:,.0f} rows/s, peak {base['peak_rss_mib']:,.0f} MiB", flush=True)
-        mine = _child("ours", str(log), str(Path(work) / "ours"))
-        mine["rows_per_s"] = mine["records"] / mine["seconds"]
-        mine["rows_per_cpu_s"] = mine["records"] / mine["cpu_seconds"]
-        print(f"planb ingest: {mine['records']:,} records in {mine['seconds']:.1f} s ({mine['cpu_seconds']:.1f} CPU-s, "
-              f"{mine['commit_cpu_seconds']:.1f} of them committing) = {mine['rows_per_s']:,.0f} rows/s, "
-              f"{mine['rows_per_cpu_s']:,.0f} rows per CPU-s, "
-              f"peak {mine['peak_rss_mib']:,.0f} MiB; accepted {mine['accepted']:,}, duplicates {mine['duplicates']}, "
+        base = _measured("baseline", str(log), str(Path(work) / "baseline"), str(args.baseline_records))
+        print(f"baseline: {_rates(base)}", flush=True)
+        mine = _measured("ours", str(log), str(Path(work) / "ours"))
+        print(f"planb ingest: {_rates(mine)} ({mine['commit_cpu_seconds']:.1f} CPU-s of them committing); "
+              f"accepted {mine['accepted']:,}, duplicates {mine['duplicates']}, "
               f"rejected {mine['rejected']}, redacted {mine['redacted']}", flush=True)
         ratio = mine["rows_per_s"] / base["rows_per_s"]
         print(f"speed-up {ratio:.1f}x", flush=True)
-        bare = _child("floor", str(log), str(Path(work) / "floor"))
-        bare["rows_per_s"] = bare["records"] / bare["seconds"]
-        bare["rows_per_cpu_s"] = bare["records"] / bare["cpu_seconds"]
-        print(f"floor (DuckDB's JSON reader straight into chat_logs, no checks): {bare['records']:,} records in "
-              f"{bare['seconds']:.1f} s ({bare['cpu_seconds']:.1f} CPU-s) = {bare['rows_per_s']:,.0f} rows/s, "
-              f"{bare['rows_per_cpu_s']:,.0f} rows per CPU-s, peak {bare['peak_rss_mib']:,.0f} MiB; "
+        bare = _measured("floor", str(log), str(Path(work) / "floor"))
+        print(f"floor (DuckDB's JSON reader straight into chat_logs, no checks): {_rates(bare)}; "
               f"planb ingest runs at {mine['rows_per_s'] / bare['rows_per_s']:.2f}x its rows/s", flush=True)
     result = {
         # a shared machine's other work shows in the load average: CPU-seconds are the steadier figure
