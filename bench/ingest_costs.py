@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import _cpu_model, _cpu_seconds, floor, generate  # noqa: E402
+from ingest import _cpu_model, _cpu_seconds, floor, generate
 
 # Lines and parsed fields are loaded into memory first (not timed), so each step costs only itself.
 LOAD = """

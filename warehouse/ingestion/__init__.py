@@ -8,7 +8,12 @@ Example:
 """
 
 from warehouse.ingestion.errors import LogInputError
-from warehouse.ingestion.load import FileReport, IngestSettings, ingest_paths, reingest_day
+from warehouse.ingestion.load import (
+           FileReport,
+           IngestSettings,
+           ingest_paths,
+           reingest_day,
+)
 from warehouse.ingestion.sources import FORMATS, LogFile, list_log_files
 from warehouse.ingestion.stats import day_counts, registered_days
 
