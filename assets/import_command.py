@@ -3,10 +3,13 @@ dataset, a replay run on another system) with the same routers and projection as
 
     planb import-replays routerbench_sample.parquet --name routerbench
 
-The table's columns are documented in scoring/replay_import.py and README. Agreement of the two
-answers is scored with the configured rule (without the judge); imported quality scores or
-correctness, when given, are the quality instead. Costs come from the token counts and the cost
-models of the configured small and large models (unknown without either). The rows go to
+The table's columns are documented in scoring/replay_import.py and README; every value is
+checked first, and a bad one stops the import with one line naming row, column and value.
+Imported quality scores or correctness, when given, are the quality, and the answers' text is
+not scored at all (nothing uses it); without them agreement of the two answers, scored with the
+configured rule (without the judge), is the quality. Costs come from the table's
+``small_dollars`` / ``large_dollars`` when given, else from the token counts and the cost models
+of the configured small and large models (unknown without either). The rows go to
 routing_projection and router_metrics under ``dataset = NAME`` (replacing an earlier import of
 that name), the snapshot is published, and the summary printed.
 """
@@ -20,22 +23,25 @@ import polars as pl
 
 from assets.projection import PIPELINE, latest_fit
 from assets.summary import summary
-from scoring.agreement_rule import rule_from_config
-from scoring.agreement_scoring import score_pairs
 from scoring.config import PlanBConfig, load_config
-from scoring.embedding import embedder_path, load_embedder
-from scoring.projection_run import project_all, with_costs
+from scoring.embedding import embedder_path, load_embedder, resolve_device
+from scoring.pricing import device_rate
+from scoring.projection_run import Costing, project_all, with_costs
 from scoring.projection_table import query_length_bucket
-from scoring.query_classifier import score_queries
 from scoring.replay_import import (
+    DOLLARS,
+    SEGMENT_COLUMNS,
     TOKENS,
     ReplayImportError,
     checked,
     quality_columns,
+    quality_measure,
     read_table,
 )
 from scoring.routers import score_requests
 from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
+
+IMPORTED_COSTS = "costs: the table's small_dollars and large_dollars per request (device-hours unknown)"
 
 
 def add_parser(sub) -> None:
@@ -45,17 +51,33 @@ def add_parser(sub) -> None:
     cmd.set_defaults(func=cmd_import_replays)
 
 
-def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame, embedder) -> tuple[dict, dict, list[str]]:
+class _Embedder:
+    """The sentence-embedding model, loaded on first use only (an import with imported quality
+    and without the query classifier never needs it)."""
+
+    def __init__(self, cfg: PlanBConfig) -> None:
+        self.cfg, self.model = cfg, None
+
+    def get(self):
+        if self.model is None:
+            agreement = self.cfg.agreement
+            self.model = load_embedder(embedder_path(agreement.embedding_model), agreement.embedding_device)
+        return self.model
+
+
+def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame, embedder: _Embedder) -> tuple[dict, dict, list[str]]:
     """Scores and own seconds per request of each configured router that the table allows."""
     frame = sample.select("request_id", pl.col("prompt").alias("query"),
                           pl.col("label").alias("agree"),  # what the oracle knows, the classifier learns
-                          *([pl.col("small_mean_logprob").cast(pl.Float64)] if "small_mean_logprob" in sample.columns else []))
+                          *([pl.col("small_mean_logprob")] if "small_mean_logprob" in sample.columns else []))
     scores, seconds, skipped = {}, {}, []
     for router in cfg.projection.routers:
         if router == "small_confidence" and "small_mean_logprob" not in frame.columns:
             skipped.append("small_confidence (no small_mean_logprob column)")
         elif router == "query_classifier":
-            result = score_queries(frame["query"].to_list(), frame["agree"].to_numpy(), embedder=embedder,
+            from scoring.query_classifier import score_queries
+
+            result = score_queries(frame["query"].to_list(), frame["agree"].to_numpy(), embedder=embedder.get(),
                                    folds=cfg.projection.classifier_folds, seed=cfg.projection.seed)
             scores[router], seconds[router] = result.scores, result.seconds_per_request
         else:
@@ -63,22 +85,27 @@ def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame, embedder) -> tuple[di
     return scores, seconds, skipped
 
 
-def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, list[str]]:
-    """Project the table at ``path`` as dataset ``name``; returns (rows written, routers skipped)."""
-    if name == PIPELINE:
-        raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")
-    table = checked(read_table(path))
-    embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
-    agree = score_pairs(table["small_output"].to_list(), table["large_output"].to_list(), embedder=embedder,
-                        rule=rule_from_config(cfg.agreement), questions=table["prompt"].to_list())["agree"]
-    measure, sample = quality_columns(table, np.array(agree))
-    words = sample["prompt"].str.count_matches(r"\S+").to_numpy()
-    sample = sample.with_columns(
-        *[(pl.col(c).cast(pl.String) if c in sample.columns else pl.lit(None, dtype=pl.String)).alias(c)
-          for c in ("surface", "mode", "language")],
-        pl.Series("query_length", query_length_bucket(words)),
-    )
-    scores, router_seconds, skipped = _router_scores(cfg, sample, embedder)
+def _text_agreement(cfg: PlanBConfig, table: pl.DataFrame, embedder: _Embedder) -> np.ndarray:
+    """The configured rule's agree label of each pair (only when agreement is the quality)."""
+    from scoring.agreement_rule import rule_from_config
+    from scoring.agreement_scoring import score_pairs
+
+    return np.array(score_pairs(table["small_output"].to_list(), table["large_output"].to_list(),
+                                embedder=embedder.get(), rule=rule_from_config(cfg.agreement),
+                                questions=table["prompt"].to_list())["agree"])
+
+
+def _costs(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[pl.DataFrame, Costing]:
+    """Per-request seconds and dollars: the table's own dollars, or tokens x the cost models."""
+    if all(c in sample.columns for c in DOLLARS):
+        # Routers run here, beside the import: priced as this machine's device.
+        router_device = "cpu" if "query_classifier" not in cfg.projection.routers else \
+            resolve_device(cfg.agreement.embedding_device)
+        costing = Costing(device=None, dollars_per_gpu_hour=None, rank_by="dollars", note=IMPORTED_COSTS,
+                          router_rate=device_rate(cfg.pricing, str(router_device)))
+        unknown = pl.lit(None, dtype=pl.Float64)
+        return sample.with_columns(unknown.alias("small_seconds"), unknown.alias("large_seconds"),
+                                   pl.col("small_dollars"), pl.col("large_dollars")), costing
     fits: dict[str, dict | None] = {"small": None, "large": None}
     if all(c in sample.columns for c in TOKENS):
         with writer(cfg.data_dir) as con:
@@ -86,9 +113,32 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
         fits = {role: latest_fit(known, spec.model_key) for role, spec in cfg.models.items()}
     else:
         sample = sample.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in TOKENS)
-    sample, costing = with_costs(sample, fits, cfg)
+    return with_costs(sample, fits, cfg)
+
+
+def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, list[str]]:
+    """Project the table at ``path`` as dataset ``name``; returns (rows written, routers skipped)."""
+    if name == PIPELINE:
+        raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")
+    try:
+        table = checked(read_table(path))
+    except ReplayImportError as err:
+        raise ReplayImportError(f"{path}: {err}" if not str(err).startswith(str(path)) else str(err)) from None
+    embedder = _Embedder(cfg)
+    # With imported quality nothing reads the text agreement: it is not scored.
+    agree = None if quality_measure(table) else _text_agreement(cfg, table, embedder)
+    measure, sample = quality_columns(table, agree)
+    words = sample["prompt"].str.count_matches(r"\S+").to_numpy()
+    sample = sample.with_columns(
+        *[pl.lit(None, dtype=pl.String).alias(c) for c in SEGMENT_COLUMNS if c not in sample.columns],
+        pl.Series("query_length", query_length_bucket(words)),
+    )
+    scores, router_seconds, skipped = _router_scores(cfg, sample, embedder)
+    sample, costing = _costs(cfg, sample)
     projection, metrics = project_all(sample, scores, router_seconds, cfg=cfg, costing=costing,
                                       days=sample["day"].n_unique(), dataset=name, quality_measure=measure)
+    if costing.note == IMPORTED_COSTS:  # dollars as given: the dashboard does not reprice them
+        projection = projection.with_columns(pl.lit(True).alias("large_hosted"))
     with writer(cfg.data_dir) as con:
         replace_rows(con, "routing_projection", projection, "dataset = ?", [name])
         replace_rows(con, "router_metrics", metrics, "dataset = ?", [name])
