@@ -49,7 +49,8 @@ def summary(cfg: PlanBConfig, dataset: str = "pipeline") -> str:
     table = recommendations(cfg.data_dir, dataset)
     first = projection(cfg.data_dir, table["router"][0], dataset=dataset).row(0, named=True)
     price = "no price" if first["dollars_per_gpu_hour"] is None else f"${first['dollars_per_gpu_hour']}/h"
-    costs = ("costs unknown" if first["device"] is None else
+    costs = ("costs unknown" if first["device"] is None and not first.get("large_hosted") else
+             "costs as priced per request or token" if first["device"] is None else
              f"costs measured on {first['device']} at {price}, utilisation {first['utilisation']:.0%}")
     lines = [
         f"{first['n_sample']} replayed requests standing for {first['requests_per_day']:,.0f} logged requests "
