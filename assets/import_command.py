@@ -42,6 +42,9 @@ from scoring.routers import score_requests
 from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
 
 IMPORTED_COSTS = "costs: the table's small_dollars and large_dollars per request (device-hours unknown)"
+# The real pair `planb demo` imports beside its live replay of the toy pair (NOTICE beside it).
+DEMO_PAIR = Path(__file__).resolve().parents[1] / "warehouse" / "sample_replays" / "mt_bench_mixtral_gpt4.parquet"
+DEMO_PAIR_NAME = "mt_bench_mixtral_gpt4"
 
 
 def add_parser(sub) -> None:
@@ -144,6 +147,21 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
         replace_rows(con, "router_metrics", metrics, "dataset = ?", [name])
     publish_snapshot(cfg.data_dir)
     return projection.height, skipped
+
+
+def import_demo_pair(cfg: PlanBConfig) -> str:
+    """Import the bundled real pair as dataset DEMO_PAIR_NAME; its summary, headed by what it is.
+
+    Example:
+        >>> print(import_demo_pair(load_config(None)))  # doctest: +SKIP
+        Imported real pair (dataset 'mt_bench_mixtral_gpt4'): ...
+    """
+    rows, skipped = import_replays(cfg, DEMO_PAIR, DEMO_PAIR_NAME)
+    heading = (f"Imported real pair (dataset {DEMO_PAIR_NAME!r}, {rows} routing_projection rows): MT-Bench's 80 "
+               "questions x 2 turns answered by Mixtral-8x7B-Instruct (small) and GPT-4-1106-preview (large), "
+               "quality = GPT-4's 1-10 grade / 10, dollars = each answer's tokens at API list prices "
+               "(warehouse/sample_replays/NOTICE)" + (f"; skipped: {', '.join(skipped)}" if skipped else "") + ".")
+    return f"{heading}\n{summary(cfg, dataset=DEMO_PAIR_NAME)}"
 
 
 def cmd_import_replays(args: argparse.Namespace) -> None:
