@@ -8,6 +8,7 @@
     planb validate-agreement         fit the agree rule on the validation set, write its report
     planb ingest PATH...             ingest log files (any supported format); counts per file
     planb import-replays FILE        routers and savings projection for replay results made elsewhere
+    planb score-pairs IN OUT         score a table of answer pairs (no warehouse), one row per pair
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from contextlib import closing
 from pathlib import Path
 
 from assets import (
@@ -25,6 +25,7 @@ from assets import (
     import_command,
     ingest_command,
     run_command,
+    score_pairs_command,
     validate_command,
 )
 from assets.summary import summary
@@ -32,11 +33,11 @@ from scoring.calibration import CalibrationError
 from scoring.config import ConfigError, PlanBConfig, load_config
 from scoring.replay.weights import ModelWeightsError, resolve_weights
 from scoring.replay_import import ReplayImportError
-from warehouse.db import NoSnapshotError, open_snapshot, read_frame
+from warehouse.db import NoSnapshotError, SnapshotQueryError, query_snapshot
 from warehouse.ingestion import LogInputError
 
 USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, CalibrationError,
-               ReplayImportError, run_command.RunFailedError)
+               ReplayImportError, run_command.RunFailedError, score_pairs_command.PairsInputError)
 
 
 def _log_days(cfg: PlanBConfig) -> list[str]:
@@ -85,15 +86,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_sql(args: argparse.Namespace) -> None:
-    import duckdb
     import polars as pl
 
     cfg = load_config(args.config, data_dir=args.data_dir)
-    with closing(open_snapshot(cfg.data_dir)) as con:
-        try:
-            frame = read_frame(con, args.query)
-        except duckdb.Error as err:
-            raise SystemExit(f"planb sql: {err}") from None
+    try:  # one read-only statement on the snapshot; anything else is refused (warehouse/db.py)
+        frame = query_snapshot(cfg.data_dir, args.query)
+    except SnapshotQueryError as err:
+        raise SystemExit(f"planb sql: {err}") from None
     if args.format == "csv":
         sys.stdout.write(frame.write_csv())
     elif args.format == "json":
@@ -132,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     ingest_command.add_parser(sub)
     run_command.add_parser(sub)
     import_command.add_parser(sub)
+    score_pairs_command.add_parser(sub)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub
     try:

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -26,10 +26,39 @@ SNAPSHOT_FILE = "snapshot.duckdb"
 # DuckDB lets one process at a time open a file for writing: a step that finds the warehouse
 # held (another run's step committing) waits this long for it before failing.
 LOCK_WAIT_S = 600.0
+# Publishing copies to a temporary file first (mkstemp: TMP_PREFIX + random + TMP_SUFFIX); one
+# untouched this long was left by a killed publish (a copy in progress rewrites it constantly).
+TMP_PREFIX, TMP_SUFFIX = ".snapshot-", ".tmp"
+STALE_TMP_S = 300.0
 
 
 class NoSnapshotError(FileNotFoundError):
     """Raised when a reader asks for the snapshot before any run has published one."""
+
+
+class SnapshotQueryError(ValueError):
+    """A user's query on the snapshot was refused or failed; the message is one line."""
+
+
+# Every connection to the snapshot gets these (DuckDB, "Securing DuckDB"): no file or network
+# access beyond the snapshot itself (ATTACH of a file, COPY, EXPORT, read_csv / read_parquet /
+# glob of a path or URL, INSTALL), no extension loaded on demand, and the configuration locked
+# last, so no SET / RESET / PRAGMA can give any of it back.
+READER_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+# Pragmas that only describe the database (DuckDB parses a setting's "PRAGMA x = y" as SET).
+READ_ONLY_PRAGMAS = frozenset({
+    "table_info", "storage_info", "show_tables", "show_tables_expanded", "database_list",
+    "database_size", "metadata_info", "functions", "collations", "version", "platform",
+})
+_LEADING_COMMENTS = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+_EXPLAIN = re.compile(r"EXPLAIN\s+(?:ANALYZE\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+_PRAGMA = re.compile(r"PRAGMA\s+(\w+)", re.IGNORECASE)
 
 
 def warehouse_path(data_dir: str | Path) -> Path:
@@ -146,7 +175,11 @@ def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = N
 
 
 def publish_snapshot(data_dir: str | Path) -> Path:
-    """Copy the warehouse to the snapshot path atomically; readers of the old one go on."""
+    """Copy the warehouse to the snapshot path atomically; readers of the old one go on.
+
+    The snapshot gets the warehouse file's permission bits, and temporary copies left by a
+    publish that was killed (older than ``STALE_TMP_S``) are removed first.
+    """
     source = warehouse_path(data_dir)
     target = snapshot_path(data_dir)
     # One connection, held until the copy is in place: no other process can write in between,
@@ -159,10 +192,12 @@ def publish_snapshot(data_dir: str | Path) -> Path:
             "FROM chat_logs"
         )
         con.execute("CHECKPOINT")  # fold the WAL into the file so one file is the whole state
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".snapshot-", suffix=".tmp")
+        remove_stale_snapshot_copies(target.parent)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TMP_PREFIX, suffix=TMP_SUFFIX)
         os.close(fd)
         try:
             shutil.copyfile(source, tmp)
+            shutil.copymode(source, tmp)  # mkstemp makes 0600; readers need the warehouse's mode
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -172,11 +207,113 @@ def publish_snapshot(data_dir: str | Path) -> Path:
     return target
 
 
+def remove_stale_snapshot_copies(directory: str | Path, *, older_than_s: float = STALE_TMP_S) -> list[Path]:
+    """Remove the temporary copies (``.snapshot-*.tmp``) a killed publish left in ``directory``.
+
+    Only our own name pattern, and only files untouched for ``older_than_s``: a copy being
+    written now (another thread's publish) keeps changing its mtime, so it is never taken.
+
+    Example:
+        >>> remove_stale_snapshot_copies("./data")  # doctest: +SKIP
+        [PosixPath('data/.snapshot-k2j4x9.tmp')]
+    """
+    removed = []
+    cutoff = time.time() - older_than_s
+    for path in Path(directory).glob(f"{TMP_PREFIX}*{TMP_SUFFIX}"):
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue  # another publisher removed or renamed it first
+    return removed
+
+
 def open_snapshot(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published snapshot (never the live warehouse)."""
+    """A read-only connection to the published snapshot (never the live warehouse), closed to
+    everything but the snapshot (``READER_CONFIG``): every reader, the dashboard's included,
+    opens it here.
+
+    Example:
+        >>> with closing(open_snapshot("./data")) as con:  # doctest: +SKIP
+        ...     con.sql("SELECT count(*) FROM chat_logs").fetchone()
+        (400,)
+    """
     path = snapshot_path(data_dir)
     if not path.exists():
         raise NoSnapshotError(
             f"no published snapshot at {path}: run `make demo` (or `planb demo`) first"
         )
-    return duckdb.connect(str(path), read_only=True)
+    return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+
+
+def query_snapshot(data_dir: str | Path, sql: str) -> pl.DataFrame:
+    """Run one user statement on the snapshot, only if it reads (what `planb sql` runs).
+
+    Anything else (ATTACH, COPY, EXPORT, SET / RESET, INSTALL / LOAD, several statements, a
+    file or URL) is refused with a one-line ``SnapshotQueryError``, as are DuckDB's own errors.
+
+    Example:
+        >>> query_snapshot("./data", "SELECT count(*) AS n FROM chat_logs")  # doctest: +SKIP
+        >>> query_snapshot("./data", "COPY chat_logs TO 'x.csv'")  # doctest: +SKIP
+        Traceback (most recent call last):
+        warehouse.db.SnapshotQueryError: COPY statements are refused: planb sql only reads ...
+    """
+    with closing(open_snapshot(data_dir)) as con:
+        try:
+            check_read_only(con, sql)
+            return read_frame(con, sql)
+        except duckdb.PermissionException as err:
+            raise SnapshotQueryError(f"{_one_line(err)} (planb sql reads the snapshot only)") from None
+        except duckdb.Error as err:
+            raise SnapshotQueryError(_one_line(err)) from None
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse ``sql`` unless it is exactly one statement that only reads.
+
+    Allowed: SELECT, WITH, FROM-first, VALUES, DESCRIBE, SHOW, SUMMARIZE, PIVOT with its IN list
+    (DuckDB parses all of these as SELECT), EXPLAIN [ANALYZE] of one of them, and the pragmas in
+    ``READ_ONLY_PRAGMAS``. The connection's ``READER_CONFIG`` is the real wall; this check gives
+    each refusal a clear reason and keeps statements out that DuckDB would run on a read-only
+    file (temporary tables, variables, macros).
+
+    Example:
+        >>> check_read_only(duckdb.connect(), "SELECT 1; SELECT 2")
+        Traceback (most recent call last):
+        warehouse.db.SnapshotQueryError: one statement at a time, got 2: planb sql runs a single SELECT
+    """
+    statements = con.extract_statements(sql)
+    if not statements:
+        raise SnapshotQueryError("no statement given: planb sql runs a single SELECT")
+    if len(statements) > 1:
+        raise SnapshotQueryError(
+            f"one statement at a time, got {len(statements)}: planb sql runs a single SELECT")
+    kind, text = statements[0].type, statements[0].query
+    if kind == duckdb.StatementType.SELECT:
+        return
+    if kind == duckdb.StatementType.EXPLAIN:
+        # EXPLAIN ANALYZE runs what it explains: that statement must pass too.
+        text = _LEADING_COMMENTS.sub("", text)
+        explained = _EXPLAIN.match(text)
+        if explained is None:
+            raise SnapshotQueryError("write EXPLAIN [ANALYZE] directly before the statement it explains")
+        return check_read_only(con, text[explained.end():])
+    if kind == duckdb.StatementType.PRAGMA:
+        name = _PRAGMA.match(_LEADING_COMMENTS.sub("", text))
+        if name and name[1].lower() in READ_ONLY_PRAGMAS:
+            return
+        raise SnapshotQueryError(
+            f"PRAGMA {name[1] if name else ''} is refused: planb sql allows only the read-only pragmas "
+            f"{', '.join(sorted(READ_ONLY_PRAGMAS))}")
+    hint = " (write PIVOT ... ON column IN (values))" if kind == duckdb.StatementType.MULTI else ""
+    raise SnapshotQueryError(
+        f"{kind.name} statements are refused{hint}: planb sql only reads (SELECT, WITH, FROM, VALUES, "
+        "DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, PRAGMA table_info)")
+
+
+def _one_line(err: BaseException) -> str:
+    """DuckDB's message on one line, without its "LINE 1: ... ^" excerpt."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    cut = next((i for i, line in enumerate(lines) if re.match(r"LINE \d+:", line)), len(lines))
+    return " ".join(lines[:cut]) or type(err).__name__
