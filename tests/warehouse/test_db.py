@@ -5,8 +5,12 @@ Real DuckDB files under tmp_path; nothing is mocked.
 
 from __future__ import annotations
 
+import os
+import signal
+import stat
 import subprocess
 import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,6 +19,7 @@ import polars as pl
 import pytest
 
 from warehouse.db import (
+    STALE_TMP_S,
     NoSnapshotError,
     migrate,
     open_snapshot,
@@ -252,3 +257,110 @@ def test_publish_snapshot_on_empty_data_dir(tmp_path):
         assert con.execute("SELECT days, chat_log_rows FROM snapshot_log").fetchall() == [(0, 0)]
     finally:
         con.close()
+
+
+# --- the snapshot reader is closed to everything but the snapshot (issue 16) -------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ATTACH '{warehouse}' AS w (READ_WRITE)",
+        "COPY (SELECT 1) TO '{warehouse}'",
+        "COPY chat_logs TO '{elsewhere}'",
+        "EXPORT DATABASE '{elsewhere}'",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_parquet('http://127.0.0.1:9/x.parquet')",
+        "SELECT * FROM glob('{elsewhere}/*')",
+        "SET enable_external_access = true",
+        "SET lock_configuration = false",
+        "RESET enable_external_access",
+        "LOAD httpfs",
+        "INSTALL httpfs",
+    ],
+)
+def test_every_snapshot_connection_refuses_files_network_and_settings(tmp_path, statement):
+    """What the dashboard's reader (and every other) gets from DuckDB itself, without planb sql's
+    statement check in front."""
+    with writer(tmp_path) as con:
+        replace_partition(con, "chat_logs", DAY1, _chat_logs(DAY1, ["a"]))
+    publish_snapshot(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    before = sorted(p.name for p in tmp_path.rglob("*")), warehouse_path(tmp_path).read_bytes()
+    con = open_snapshot(tmp_path)
+    try:
+        with pytest.raises(duckdb.Error, match="disabled|locked"):
+            con.execute(statement.format(warehouse=warehouse_path(tmp_path), elsewhere=elsewhere))
+        assert _count(con, "chat_logs") == 1
+    finally:
+        con.close()
+    assert (sorted(p.name for p in tmp_path.rglob("*")), warehouse_path(tmp_path).read_bytes()) == before
+
+
+# --- publish: temporary copies and permissions (issue 16) ------------------------------------
+
+
+def _age(path: Path, seconds: float) -> None:
+    old = path.stat().st_mtime - seconds
+    os.utime(path, (old, old))
+
+
+def test_publish_removes_a_killed_publishs_copy_only_when_stale_and_only_its_own(tmp_path):
+    with writer(tmp_path) as con:
+        replace_partition(con, "chat_logs", DAY1, _chat_logs(DAY1, ["a"]))
+    orphan, fresh = tmp_path / ".snapshot-k1ll3d.tmp", tmp_path / ".snapshot-inflight.tmp"
+    others = [tmp_path / "notes.tmp", tmp_path / ".snapshot-keep.txt", tmp_path / "snapshot-old.tmp"]
+    for path in [orphan, fresh, *others]:
+        path.write_bytes(b"partial copy")
+    for path in [orphan, *others]:
+        _age(path, STALE_TMP_S + 60)
+    publish_snapshot(tmp_path)
+    assert not orphan.exists()
+    assert fresh.exists()  # may be another publisher's copy in progress
+    assert all(path.exists() for path in others)  # not our pattern: never touched
+    assert _read_only(snapshot_path(tmp_path), "SELECT count(*) FROM chat_logs") == [(1,)]
+
+
+_PUBLISH_FOREVER = """
+import sys
+from warehouse.db import publish_snapshot
+while True:
+    publish_snapshot(sys.argv[1])
+"""
+
+
+def test_a_publish_killed_mid_copy_leaves_a_copy_the_next_publish_removes(tmp_path):
+    with writer(tmp_path) as con:  # a few MB, so the copy takes a moment to catch
+        con.execute("CREATE TABLE padding AS SELECT repeat(md5(i::VARCHAR), 20) AS x FROM range(50000) t(i)")
+    orphans: list[Path] = []
+    for _ in range(20):
+        publisher = subprocess.Popen([sys.executable, "-c", _PUBLISH_FOREVER, str(tmp_path)],
+                                     cwd=Path(__file__).resolve().parents[2])
+        try:
+            deadline = time.monotonic() + 60
+            while not list(tmp_path.glob(".snapshot-*.tmp")) and time.monotonic() < deadline:
+                assert publisher.poll() is None, "the publisher exited"
+                time.sleep(0.001)  # the copy takes several ms: no need to spin
+            publisher.send_signal(signal.SIGKILL)
+        finally:
+            publisher.kill()
+            publisher.wait()
+        orphans = list(tmp_path.glob(".snapshot-*.tmp"))
+        if orphans:  # killed between the temporary copy and its rename (else: try again)
+            break
+    assert orphans, "no publish was caught mid-copy in 20 tries"
+    for path in orphans:
+        _age(path, STALE_TMP_S + 60)
+    publish_snapshot(tmp_path)
+    assert not list(tmp_path.glob(".snapshot-*.tmp"))
+    assert _read_only(snapshot_path(tmp_path), "SELECT count(*) FROM padding") == [(50000,)]
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
+def test_the_snapshot_has_the_warehouses_permissions(tmp_path, mode):
+    with writer(tmp_path) as con:
+        replace_partition(con, "chat_logs", DAY1, _chat_logs(DAY1, ["a"]))
+    warehouse_path(tmp_path).chmod(mode)
+    publish_snapshot(tmp_path)
+    assert stat.S_IMODE(snapshot_path(tmp_path).stat().st_mode) == mode
