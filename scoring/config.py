@@ -191,15 +191,17 @@ RuleMetric = Literal["token_f1", "rouge_l", "containment", "content_containment"
 
 
 class JudgeConfig(_Strict):
-    enabled: bool = Field(False, description="ask a judge model about the pairs in the uncertain band")
+    enabled: bool = Field(False, description="ask a pairwise judge model whether the small answer is at least "
+                          "as good as the large one (open-ended pairs; without a judge they stay unscored)")
     model: Literal["small", "large"] | ModelSpec = Field(
         "large", description="the configured small or large model, or a model spec of its own "
         "(transformers or openai backend; its role is not used)"
     )
     band: float = Field(0.1, gt=0, le=1, description="the judge decides the pairs whose deciding "
                         "metric is within this of its threshold")
-    max_new_tokens: int = Field(3, ge=1, le=64, description="tokens of the judge's yes or no reply")
-    max_answer_chars: int = Field(1000, ge=50, description="longer answers are cut in the judge's prompt")
+    max_new_tokens: int = Field(5, ge=1, le=64, description="tokens of the judge's verdict ([[A]], [[B]] or [[C]])")
+    max_answer_chars: int = Field(4000, ge=50, description="longer answers are cut in the judge's prompt; "
+                                  "the characters cut are recorded per pair (agreement.judge_chars_cut)")
 
     @model_validator(mode="after")
     def _judge_can_generate(self) -> JudgeConfig:
@@ -358,6 +360,9 @@ class AlertsConfig(_Strict):
     """Week-over-week alerts on routing_projection (assets/alerts.py): the last 7 days of the
     window against the 7 before, per router."""
 
+    max_unscored_share: float = Field(
+        0.5, ge=0, le=1, description="warn when a larger share of the day's pairs is unscored (open-ended "
+        "answers with no judge configured: agree is NULL and they are left out of agreement)")
     max_agreement_drop_points: float = Field(
         5.0, ge=0, le=100, description="alert when agreement among requests routed small at the "
         "recommended threshold falls by more than this many percentage points")
