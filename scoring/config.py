@@ -17,7 +17,8 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
 import yaml
@@ -41,7 +42,61 @@ class ConfigError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: no NaN or infinity (YAML's .nan, .inf) in any float field, nested or in
+    # a mapping; the validator below refuses booleans where numbers are meant. Both hold for
+    # every section, so a field added later is covered without a check of its own.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, value: object, info: ValidationInfo) -> object:
+        # Pydantic's lax mode reads `true` as 1: in a config that is a mistake, not a number.
+        found = _boolean_for_number(cls.model_fields[info.field_name].annotation, value)
+        if found is not None:
+            where, flag = found
+            raise ValueError(f"{where + ': ' if where else ''}a number is meant, got the boolean "
+                             f"{str(flag).lower()}")
+        return value
+
+
+def _is_number_type(annotation: object) -> bool:
+    """int or float (bool excluded), possibly Optional or Annotated.
+
+    Example:
+        >>> _is_number_type(float | None), _is_number_type(int | bool), _is_number_type(str)
+        (True, False, False)
+    """
+    if annotation in (int, float):
+        return True
+    args = get_args(annotation)
+    if get_origin(annotation) is Annotated:
+        return _is_number_type(args[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return bool not in args and any(_is_number_type(arm) for arm in args)
+    return False
+
+
+def _boolean_for_number(annotation: object, value: object, where: str = "") -> tuple[str, bool] | None:
+    """Where in ``value`` a boolean stands for a number ``annotation`` means: (key path, value).
+
+    Example:
+        >>> _boolean_for_number(dict[str, float], {"cpu": 0.1, "H100": True})
+        ('H100', True)
+    """
+    if isinstance(value, bool):
+        return (where, value) if _is_number_type(annotation) else None
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _boolean_for_number(args[0], value, where)
+    if origin in (Union, UnionType):
+        return next(filter(None, (_boolean_for_number(arm, value, where) for arm in args)), None)
+    if origin is dict and isinstance(value, dict):
+        items = ((f"{where}.{key}" if where else str(key), item) for key, item in value.items())
+        return next(filter(None, (_boolean_for_number(args[1], item, at) for at, item in items)), None)
+    if origin in (list, tuple, set, frozenset) and isinstance(value, (list, tuple)) and args:
+        items = ((f"{where}.{i}" if where else str(i), item) for i, item in enumerate(value))
+        return next(filter(None, (_boolean_for_number(args[0], item, at) for at, item in items)), None)
+    return None
 
 
 class PromptTemplate(_Strict):
@@ -448,9 +503,14 @@ def _format_error(err: ValidationError, source: str) -> str:
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
-    elif first["type"] == "literal_error":
-        message = f"{message}, got {first.get('input')!r}"
+    elif first["type"] == "literal_error" or _is_plain_number(first.get("input")):
+        # Numbers are echoed (nan, inf, 12.5); other text never is (it may be a key).
+        message = f"{message} ({first.get('input')!r})" if "got" in message else f"{message}, got {first.get('input')!r}"
     return f"{source}: {where}: {message}"
+
+
+def _is_plain_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def load_config(path: str | Path | None = None, **overrides: object) -> PlanBConfig:

@@ -272,3 +272,74 @@ def test_openai_model_key_names_the_key_variable_never_its_value(tmp_path, monke
     assert "sk-secret-value" not in spec.model_dump_json()
     other = spec.model_copy(update={"concurrency": 2})
     assert other.model_key != spec.model_key  # every setting is part of the key
+
+
+# --- numbers are numbers: no NaN, no infinity, no boolean (issue 16) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("pricing: {dollars_per_hour: {cpu: .nan, H100: .inf}}",
+         "pricing.dollars_per_hour.cpu: Input should be a finite number, got nan"),
+        ("pricing: {dollars_per_hour: {cpu: 0.1, H100: .inf}}",
+         "pricing.dollars_per_hour.H100: Input should be a finite number, got inf"),
+        ("pricing: {dollars_per_hour: {cpu: true}}",
+         "pricing.dollars_per_hour: cpu: a number is meant, got the boolean true"),
+        ("pricing: {utilisation: .nan}", "pricing.utilisation: Input should be a finite number, got nan"),
+        ("pricing: {hosted_large_price: {input_dollars_per_million: -.inf, output_dollars_per_million: 1, "
+         "as_of: 2026-01-01, source: contract}}",
+         "pricing.hosted_large_price.input_dollars_per_million: Input should be a finite number, got -inf"),
+        ("sample: {per_day: true}", "sample.per_day: a number is meant, got the boolean true"),
+        ("sample: {per_day: 12.5}", "sample.per_day: Input should be a valid integer, got a number with a "
+         "fractional part (12.5)"),
+        ("projection: {seed: false}", "projection.seed: a number is meant, got the boolean false"),
+        ("agreement: {judge: {band: .inf}}", "agreement.judge.band: Input should be a finite number, got inf"),
+        ("checks: {min_day_rows: true}", "checks.min_day_rows: a number is meant, got the boolean true"),
+        ("models: {small: {name: api, role: small, backend: openai, base_url: 'http://localhost:8000/v1', "
+         "template: {kind: chat}, timeout_s: .nan}}",
+         "models.small.timeout_s: Input should be a finite number, got nan"),
+        ("models: {small: {name: api, role: small, backend: openai, base_url: 'http://localhost:8000/v1', "
+         "template: {kind: chat}, concurrency: true}}",
+         "models.small.concurrency: a number is meant, got the boolean true"),
+    ],
+)
+def test_nan_infinity_and_booleans_are_refused_where_numbers_are_meant(tmp_path, text, error):
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert str(refused.value) == f"{path}: {error}"
+
+
+def test_every_number_field_refuses_nan_infinity_and_booleans():
+    """The one mechanism (the sections' shared base) covers every int and float field, those
+    added later included: try each field of each section."""
+    from pydantic import BaseModel, ValidationError
+
+    from scoring.config import PlanBConfig, _is_number_type
+
+    def sections(model: type[BaseModel]):
+        yield model
+        for field in model.model_fields.values():
+            if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+                yield from sections(field.annotation)
+
+    tried = 0
+    for section in set(sections(PlanBConfig)):
+        for name, field in section.model_fields.items():
+            if not _is_number_type(field.annotation):
+                continue
+            bad_values = [True, False] + ([float("nan"), float("inf"), -float("inf")]
+                                          if float in (field.annotation, *getattr(field.annotation, "__args__", ()))
+                                          else [])
+            for bad in bad_values:
+                with pytest.raises(ValidationError) as refused:
+                    section.model_validate({name: bad})
+                assert any(error["loc"][:1] == (name,) for error in refused.value.errors()), (section, name, bad)
+                tried += 1
+    assert tried > 40  # a fair share of the config's numbers was tried
+
+
+def test_yaml_booleans_stay_booleans_where_flags_are_meant(tmp_path):
+    cfg = load_config(_write(tmp_path, "agreement: {judge: {enabled: true}}\npricing: {large_hosted: false}"))
+    assert cfg.agreement.judge.enabled is True and cfg.pricing.large_hosted is False
