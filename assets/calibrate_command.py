@@ -19,6 +19,12 @@ import polars as pl
 
 from scoring.calibration import calibrate
 from scoring.config import load_config
+from scoring.cost_model import (
+    COST_MODEL_SCHEMA,
+    backtest_columns,
+    backtest_text,
+    fit_columns,
+)
 from warehouse.db import replace_rows, warehouse_path, writer
 
 
@@ -65,15 +71,12 @@ def cmd_calibrate_gpu(args: argparse.Namespace) -> None:
               "architecture": result.architecture, "dtype": result.dtype,
               "batch_sizes": args.batch_sizes, "prompt_tokens": args.prompt_tokens,
               "new_tokens": args.new_tokens, "charged_at_batch_size": mean_batch}
-    row = pl.DataFrame({
-        "model_key": [key], "role": [args.role], "device": [result.device],
-        "seconds_per_request": [fit.seconds_per_request],
-        "seconds_per_prompt_token": [fit.seconds_per_prompt_token],
-        "seconds_per_output_token": [fit.seconds_per_output_token],
-        "r2": [fit.r2], "n_batches": [fit.n_batches],
-        "fitted_at": [datetime.now(timezone.utc).replace(tzinfo=None)],
-        "source": ["calibrate-gpu"], "detail": [json.dumps(detail)],
-    })
+    row = pl.DataFrame([{
+        "model_key": key, "role": args.role, "device": result.device,
+        **fit_columns(fit), **backtest_columns(result.backtest),
+        "fitted_at": datetime.now(timezone.utc).replace(tzinfo=None),
+        "source": "calibrate-gpu", "detail": json.dumps(detail),
+    }], schema_overrides=COST_MODEL_SCHEMA)
     with writer(cfg.data_dir) as con:
         replace_rows(con, "cost_models", row,
                      "model_key = ? AND device = ? AND source = 'calibrate-gpu'", [key, result.device])
@@ -82,4 +85,5 @@ def cmd_calibrate_gpu(args: argparse.Namespace) -> None:
           f"{fit.seconds_per_request:.3g} s/request + {fit.seconds_per_prompt_token:.3g} s/prompt token + "
           f"{fit.seconds_per_output_token:.3g} s/output token at batch {mean_batch:.3g}, "
           f"R^2 {r2} over {fit.n_batches} batches")
+    print(f"backtest ({result.backtest.method}): {backtest_text(result.backtest)}")
     print(f"written to cost_models (model_key {key}, source calibrate-gpu) in {warehouse_path(cfg.data_dir)}")

@@ -14,7 +14,13 @@ from assets.resources import PlanBResource
 from assets.run_history import check_results, recent_runs
 from scoring.agreement_rule import current_scoring_version
 from scoring.config import ModelSpec
-from scoring.cost_model import fit_cost_model
+from scoring.cost_model import (
+    COST_MODEL_SCHEMA,
+    backtest_columns,
+    backtest_replay_batches,
+    fit_columns,
+    fit_cost_model,
+)
 from scoring.pricing import price_table
 from scoring.projection_run import project_all, with_costs
 from scoring.projection_table import query_length_bucket
@@ -35,28 +41,31 @@ PIPELINE = "pipeline"  # routing_projection.dataset of the pipeline's own rows
 @dg.asset(deps=["small_replays", "large_replays"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)
 def cost_models(planb: PlanBResource) -> dg.MaterializeResult:
     """Device-seconds per request, prompt token and output token for each model, fitted on
-    every replay batch (non-negative least squares), with R^2. Rows measured by
-    `planb calibrate-gpu` (source 'calibrate-gpu') are kept as they are."""
+    every replay batch (non-negative least squares), with R^2 and a 5-fold backtest (each fold's
+    batch seconds predicted by the fit on the others). Rows measured by `planb calibrate-gpu`
+    (source 'calibrate-gpu') are kept as they are."""
     cfg = planb.load()
     rows = []
     with writer(cfg.data_dir) as con:
         for role, spec in cfg.models.items():
             batches = q.batches(con, spec.model_key)
             for (device,), group in batches.group_by("device"):
-                fit = fit_cost_model(group)
                 rows.append({
                     "model_key": spec.model_key, "role": role, "device": device,
-                    "seconds_per_request": fit.seconds_per_request,
-                    "seconds_per_prompt_token": fit.seconds_per_prompt_token,
-                    "seconds_per_output_token": fit.seconds_per_output_token,
-                    "r2": fit.r2, "n_batches": fit.n_batches,
+                    **fit_columns(fit_cost_model(group)), **backtest_columns(backtest_replay_batches(group)),
                     "fitted_at": datetime.now(timezone.utc).replace(tzinfo=None), "source": "replay",
                 })
-        replace_rows(con, "cost_models", pl.DataFrame(rows), "source = 'replay'", [])
-        table = read_frame(con, "SELECT * EXCLUDE (fitted_at, detail) FROM cost_models ORDER BY role, source")
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": table.height, "preview": markdown_preview(table)}
-    )
+        replace_rows(con, "cost_models", pl.DataFrame(rows, schema_overrides=COST_MODEL_SCHEMA),
+                     "source = 'replay'", [])
+        table = read_frame(con, "SELECT model_key, role, device, source, seconds_per_request, "
+                           "seconds_per_prompt_token, seconds_per_output_token, r2, n_batches, backtest_total_error, "
+                           "backtest_median_abs_error, backtest_note FROM cost_models ORDER BY role, source")
+    backtests = {f"{r['role']}/{r['device']}/{r['source']}": r["backtest_total_error"]
+                 for r in table.iter_rows(named=True)}
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": table.height, "preview": markdown_preview(table),
+        "backtest_total_error": dg.MetadataValue.json(backtests),
+    })
 
 
 def latest_fit(fits: pl.DataFrame, model_key: str) -> dict | None:

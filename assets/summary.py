@@ -55,6 +55,7 @@ def summary(cfg: PlanBConfig, dataset: str = "pipeline") -> str:
     lines = [
         f"{first['n_sample']} replayed requests standing for {first['requests_per_day']:,.0f} logged requests "
         f"a day; {costs}" + (f" ({first['price_note']})" if first["price_note"] else "") + ".",
+        *([f"Output tokens charged at {first['cost_basis']}."] if first.get("cost_basis") else []),
         *recommendation_lines(table, target=float(table["agreement_target"][0])),
     ]
     return "\n".join(lines)

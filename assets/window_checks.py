@@ -21,14 +21,15 @@ ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 @dg.asset_check(asset="cost_models", blocking=True, pool=WRITER_POOL,
                 description="each configured model has a cost model with finite, non-negative coefficients "
                 "(blocks); a replay-fitted one explaining less than checks.min_cost_model_r2 of its "
-                "batches' seconds warns")
+                "batches' seconds, or one whose backtest misses the held-out batches' total seconds by "
+                "more than checks.max_cost_model_backtest_error, warns")
 def cost_model_fit(planb: PlanBResource) -> dg.AssetCheckResult:
     cfg = planb.load()
     keys = {spec.model_key: role for role, spec in cfg.models.items()}
     with writer(cfg.data_dir) as con:
         fits = read_frame(con, "SELECT model_key, source, device, seconds_per_request, seconds_per_prompt_token, "
-                          "seconds_per_output_token, r2, n_batches FROM cost_models WHERE list_contains(?, model_key)",
-                          [list(keys)])
+                          "seconds_per_output_token, r2, n_batches, backtest_total_error, backtest_batches, "
+                          "backtest_note FROM cost_models WHERE list_contains(?, model_key)", [list(keys)])
     errors, warnings = [], []
     for key, role in keys.items():
         if fits.filter(pl.col("model_key") == key).is_empty():
@@ -41,11 +42,24 @@ def cost_model_fit(planb: PlanBResource) -> dg.AssetCheckResult:
         elif row["source"] == "replay" and row["r2"] is not None and row["r2"] < cfg.checks.min_cost_model_r2:
             warnings.append(f"{where}: R^2 {row['r2']:.2f} below {cfg.checks.min_cost_model_r2} "
                             f"on {row['n_batches']} batches (noisy timings: replay more batches)")
+        error, limit = row["backtest_total_error"], cfg.checks.max_cost_model_backtest_error
+        if error is not None and abs(error) > limit:
+            warnings.append(f"{where}: backtest total error {error:+.1%} beyond {limit * 100:g}% on "
+                            f"{row['backtest_batches']} held-out batches (seconds the fit did not see)")
+    untested = [f"{keys[r['model_key']]} on {r['device']} ({r['source']}) not backtested: {r['backtest_note']}"
+                for r in fits.iter_rows(named=True) if r["backtest_total_error"] is None]
+
+    def label(r: dict) -> str:
+        return f"{keys[r['model_key']]}/{r['device']}/{r['source']}"
+
     return dg.AssetCheckResult(
         passed=not errors and not warnings, severity=ERROR if errors else WARN,
-        description="; ".join(errors + warnings) or f"{fits.height} cost models, fits good enough",
-        metadata={"r2": dg.MetadataValue.json({f"{keys[r['model_key']]}/{r['device']}/{r['source']}": r["r2"]
-                                              for r in fits.iter_rows(named=True)})},
+        description="; ".join(errors + warnings) or "; ".join(
+            [f"{fits.height} cost models, fits and backtests good enough", *untested]),
+        metadata={"r2": dg.MetadataValue.json({label(r): r["r2"] for r in fits.iter_rows(named=True)}),
+                  "backtest_total_error": dg.MetadataValue.json(
+                      {label(r): r["backtest_total_error"] for r in fits.iter_rows(named=True)}),
+                  "backtest_limit": cfg.checks.max_cost_model_backtest_error},
     )
 
 

@@ -1,6 +1,7 @@
-"""Costs page: what each model costs per token on each device (the fitted cost models), the
-price table, and how the chosen router's GPU-hours turn into dollars under the sidebar's
-assumptions."""
+"""Costs page: what each model costs per token on each device (the fitted cost models) and how
+well each predicts batches it did not see (its backtest), the price table, the batch size the
+figures charge each model at, and how the chosen router's GPU-hours turn into dollars under the
+sidebar's assumptions."""
 
 from __future__ import annotations
 
@@ -23,14 +24,16 @@ COST_TILES = [
 
 
 def cost_table(fits: pl.DataFrame) -> pl.DataFrame:
-    """The cost models as shown: milliseconds per request and per 1,000 tokens.
+    """The cost models as shown: milliseconds per request and per 1,000 tokens, and the backtest.
 
     Example:
         >>> frame = pl.DataFrame({"model": ["m"], "role": ["small"], "device": ["cpu"], "source": ["replay"],
         ...     "seconds_per_request": [0.01], "seconds_per_prompt_token": [0.0001],
-        ...     "seconds_per_output_token": [0.002], "r2": [0.9], "n_batches": [12]})
-        >>> cost_table(frame)["ms per 1k output tokens"].item()
-        2000.0
+        ...     "seconds_per_output_token": [0.002], "r2": [0.9], "n_batches": [12], "min_batch_size": [4],
+        ...     "max_batch_size": [8], "backtest_total_error": [-0.0412], "backtest_median_abs_error": [0.0031],
+        ...     "backtest_median_rel_error": [0.05], "backtest_note": [None]})
+        >>> cost_table(frame)["ms per 1k output tokens"].item(), cost_table(frame)["Backtest total error"].item()
+        (2000.0, '-4.1%')
     """
     return fits.select(
         pl.col("model").alias("Model"), pl.col("role").alias("Role"), pl.col("device").alias("Device"),
@@ -39,7 +42,27 @@ def cost_table(fits: pl.DataFrame) -> pl.DataFrame:
         (pl.col("seconds_per_prompt_token") * 1e6).round(3).alias("ms per 1k prompt tokens"),
         (pl.col("seconds_per_output_token") * 1e6).round(3).alias("ms per 1k output tokens"),
         pl.col("r2").round(3).alias("R²"), pl.col("n_batches").alias("Batches"),
+        pl.format("{}-{}", "min_batch_size", "max_batch_size").alias("Batch sizes"),
+        # Text, so a missing backtest reads as its reason rather than an empty cell.
+        pl.when(pl.col("backtest_total_error").is_null()).then(pl.lit("none"))
+        .otherwise(pl.format("{}%", (pl.col("backtest_total_error") * 100).round(1)).str.replace(r"^(\d)", "+$1"))
+        .alias("Backtest total error"),
+        (pl.col("backtest_median_abs_error") * 1e3).round(3).alias("Backtest median abs error (ms)"),
+        (pl.col("backtest_median_rel_error") * 100).round(1).alias("Backtest median abs error (%)"),
+        pl.col("backtest_note").alias("Backtest note"),
     )
+
+
+def cost_basis_text(basis: str | None) -> str:
+    """The line that says at which batch size the figures charge each model's output tokens.
+
+    Example:
+        >>> cost_basis_text("small: serving batch 32 (measured 1-32)").split(". ")[0]
+        '**Cost basis**: small: serving batch 32 (measured 1-32)'
+    """
+    said = basis or "not recorded (no cost model, or a projection made before the basis was recorded)"
+    return (f"**Cost basis**: {said}. Production serves a model at its own batch size "
+            "(pricing.serving_batch_size), not the replay's.")
 
 
 def render(view: View) -> None:
@@ -49,7 +72,11 @@ def render(view: View) -> None:
     st.subheader("Seconds per token, per model and device")
     st.caption("A request costs seconds per request + seconds per prompt token x its prompt tokens + seconds per "
                "output token x its output tokens, fitted on the replay batches (source replay) or measured on "
-               "random weights by `planb calibrate-gpu`.")
+               "random weights by `planb calibrate-gpu`. Output tokens are shown at the measured batches' mean "
+               "batch size. Backtest: the fit on part of the batches predicts the seconds of the rest (replay: 5 "
+               "folds by batch; calibrate-gpu: each batch size from the others); total error is predicted minus "
+               "measured seconds over all of them, the cost model check warns beyond "
+               "checks.max_cost_model_backtest_error (10% by default).")
     fits = loaders.frame(view.directory, view.version, "cost_models")
     if fits.is_empty():
         st.info("No cost model in this snapshot: run the pipeline through `cost_models`.")
@@ -75,7 +102,9 @@ def render(view: View) -> None:
     st.subheader(f"{view.router} at threshold {view.threshold:.2f}")
     at = reprice(window_row(view), view.costs)
     if at.height:
-        metric_tiles(at.row(0, named=True), COST_TILES)
+        row = at.row(0, named=True)
+        st.markdown(cost_basis_text(row.get("cost_basis")))
+        metric_tiles(row, COST_TILES)
 
 
 def _per_token_chart(fits: pl.DataFrame) -> go.Figure:

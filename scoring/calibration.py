@@ -8,8 +8,10 @@ them. No stop token ends an answer early: every batch decodes exactly its new to
 
 Each batch size is measured at three token shapes (full prompt and answer, a quarter of the
 answer, a quarter of the prompt) so the fit can tell prompt cost from output cost. As for
-replays, an output token is charged at the mean measured batch size: measure at the batch size
-your serving runs at.
+replays, an output token is charged at the mean measured batch size unless the config names the
+batch size the model is served at (pricing.serving_batch_size), which is charged from the fit
+within the measured sizes. The backtest predicts each measured batch size from the fit on the
+others: how far a serving batch size that was not measured may be off.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scoring.cost_model import CostModel, fit_cost_model
+from scoring.cost_model import Backtest, CostModel, backtest_batch_sizes, fit_cost_model
 
 
 class CalibrationError(ValueError):
@@ -34,6 +36,7 @@ class Calibration:
     device: str  # label as in replays: cpu or cuda:<card name>
     dtype: str
     architecture: str
+    backtest: Backtest  # each batch size predicted from the others
 
 
 def token_shapes(batch_sizes: list[int], prompt_tokens: int, new_tokens: int) -> list[tuple[int, int, int]]:
@@ -130,4 +133,5 @@ def calibrate(
         device=device_name(device),
         dtype=str(model.dtype).removeprefix("torch."),
         architecture=type(model).__name__,
+        backtest=backtest_batch_sizes(batches),
     )

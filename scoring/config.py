@@ -345,6 +345,12 @@ class PricingConfig(_Strict):
         "its GPU-hours are the provider's"
     )
     hosted_large_price: TokenPrice = Field(default_factory=_default_hosted_price)
+    serving_batch_size: dict[Literal["small", "large"], int] = Field(
+        default_factory=dict, description="per role, the batch size production serves the model at "
+        "(requests decoded together; a continuous-batching server's typical concurrency): its output "
+        "tokens are charged at it, within the batch sizes its cost model measured; unset: at the mean "
+        "measured batch size (the replay's)"
+    )
 
     @model_validator(mode="after")
     def _device_priced(self) -> PricingConfig:
@@ -355,6 +361,9 @@ class PricingConfig(_Strict):
             )
         if any(price < 0 for price in self.dollars_per_hour.values()):
             raise ValueError("pricing.dollars_per_hour: prices cannot be negative")
+        too_small = {role: size for role, size in self.serving_batch_size.items() if size < 1}
+        if too_small:
+            raise ValueError(f"pricing.serving_batch_size: a batch size is at least 1, got {too_small}")
         return self
 
 
@@ -409,6 +418,9 @@ class ChecksConfig(_Strict):
     min_cost_model_r2: float = Field(
         0.5, ge=0, le=1, description="warn when a cost model fitted on replay batches explains less of "
         "their seconds (R^2) than this")
+    max_cost_model_backtest_error: float = Field(
+        0.10, gt=0, description="warn when a cost model's backtest (fitted on part of its batches) "
+        "misses the total seconds of the others by more than this share")
 
 
 class AlertsConfig(_Strict):

@@ -14,6 +14,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from scoring.config import PlanBConfig
+from scoring.cost_model import ServingCharge, serving_charge
 from scoring.intervals import bootstrap_counts
 from scoring.pricing import (
     DeviceRate,
@@ -38,22 +39,33 @@ class Costing:
     rank_by: str  # dollars, gpu_hours or share_small (see scoring.projection_table.Sweep)
     note: str | None
     router_rate: DeviceRate | None  # routers run beside the small model: its device's price
+    basis: str | None = None  # per role, the batch size output tokens are charged at (serving_charge)
 
 
-def _seconds(sample: pl.DataFrame, fit: dict | None, role: str) -> np.ndarray:
-    if fit is None:  # no cost model: costs unknown, every cost figure NULL
+def _seconds(sample: pl.DataFrame, fit: dict | None, charge: ServingCharge | None, role: str) -> np.ndarray:
+    if fit is None or charge is None:  # no cost model: costs unknown, every cost figure NULL
         return np.full(sample.height, np.nan)
     prompt = sample[f"{role}_prompt_tokens"].cast(pl.Float64).fill_null(0.0).to_numpy()
     output = sample[f"{role}_output_tokens"].cast(pl.Float64).fill_null(0.0).to_numpy()
     return (fit["seconds_per_request"] + fit["seconds_per_prompt_token"] * prompt
-            + fit["seconds_per_output_token"] * output)
+            + charge.seconds_per_output_token * output)
+
+
+def _basis(charges: dict[str, ServingCharge], *, large_hosted: bool) -> str | None:
+    said = {role: charge.basis for role, charge in charges.items()}
+    if large_hosted:
+        said["large"] = "priced per token (hosted)"
+    return "; ".join(f"{role}: {said[role]}" for role in ("small", "large") if role in said) or None
 
 
 def with_costs(sample: pl.DataFrame, fits: dict[str, dict | None], cfg: PlanBConfig) -> tuple[pl.DataFrame, Costing]:
     """``sample`` with each request's device-seconds and dollars on the small and the large
     model; ``fits`` maps small / large to a cost_models row (or None when there is none)."""
     pricing = cfg.pricing
-    seconds = {role: _seconds(sample, fits.get(role), role) for role in ("small", "large")}
+    # Production serves each model at its own batch size, not the replay's (pricing.serving_batch_size).
+    charges = {role: serving_charge(fit, pricing.serving_batch_size.get(role))
+               for role, fit in fits.items() if fit is not None}
+    seconds = {role: _seconds(sample, fits.get(role), charges.get(role), role) for role in ("small", "large")}
     rates = {role: device_rate(pricing, fit["device"]) for role, fit in fits.items() if fit is not None}
     dollars = {role: request_dollars(seconds[role], rates[role], pricing.utilisation) if role in rates
                else np.full(sample.height, np.nan) for role in ("small", "large")}
@@ -78,6 +90,7 @@ def with_costs(sample: pl.DataFrame, fits: dict[str, dict | None], cfg: PlanBCon
         device=" + ".join(sorted({r.device for r in rates.values()})) or None,
         dollars_per_gpu_hour=prices.pop() if len(prices) == 1 else None,
         rank_by=rank_by, note=note or None, router_rate=rates.get("small"),
+        basis=_basis(charges, large_hosted=pricing.large_hosted),
     )
     frame = sample.with_columns(
         pl.Series("small_seconds", seconds["small"]), pl.Series("large_seconds", seconds["large"]),
@@ -125,6 +138,7 @@ def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset,
             pl.lit(costing.dollars_per_gpu_hour, dtype=pl.Float64).alias("dollars_per_gpu_hour"),
             pl.lit(utilisation).alias("utilisation"), pl.lit(costing.note, dtype=pl.String).alias("price_note"),
             pl.lit(cfg.pricing.large_hosted).alias("large_hosted"),
+            pl.lit(costing.basis, dtype=pl.String).alias("cost_basis"),
         ))
         summaries.append(summary.with_columns(
             pl.lit(dataset).alias("dataset"), pl.lit(router).alias("router"),

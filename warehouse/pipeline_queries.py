@@ -80,7 +80,7 @@ def unscored_days(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str
 def batches(con: duckdb.DuckDBPyConnection, model_key: str) -> pl.DataFrame:
     return read_frame(
         con,
-        "SELECT device, batch_size, padded_prompt_tokens, decode_steps, seconds FROM replay_batches "
+        "SELECT batch_id, device, batch_size, padded_prompt_tokens, decode_steps, seconds FROM replay_batches "
         "WHERE model_key = ?",
         [model_key],
     )
