@@ -27,7 +27,7 @@ from scoring.config import PlanBConfig, load_config
 from scoring.embedding import embedder_path, load_embedder, resolve_device
 from scoring.pricing import device_rate
 from scoring.projection_run import Costing, project_all, with_costs
-from scoring.projection_table import query_length_bucket
+from scoring.projection_table import SEGMENTS, query_length_bucket
 from scoring.replay_import import (
     DOLLARS,
     SEGMENT_COLUMNS,
@@ -41,7 +41,7 @@ from scoring.replay_import import (
 from scoring.routers import score_requests
 from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
 
-IMPORTED_COSTS = "costs: the table's small_dollars and large_dollars per request (device-hours unknown)"
+IMPORTED_COSTS = "dollars: each request's small_dollars and large_dollars from the table; device-hours unknown"
 # The real pair `planb demo` imports beside its live replay of the toy pair (NOTICE beside it).
 DEMO_PAIR = Path(__file__).resolve().parents[1] / "warehouse" / "sample_replays" / "mt_bench_mixtral_gpt4.parquet"
 DEMO_PAIR_NAME = "mt_bench_mixtral_gpt4"
@@ -124,7 +124,9 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
     if name == PIPELINE:
         raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")
     try:
-        table = checked(read_table(path))
+        raw = read_table(path)
+        given, table = set(raw.columns), checked(raw)
+        del raw
     except ReplayImportError as err:
         raise ReplayImportError(f"{path}: {err}" if not str(err).startswith(str(path)) else str(err)) from None
     embedder = _Embedder(cfg)
@@ -138,8 +140,11 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
     )
     scores, router_seconds, skipped = _router_scores(cfg, sample, embedder)
     sample, costing = _costs(cfg, sample)
+    # A segment column the table lacks would be one segment, "unknown", the whole window again.
+    segments = tuple(s for s in SEGMENTS if s == "query_length" or s in given)
     projection, metrics = project_all(sample, scores, router_seconds, cfg=cfg, costing=costing,
-                                      days=sample["day"].n_unique(), dataset=name, quality_measure=measure)
+                                      days=sample["day"].n_unique(), dataset=name, quality_measure=measure,
+                                      segments=segments)
     if costing.note == IMPORTED_COSTS:  # dollars as given: the dashboard does not reprice them
         projection = projection.with_columns(pl.lit(True).alias("large_hosted"))
     with writer(cfg.data_dir) as con:

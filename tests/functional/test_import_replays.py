@@ -149,7 +149,9 @@ def test_oracle_beats_random_and_segments_exist(imported):
     assert apgr["oracle"] > apgr["random"]
     segments = {r for (r,) in con.execute("SELECT DISTINCT segment_by || ':' || segment FROM routing_projection "
                                          "WHERE dataset = 'nq_routed'").fetchall()}
-    assert {"all:all", "day:2026-11-01", "day:2026-11-02", "surface:unknown"} <= segments
+    assert {"all:all", "day:2026-11-01", "day:2026-11-02", "query_length:1-4"} <= segments
+    # no surface, mode or language column: no segment that would only repeat the whole window
+    assert not {s for s in segments if s.split(":")[0] in ("surface", "mode", "language")}
     assert con.execute("SELECT count(*) FROM routing_projection WHERE dataset = 'pipeline'").fetchone()[0] == 0
     assert math.isclose(con.execute("SELECT max(requests_per_day) FROM routing_projection WHERE dataset = 'nq_routed' "
                                     "AND segment_by = 'all'").fetchone()[0], N / 2)
@@ -170,3 +172,65 @@ def test_reimport_replaces_and_bad_files_fail_in_one_line(imported, tmp_path, ca
         main(["--data-dir", str(cfg.data_dir), "import-replays", str(bad)])
     with pytest.raises(SystemExit, match="'pipeline' is the pipeline's own dataset"):
         main(["--data-dir", str(cfg.data_dir), "import-replays", str(bad), "--name", "pipeline"])
+
+
+@pytest.mark.parametrize(("column", "values", "expected"), [
+    ("large_output", lambda rows: [None if i == 6 else r["large_output"] for i, r in enumerate(rows)],
+     "row 7, large_output = missing: needs a non-empty text"),
+    ("day", lambda rows: ["2026-13-45" if i == 2 else r["day"] for i, r in enumerate(rows)],
+     "row 3, day = '2026-13-45': needs a real date"),
+    ("large_output_tokens", lambda rows: [math.inf if i == 0 else r["large_output_tokens"] for i, r in enumerate(rows)],
+     "row 1, large_output_tokens = inf: needs a whole number of tokens"),
+])
+def test_a_hostile_table_stops_in_one_line_and_writes_nothing(imported, tmp_path, column, values, expected):
+    rows, cfg, _ = imported
+    with duckdb.connect(str(cfg.data_dir / "snapshot.duckdb"), read_only=True) as before:
+        count = before.execute("SELECT count(*) FROM routing_projection").fetchone()[0]
+    bad = tmp_path / "hostile.parquet"
+    pl.DataFrame(rows).with_columns(pl.Series(column, values(rows), strict=False)).write_parquet(bad)
+    with pytest.raises(SystemExit) as caught:
+        main(["--data-dir", str(cfg.data_dir), "import-replays", str(bad)])
+    message = str(caught.value)
+    assert message.startswith(f"planb import-replays: {bad}: bad value: {expected}"), message
+    assert "\n" not in message and "Traceback" not in message
+    with duckdb.connect(str(cfg.data_dir / "snapshot.duckdb"), read_only=True) as after:
+        assert after.execute("SELECT count(*) FROM routing_projection").fetchone()[0] == count
+        assert after.execute("SELECT count(*) FROM routing_projection WHERE dataset = 'hostile'").fetchone()[0] == 0
+
+
+def test_an_empty_file_stops_in_one_line(imported, tmp_path):
+    _, cfg, _ = imported
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(SystemExit, match=r"^planb import-replays: .*empty\.csv: the file is empty \(no header, no rows\)$"):
+        main(["--data-dir", str(cfg.data_dir), "import-replays", str(empty)])
+
+
+def test_the_demos_real_pair_lands_with_quality_costs_and_segments(tmp_path):
+    from assets.import_command import DEMO_PAIR, DEMO_PAIR_NAME, import_demo_pair
+
+    cfg = load_config(None, data_dir=tmp_path / "data", projection={"bootstrap": 200})
+    text = import_demo_pair(cfg)
+    assert text.startswith(f"Imported real pair (dataset '{DEMO_PAIR_NAME}'") and "Mixtral" in text
+    shipped = pl.read_parquet(DEMO_PAIR)
+    with duckdb.connect(str(cfg.data_dir / "snapshot.duckdb"), read_only=True) as con:
+        metrics = con.execute("SELECT router, quality_measure, weak_quality, strong_quality, n_sample FROM router_metrics "
+                              "WHERE dataset = ? AND segment_by = 'all'", [DEMO_PAIR_NAME]).fetchall()
+        assert {m[0] for m in metrics} == set(cfg.projection.routers) - {"small_confidence"}  # no log-probs
+        for _, measure, weak, strong, n in metrics:
+            assert measure == "imported quality scores" and n == shipped.height == 160
+            assert weak == pytest.approx(shipped["small_quality"].mean())
+            assert strong == pytest.approx(shipped["large_quality"].mean())
+        # Every request routed large costs the table's large_dollars: 160 requests over one (undated) day.
+        always_large = con.execute(
+            "SELECT dollars_saved_per_day FROM routing_projection WHERE dataset = ? AND router = 'oracle' "
+            "AND segment_by = 'all' AND share_small = 0 LIMIT 1", [DEMO_PAIR_NAME]).fetchone()
+        assert always_large is None or always_large[0] == pytest.approx(0.0, abs=1e-12)
+        everything_small = con.execute(
+            "SELECT dollars_saved_per_day, gpu_hours_saved_per_day, large_hosted FROM routing_projection "
+            "WHERE dataset = ? AND router = 'random' AND segment_by = 'all' AND threshold = 0", [DEMO_PAIR_NAME]).fetchone()
+        assert everything_small[0] == pytest.approx(float((shipped["large_dollars"] - shipped["small_dollars"]).sum()))
+        assert everything_small[1] is None and everything_small[2] is True  # priced per request: no device-hours
+        kinds = {k for (k,) in con.execute("SELECT DISTINCT segment_by FROM routing_projection WHERE dataset = ?",
+                                           [DEMO_PAIR_NAME]).fetchall()}
+        assert kinds == {"all", "surface", "mode", "query_length"}
