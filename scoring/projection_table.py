@@ -19,11 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from scoring.intervals import exact_bound, percentile_interval
-from scoring.projection import HOURS, Curves, Weights, project_group
+from scoring.intervals import bca_interval, percentile_interval, proportion_interval, rescaled
+from scoring.projection import HOURS, Curves, Weights, project_group, suffix_sums, threshold_bins
 from scoring.routing_metrics import (
+    RISK,
     apgr,
     call_performance_threshold,
+    call_performance_threshold_interpolated,
+    certify,
     pareto_front,
     performance_gap_recovered,
     recommend,
@@ -77,39 +80,48 @@ def sweep_thresholds(grid_size: int, scores: np.ndarray) -> tuple[np.ndarray, li
     return thresholds, np.where(np.isin(thresholds, grid), "grid", "quantile").tolist()
 
 
-def _interval(values: np.ndarray, enough: np.ndarray | bool) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = percentile_interval(values[:, 1:])
+def _interval(values: np.ndarray, enough: np.ndarray | bool, scale: float = 1.0,
+              bounds: tuple[float, float] = (-np.inf, np.inf)) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of each row (column 0 the point), widened by the bootstrap's
+    missing n / (n - 1) (``scale``), within ``bounds``; NaN where not ``enough``."""
+    lo, hi = rescaled(values[:, 0], *percentile_interval(values[:, 1:]), scale)
+    lo, hi = np.clip(lo, *bounds), np.clip(hi, *bounds)
+    return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
+
+
+def _proportion(values: np.ndarray, enough: np.ndarray | bool, count, n_eff, c: Curves) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = proportion_interval(values[:, 0], values[:, 1:], count, n_eff, variance_scale=c.variance_scale)
     return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
 
 
 def _rows(c: Curves, sweep: Sweep, days: int) -> dict[str, np.ndarray]:
     """The table's columns (point, lo, hi) from the curves of one group."""
     enough = c.n_sample >= sweep.min_sample
+    scored_enough = c.n_scored >= sweep.min_sample
     out: dict[str, np.ndarray] = {"share_small": c.share_small[:, 0]}
-    out["share_small_lo"], out["share_small_hi"] = _interval(c.share_small, enough)
+    out["share_small_lo"], out["share_small_hi"] = _proportion(c.share_small, enough, c.n_sample, c.n_eff, c)
     agree = c.agreement_small[:, 0]
-    lo, hi = _interval(c.agreement_small, enough & (c.n_routed >= sweep.min_sample))
-    all_agree, none_agree = np.isclose(agree, 1.0), np.isclose(agree, 0.0)
-    lo = np.where(all_agree & ~np.isnan(lo), exact_bound(c.n_eff_routed), lo)
-    hi = np.where(none_agree & ~np.isnan(hi), 1.0 - exact_bound(c.n_eff_routed), hi)
+    lo, hi = _proportion(c.agreement_small, scored_enough & (c.n_routed_scored >= sweep.min_sample),
+                         c.n_routed_scored, c.n_eff_routed, c)
     out.update(agreement_small=agree, agreement_small_lo=lo, agreement_small_hi=hi)
+    # Its own interval, over every scored request: none routed small disagreeing is a proportion
+    # of 1 like any other, whatever agreement's interval (issue 15).
     out["unchanged_share"] = c.unchanged[:, 0]
-    u_lo, u_hi = _interval(c.unchanged, enough)
-    derived = 1.0 - out["share_small_hi"] * (1.0 - lo)
-    out["unchanged_lo"] = np.where(all_agree & ~np.isnan(lo), np.minimum(u_lo, derived), u_lo)
-    out["unchanged_hi"] = u_hi
+    out["unchanged_lo"], out["unchanged_hi"] = _proportion(c.unchanged, scored_enough, c.n_scored, c.n_eff_scored, c)
     if sweep.quality_is_agreement:  # quality is the unchanged share: one figure, one interval
         out.update(quality=out["unchanged_share"], quality_lo=out["unchanged_lo"], quality_hi=out["unchanged_hi"])
     else:
         out["quality"] = c.quality[:, 0]
-        out["quality_lo"], out["quality_hi"] = _interval(c.quality, enough)
+        out["quality_lo"], out["quality_hi"] = (
+            _proportion(c.quality, scored_enough, c.n_scored, c.n_eff_scored, c) if c.quality_is_proportion
+            else _interval(c.quality, scored_enough, c.variance_scale))
     out["pgr"] = performance_gap_recovered(c.quality[:, :1], c.weak[:, :1], c.strong[:, :1])[:, 0]
     always_large = c.seconds_always_large[0, 0] / HOURS / days
-    saved_hours, hours_lo, hours_hi = _triple(c.seconds_saved / HOURS / days, enough)
+    saved_hours, hours_lo, hours_hi = _triple(c.seconds_saved / HOURS / days, enough, c.seconds_acceleration, c)
     out.update(gpu_hours_per_day=always_large - saved_hours,
                gpu_hours_always_large_per_day=np.full_like(saved_hours, always_large),
                gpu_hours_saved_per_day=saved_hours, gpu_hours_saved_lo=hours_lo, gpu_hours_saved_hi=hours_hi)
-    dollars = _triple(c.dollars_saved / days, enough)
+    dollars = _triple(c.dollars_saved / days, enough, c.dollars_acceleration, c)
     for name, factor in (("per_30_days", 30), ("per_year", 365)):
         out[f"gpu_hours_saved_{name}"] = saved_hours * factor
         out[f"gpu_hours_saved_{name}_lo"], out[f"gpu_hours_saved_{name}_hi"] = hours_lo * factor, hours_hi * factor
@@ -119,28 +131,80 @@ def _rows(c: Curves, sweep: Sweep, days: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _triple(values: np.ndarray, enough: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lo, hi = _interval(values, enough)
-    return values[:, 0], lo, hi
+def _triple(values: np.ndarray, enough: bool, acceleration: np.ndarray,
+            c: Curves) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # Savings are skewed totals (a few long answers carry much of them): BCa, not percentiles.
+    lo, hi = bca_interval(values, acceleration, variance_scale=c.variance_scale)
+    return values[:, 0], np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
 
 
 def _number(value) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
+def gate_measure(quality_measure: str) -> str:
+    """What the recommendation certifies among the requests routed small, by quality measure.
+
+    Example:
+        >>> gate_measure("agreement"), gate_measure("imported correctness")
+        ('agreement', 'quality kept (imported correctness)')
+    """
+    return "agreement" if quality_measure == "agreement" else f"quality kept ({quality_measure})"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Quality kept among the requests routed small, by threshold: the weighted mean of each
+    request's 1 - max(0, quality_large - quality_small) (agreement: the agree label; imported
+    correctness: the small answer is right or the large one wrong), unscored requests left out."""
+
+    share: np.ndarray  # by threshold; NaN where no scored request is routed small
+    n_eff: np.ndarray  # Kish's effective size of the scored requests routed small
+    binary: bool  # every kept value is 0 or 1 (binomial test; else Hoeffding-Bentkus)
+
+
+def kept_curve(sample: pl.DataFrame, scores: np.ndarray, thresholds: np.ndarray) -> Kept:
+    """``Kept`` of one group from its quality_small, quality_large and weight columns.
+
+    Example:
+        >>> s = pl.DataFrame({"weight": [1.0, 1.0, 2.0], "quality_small": [1.0, 0.0, None],
+        ...                   "quality_large": [1.0, 1.0, 1.0]})
+        >>> k = kept_curve(s, np.array([0.9, 0.2, 0.5]), np.array([0.1, 0.5]))
+        >>> k.share.tolist(), k.n_eff.tolist(), k.binary
+        ([0.5, 1.0], [2.0, 1.0], True)
+    """
+    small = sample["quality_small"].cast(pl.Float64).fill_nan(None).to_numpy()
+    large = sample["quality_large"].cast(pl.Float64).fill_nan(None).to_numpy()
+    kept = 1.0 - np.clip(large - small, 0.0, 1.0)
+    scored = ~np.isnan(kept)
+    w = sample["weight"].cast(pl.Float64).to_numpy()
+    sums = suffix_sums(np.column_stack([w, w * w]), np.column_stack([scored, np.where(scored, kept, 0.0)]),
+                       threshold_bins(scores, thresholds), len(thresholds))[:, 1:]
+    routed, squares, kept_sum = sums[0, :, 0], sums[0, :, 1], sums[1, :, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(routed > 0, kept_sum / routed, np.nan)
+        n_eff = np.where(squares > 0, routed**2 / squares, 0.0)
+    return Kept(share, n_eff, bool(np.isin(kept[scored], (0.0, 1.0)).all()))
+
+
 def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights, sweep: Sweep,
-             rows: dict[str, np.ndarray]) -> tuple[dict, np.ndarray, np.ndarray]:
-    """AUC, APGR, CPTs with intervals; the Pareto flags and the recommended row."""
+             rows: dict[str, np.ndarray], kept: Kept) -> tuple[dict, np.ndarray, np.ndarray]:
+    """AUC, APGR, CPTs (measured and RouteLLM's interpolated) with intervals; the Pareto flags
+    and the recommended row, certified by the fixed-sequence test (``routing_metrics.certify``),
+    whose p-values and verdicts go into ``rows``."""
     enough = c.n_sample >= sweep.min_sample
     notes = [] if enough else [f"{c.n_sample} sampled requests < {sweep.min_sample}: no intervals"]
     pgr = performance_gap_recovered(c.quality, c.weak, c.strong)
-    stats = {"auc": weights.columns(lambda m: weighted_auc(scores, labels, m)), "apgr": apgr(c.share_small, pgr)}
+    scored = ~np.isnan(labels)  # AUC over the scored requests (an unscored pair's label is NaN)
+    stats = {"auc": weights.columns(lambda m: weighted_auc(scores, labels == 1, m * scored[:, None].astype(m.dtype))),
+             "apgr": apgr(c.share_small, pgr)}
     for target in CPT_TARGETS:
         stats[f"cpt{round(target * 100)}"] = call_performance_threshold(c.share_small, pgr, target)
+        stats[f"cpt{round(target * 100)}_routellm"] = call_performance_threshold_interpolated(c.share_small, pgr, target)
     summary = {"n_sample": c.n_sample, "weak_quality": _number(c.weak[0, 0]), "strong_quality": _number(c.strong[0, 0])}
     for name, values in stats.items():
         summary[name] = _number(values[0])
-        lo, hi = _interval(values[None, :], enough & ~np.isnan(values[0]))
+        lo, hi = _interval(values[None, :], enough & ~np.isnan(values[0]), c.variance_scale)
         summary[f"{name}_lo"], summary[f"{name}_hi"] = _number(lo[0]), _number(hi[0])
     if summary["auc"] is None:
         notes.append("the label has one value only: AUC undefined")
@@ -149,18 +213,33 @@ def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights
     savings = {"dollars": rows["dollars_saved_per_day"], "gpu_hours": rows["gpu_hours_saved_per_day"],
                "share_small": rows["share_small"]}[sweep.rank_by]
     pareto = pareto_front(savings, rows["quality"])
-    best = recommend(savings, rows["agreement_small_lo"], rows["threshold"], sweep.agreement_target)
+    target = sweep.agreement_target
+    test = certify(kept.share, kept.n_eff, target, binary=kept.binary)
+    rows.update(kept_small=kept.share, kept_p_value=test.p_value, certified=test.certified)
+    best = recommend(savings, test.certified, rows["threshold"])
     recommended = np.zeros(len(savings), dtype=bool)
+    summary.update(recommendation_risk=RISK, certify_min_routed=test.min_routed, certifiable_share_small=(
+        None if test.first_tested is None else float(rows["share_small"][test.first_tested])))
     if best is None:
-        reached = np.nan_to_num(rows["agreement_small_lo"], nan=-np.inf) >= sweep.agreement_target
-        notes.append(f"agreement's lower 95% bound reaches {sweep.agreement_target:.0%} at no threshold" if not reached.any()
-                     else f"no threshold with agreement's lower 95% bound >= {sweep.agreement_target:.0%} saves anything")
+        notes.append(_no_recommendation(test, kept, rows, target))
         summary["recommended_threshold"] = None
     else:
         recommended[best] = True
         summary["recommended_threshold"] = float(rows["threshold"][best])
     summary["note"] = "; ".join(notes) or None
     return summary, pareto, recommended
+
+
+def _no_recommendation(test, kept: Kept, rows: dict[str, np.ndarray], target: float) -> str:
+    if test.first_tested is None:
+        return (f"too few requests routed small to certify {target:.0%} at any threshold: it takes "
+                f"{test.min_routed:.0f} (effective) routed small, all kept; at most {np.max(kept.n_eff, initial=0):.0f} are")
+    if not test.certified.any():
+        first = test.first_tested
+        return (f"not certified at {target:.0%} even at the strictest testable threshold {rows['threshold'][first]:.3f} "
+                f"({rows['share_small'][first]:.1%} routed small, {kept.n_eff[first]:.0f} effective, "
+                f"{kept.share[first]:.1%} kept, p = {test.p_value[first]:.2f} > {RISK})")
+    return f"no threshold certified at {target:.0%} saves anything"
 
 
 def _groups(sample: pl.DataFrame, segments: tuple[str, ...]) -> list[tuple[str, str, np.ndarray | None]]:
@@ -181,7 +260,7 @@ def project_router(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, s
     ``scoring.projection.replicate_weights`` (the window's bootstrap, shared by all routers).
     """
     tables, summaries = [], []
-    labels = sample["label"].cast(pl.Boolean).to_numpy()
+    labels = sample["label"].cast(pl.Boolean).cast(pl.Float64).to_numpy()  # 1, 0, NaN: unscored
     size = len(sweep.thresholds)
     for segment_by, segment, members in _groups(sample, segments):
         part, part_weights, part_scores = ((sample, weights, scores) if segment_by == "all"  # no copy
@@ -190,7 +269,8 @@ def project_router(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, s
         days = 1 if segment_by == "day" else sweep.days
         rows = {"threshold": sweep.thresholds, **_rows(curves, sweep, days)}
         part_labels = labels if members is None else labels[members]
-        summary, pareto, recommended = _summary(curves, part_scores, part_labels, part_weights, sweep, rows)
+        kept = kept_curve(part, part_scores, sweep.thresholds)
+        summary, pareto, recommended = _summary(curves, part_scores, part_labels, part_weights, sweep, rows, kept)
         tables.append(pl.DataFrame({
             "segment_by": segment_by, "segment": segment, **rows,
             "threshold_source": sweep.threshold_source,

@@ -1,5 +1,5 @@
 """Router quality summaries over the threshold sweep, as RouteLLM (Ong et al. 2024) defines them,
-plus AUC, the Pareto frontier and the recommended threshold.
+plus AUC, the Pareto frontier and the risk-controlled recommended threshold.
 
 With c(t) the share of calls that go to the large (strong) model at threshold t (1 - share
 routed small, weighted to the population) and quality(t) the quality of the answers served:
@@ -11,9 +11,18 @@ routed small, weighted to the population) and quality(t) the quality of the answ
   always large (1, 1), as RouteLLM's evaluate.py integrates ``np.trapz`` over the strong-call
   percentage. A router that scores every request the same has only the two ends: APGR 0.5.
 - CPT(x%) = the smallest c(t) among the operating points whose PGR(t) >= x% (always large is
-  one, so it is at most 100%). RouteLLM's paper defines it so; its evaluate.py interpolates
-  between measured points with ``np.interp``, which presumes quality rising with c, so we take
-  the measured points only.
+  one, so it is at most 100%), as RouteLLM's paper defines it. RouteLLM's evaluate.py instead
+  interpolates between the operating points with ``np.interp`` (which presumes PGR rising with
+  c): ``call_performance_threshold_interpolated``, stored beside it (cpt50_routellm ...) so a
+  published figure compares one to one.
+
+The recommended threshold comes with a guarantee: "quality kept among the requests routed small
+(agreement, or for imported scores 1 - the small answer's shortfall below the large one) is at
+least the target" fails in at most RISK = 5% of samples, the choice among many thresholds
+included. Learn-then-test (Angelopoulos et al. 2021): each threshold's null "kept < target" gets
+a valid p-value (exact binomial at Kish's effective size for 0 / 1 scores, Hoeffding-Bentkus for
+scores in [0, 1]), the thresholds are tested in a fixed sequence from the strictest down at level
+RISK, and the recommendation is the most saving of those certified (``certify``, ``recommend``).
 
 Arrays are thresholds x replicates (column 0 the point estimate); every function works on all
 replicates at once.
@@ -21,8 +30,10 @@ replicates at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from scipy import sparse
+from scipy import sparse, special
 
 
 def performance_gap_recovered(quality: np.ndarray, weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
@@ -107,17 +118,129 @@ def pareto_front(savings: np.ndarray, quality: np.ndarray) -> np.ndarray:
     return ~(no_worse & better).any(axis=1)
 
 
-def recommend(savings: np.ndarray, agreement_lo: np.ndarray, thresholds: np.ndarray, target: float) -> int | None:
-    """Index of the threshold with the largest positive savings whose agreement lower bound is
-    at or above ``target`` (ties: the higher bound, then the higher threshold); None if none.
+def call_performance_threshold_interpolated(share_small: np.ndarray, pgr: np.ndarray, target: float) -> np.ndarray:
+    """CPT(target) as RouteLLM's evaluate.py computes it (``pct_call_metric``): ``np.interp`` of the
+    target over PGR, the operating points sorted by strong-call share, both ends included. It
+    presumes PGR rises with the share; where it does not, this is what RouteLLM would print.
+    NaN where PGR is.
 
     Example:
-        >>> recommend(np.array([5.0, 3.0, 1.0]), np.array([0.90, 0.96, 0.99]), np.array([0.1, 0.5, 0.9]), 0.95)
+        >>> call_performance_threshold_interpolated(np.array([[1.0], [0.5], [0.0]]), np.array([[0.0], [0.4], [1.0]]),
+        ...                                         0.5).round(4).tolist()  # between (0.5, 0.4) and (1, 1)
+        [0.5833]
+    """
+    calls, gained = _with_ends(share_small, pgr)
+    out = np.full(share_small.shape[1], np.nan)
+    for column in np.flatnonzero(~np.isnan(pgr).any(axis=0)):  # np.interp is one-dimensional
+        out[column] = np.interp(target, gained[:, column], calls[:, column])
+    return out
+
+
+# The recommendation's risk: the chance that the recommended threshold's true quality kept among
+# the requests routed small is below the target (learn-then-test, Angelopoulos et al. 2021).
+RISK = 0.05
+
+
+def min_certifiable(target: float, risk: float = RISK) -> float:
+    """The fewest (effective) requests routed small that can certify ``target``: even with every one
+    kept, a p-value is at least target^n, so n >= log(risk) / log(target); inf for a target of 1.
+
+    Example:
+        >>> min_certifiable(0.95), min_certifiable(0.9)
+        (59.0, 29.0)
+    """
+    if target >= 1.0:
+        return float("inf")
+    if target <= 0.0:
+        return 1.0
+    return float(np.ceil(np.log(risk) / np.log(target) - 1e-9))
+
+
+def binomial_p_value(kept: np.ndarray, n_eff: np.ndarray, target: float) -> np.ndarray:
+    """P-value of "the population's kept share is below ``target``" from a weighted share ``kept``
+    of Kish's ``n_eff`` requests: P(Binomial(n_eff, target) >= kept x n_eff), the exact one-sided
+    binomial test (equal weights: exactly it), non-integer counts through the regularized beta.
+
+    Example:
+        >>> binomial_p_value(np.array([1.0, 0.9]), np.array([59.0, 100.0]), 0.95).round(4).tolist()
+        [0.0485, 0.9885]
+    """
+    kept, n_eff = np.broadcast_arrays(np.asarray(kept, dtype=float), np.asarray(n_eff, dtype=float))
+    x = kept * n_eff
+    with np.errstate(invalid="ignore"):
+        tail = special.betainc(np.maximum(x, 1e-300), np.maximum(n_eff - x, 0.0) + 1.0, target)
+    return np.where(x > 0, tail, 1.0)
+
+
+def hoeffding_bentkus_p_value(kept: np.ndarray, n_eff: np.ndarray, target: float) -> np.ndarray:
+    """The Hoeffding-Bentkus p-value (Bates et al. 2021, as learn-then-test uses it) of "the mean
+    kept score is below ``target``" for scores in [0, 1], from their weighted mean over Kish's
+    ``n_eff`` requests (rounded down): valid for any bounded score, not only 0 / 1.
+
+    Example:
+        >>> hoeffding_bentkus_p_value(np.array([1.0, 0.9]), np.array([59.0, 100.0]), 0.95).round(4).tolist()
+        [0.0485, 1.0]
+    """
+    kept, n_eff = np.broadcast_arrays(np.asarray(kept, dtype=float), np.asarray(n_eff, dtype=float))
+    n = np.floor(n_eff + 1e-9)
+    loss, bound = 1.0 - kept, 1.0 - target  # H0: mean loss > bound
+    a = np.minimum(loss, bound)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h1 = special.xlogy(a, a / bound) + special.xlogy(1.0 - a, (1.0 - a) / (1.0 - bound))
+        hoeffding = np.exp(-n * h1)
+        k = np.ceil(n * loss - 1e-9)  # P(Binomial(n, bound) <= k) via the regularized beta
+        bentkus = np.e * np.where(k >= n, 1.0, special.betainc(np.maximum(n - k, 1e-300), k + 1.0, 1.0 - bound))
+    return np.where(n > 0, np.minimum(np.minimum(hoeffding, bentkus), 1.0), 1.0)
+
+
+@dataclass(frozen=True)
+class Certification:
+    """The fixed-sequence test of every threshold: H0 "quality kept among the requests routed small
+    is below the target", tested at level RISK from the strictest threshold down."""
+
+    p_value: np.ndarray  # by threshold; NaN where too few are routed small to certify (not tested)
+    certified: np.ndarray  # H0 rejected: the threshold keeps the target
+    first_tested: int | None  # the strictest testable threshold (the sequence's start)
+    min_routed: float  # effective requests routed small needed to certify (min_certifiable)
+
+
+def certify(kept: np.ndarray, n_eff: np.ndarray, target: float, *, binary: bool, risk: float = RISK) -> Certification:
+    """Fixed-sequence testing down the thresholds (sorted ascending, so from the last): each
+    threshold is tested at level ``risk`` and certified while every stricter one was; the first
+    that is not ends the sequence. Thresholds with too few requests routed small to certify even
+    if all were kept are skipped: that depends on the router's scores and weights, not on the
+    labels, so the sequence is fixed before the test and the family-wise error stays <= ``risk``.
+    ``binary``: the kept scores are 0 / 1 (binomial test), else any in [0, 1] (Hoeffding-Bentkus).
+
+    Example:
+        >>> c = certify(np.array([0.90, 0.97, 1.0, 1.0]), np.array([300.0, 200.0, 80.0, 10.0]), 0.95, binary=True)
+        >>> c.certified.tolist(), c.first_tested, c.min_routed
+        ([False, False, True, False], 2, 59.0)
+    """
+    need = min_certifiable(target, risk)
+    testable = (n_eff >= need - 1e-9) & ~np.isnan(kept)
+    p_value = np.full(len(kept), np.nan)
+    test = binomial_p_value if binary else hoeffding_bentkus_p_value
+    p_value[testable] = test(kept[testable], n_eff[testable], target)
+    certified = np.zeros(len(kept), dtype=bool)
+    for j in np.flatnonzero(testable)[::-1]:
+        if p_value[j] > risk:
+            break
+        certified[j] = True
+    first = np.flatnonzero(testable)
+    return Certification(p_value, certified, int(first[-1]) if len(first) else None, need)
+
+
+def recommend(savings: np.ndarray, certified: np.ndarray, thresholds: np.ndarray) -> int | None:
+    """Index of the certified threshold with the largest positive savings (ties: the higher
+    threshold); None if none.
+
+    Example:
+        >>> recommend(np.array([5.0, 3.0, 1.0]), np.array([False, True, True]), np.array([0.1, 0.5, 0.9]))
         1
     """
-    bound = np.nan_to_num(agreement_lo, nan=-np.inf)
-    eligible = np.flatnonzero((bound >= target) & (savings > 0))
+    eligible = np.flatnonzero(certified & (savings > 0))
     if not len(eligible):
         return None
-    order = np.lexsort((thresholds[eligible], bound[eligible], savings[eligible]))
+    order = np.lexsort((thresholds[eligible], savings[eligible]))
     return int(eligible[order[-1]])

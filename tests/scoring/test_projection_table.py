@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from scipy.stats import beta
 
 from scoring.intervals import bootstrap_counts
 from scoring.projection import HOURS, replicate_weights
@@ -44,15 +45,20 @@ def _window(table: pl.DataFrame) -> pl.DataFrame:
 
 def test_bootstrap_interval_by_hand():
     # Two requests of one day, weight 10; A (score 0.9) routed small saves 3 s, B saves nothing.
-    # Resamples: AA (1/4) saves 60 s, AB (1/2) 30 s, BB (1/4) 0 s: the 2.5th and 97.5th
-    # percentiles are 0 and 60 s; share small 0, 1/2, 1 -> [0, 1].
+    # Resamples: AA (1/4) saves 60 s, AB (1/2) 30 s, BB (1/4) 0 s: no skew, no median bias, so
+    # BCa is the percentile interval [0, 60] s, moved from the point 30 s by sqrt(2 / 1) (the
+    # bootstrap of 2 gives half the variance): 30 -+ 30 sqrt 2.
     table, _ = _run(_sample(2, agree=[1, 0]), [0.9, 0.1], _sweep([0.5], min_sample=2))
     row = _window(table).row(0, named=True)
     assert row["gpu_hours_saved_per_day"] == pytest.approx(30 / HOURS)
-    assert (row["gpu_hours_saved_lo"], row["gpu_hours_saved_hi"]) == pytest.approx((0.0, 60 / HOURS))
-    assert (row["share_small_lo"], row["share_small_hi"]) == (0.0, 1.0)
+    spread = 30 * np.sqrt(2) / HOURS
+    assert (row["gpu_hours_saved_lo"], row["gpu_hours_saved_hi"]) == pytest.approx((30 / HOURS - spread, 30 / HOURS + spread))
     assert row["dollars_saved_per_year"] == pytest.approx(0.30 * 365)
-    assert (row["dollars_saved_per_year_lo"], row["dollars_saved_per_year_hi"]) == pytest.approx((0.0, 0.60 * 365))
+    assert row["dollars_saved_per_year_hi"] == pytest.approx((0.30 + 0.30 * np.sqrt(2)) * 365)
+    # share 1/2: bootstrap variance 1/8 (up to Monte Carlo error), doubled: n* = 1/4 / 1/4 = 1,
+    # Clopper-Pearson at 1/2 of 1
+    assert row["share_small_lo"] == pytest.approx(beta.ppf(0.025, 0.5, 1.5), rel=0.3)
+    assert row["share_small_hi"] == pytest.approx(beta.ppf(0.975, 1.5, 0.5), rel=1e-3)
 
 
 def test_resampling_stays_within_each_day():
@@ -72,7 +78,37 @@ def test_all_agree_gets_the_exact_bound_not_a_point():
     assert row["agreement_small"] == 1.0
     assert row["agreement_small_lo"] == pytest.approx(0.025 ** (1 / 4))  # Clopper-Pearson, n_eff 4
     assert row["agreement_small_hi"] == 1.0
-    assert row["unchanged_lo"] == pytest.approx(1 - row["share_small_hi"] * (1 - 0.025 ** (1 / 4)))
+    # unchanged: none of the 6 changes, a proportion of 1 in 6 of its own
+    assert (row["unchanged_share"], row["unchanged_hi"]) == (1.0, 1.0)
+    assert row["unchanged_lo"] == pytest.approx(0.025 ** (1 / 6))
+
+
+def test_none_routed_disagrees_with_fewer_than_30_routed():
+    # 20 of 60 routed small, all agree; 40 routed large, half of which would have disagreed.
+    # Agreement has no interval (20 < 30), but the unchanged share (1: no answer changes) has
+    # its own, from the 60: it used to collapse to [1, 1] (issue 15).
+    agree = [1] * 20 + [1, 0] * 20
+    scores = [0.9] * 20 + [0.1] * 40
+    table, _ = _run(_sample(60, agree=agree), scores, _sweep([0.5]), replicates=500)
+    row = _window(table).row(0, named=True)
+    assert row["n_routed_small"] == 20 and row["agreement_small"] == 1.0
+    assert row["agreement_small_lo"] is None and row["agreement_small_hi"] is None
+    assert row["unchanged_share"] == 1.0 and row["unchanged_hi"] == 1.0
+    assert row["unchanged_lo"] == pytest.approx(0.025 ** (1 / 60))
+    assert row["quality_lo"] == row["unchanged_lo"]  # quality is agreement here
+
+
+def test_every_routed_request_disagrees():
+    # 40 routed small, none agrees: agreement 0 in every replicate, so the upper bound is the
+    # exact one, 1 - 0.025^(1/40); the unchanged share 1 - 40/80 gets a proper interval.
+    agree = [0] * 40 + [1] * 40
+    scores = [0.9] * 40 + [0.1] * 40
+    table, _ = _run(_sample(80, agree=agree), scores, _sweep([0.5]), replicates=1000)
+    row = _window(table).row(0, named=True)
+    assert row["agreement_small"] == 0.0 and row["agreement_small_lo"] == 0.0
+    assert row["agreement_small_hi"] == pytest.approx(1 - 0.025 ** (1 / 40))
+    assert row["unchanged_share"] == 0.5
+    assert 0.3 < row["unchanged_lo"] < 0.45 and 0.55 < row["unchanged_hi"] < 0.7
 
 
 def test_too_small_a_sample_has_no_interval_and_says_so():
@@ -107,11 +143,15 @@ def test_recommended_threshold_by_hand():
     assert best["dollars_saved_per_day"] == pytest.approx(80 * 0.03 * 10)
     summary = metrics.filter(pl.col("segment_by") == "all").row(0, named=True)
     assert summary["recommended_threshold"] == pytest.approx(0.30) and summary["note"] is None
-    # one recommended row per segment, and a stricter target finds none, with a reason
+    # certified by the fixed-sequence test: 80 of 80 kept, p = P(Binomial(80, 0.95) >= 80) = 0.95^80
+    assert best["certified"] and best["kept_small"] == 1.0 and best["kept_p_value"] == pytest.approx(0.95**80)
+    assert summary["certify_min_routed"] == 59 and summary["recommendation_risk"] == 0.05
+    # one recommended row per segment, and a stricter target finds none, with a reason: 97% takes
+    # 99 routed small all kept (0.97^99 <= 5%), and no threshold routes more than 80 that all agree
     assert window["recommended"].sum() == 1
-    _, strict = _run(sample, scores, Sweep(thresholds, source, False, 1, 30, 0.96, "dollars", True), replicates=200)
+    _, strict = _run(sample, scores, Sweep(thresholds, source, False, 1, 30, 0.97, "dollars", True), replicates=200)
     row = strict.filter(pl.col("segment_by") == "all").row(0, named=True)
-    assert row["recommended_threshold"] is None and "reaches 96% at no threshold" in row["note"]
+    assert row["recommended_threshold"] is None and "not certified at 97%" in row["note"], row["note"]
 
 
 def test_cpt_and_apgr_come_with_intervals():
@@ -135,6 +175,14 @@ def test_a_router_that_scores_every_request_the_same():
     assert window["agreement_small"][2] is None and window["agreement_small_lo"][2] is None
     row = metrics.filter(pl.col("segment_by") == "all").row(0, named=True)
     assert (row["auc"], row["apgr"], row["cpt50"], row["cpt95"]) == (0.5, 0.5, 1.0, 1.0)
+    # every replicate is the same: AUC's and APGR's intervals are the point, not NaN
+    assert (row["auc_lo"], row["auc_hi"], row["apgr_lo"], row["apgr_hi"]) == (0.5, 0.5, 0.5, 0.5)
+    # all routed small or none: the share's bounds are the exact ones of 60 of 60 and 0 of 60
+    assert window["share_small_lo"][1] == pytest.approx(0.025 ** (1 / 60)) and window["share_small_hi"][1] == 1.0
+    assert window["share_small_lo"][2] == 0.0 and window["share_small_hi"][2] == pytest.approx(1 - 0.025 ** (1 / 60))
+    # savings do not vary with the (single) score: BCa gives an interval around the point
+    for i in range(4):
+        assert window["gpu_hours_saved_lo"][i] <= window["gpu_hours_saved_per_day"][i] <= window["gpu_hours_saved_hi"][i]
 
 
 def test_no_request_on_one_side_of_the_grid():
