@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-dashboard clean
+.PHONY: install demo test dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-dashboard bench-import clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,11 @@ bench-projection: $(STAMP)
 # cached against uncached, plus headless Chromium (issue 6's goal: median < 200 ms cached).
 bench-dashboard: $(STAMP)
 	$(BIN)/python bench/dashboard.py
+
+# planb import-replays on 1M synthetic rows: wall time and peak memory (issue 16's goal: < 4 GB),
+# against the import before issue 16 (git archive of its commit) on smaller tables, extrapolated.
+bench-import: $(STAMP)
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf data

@@ -101,13 +101,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--baseline-rows", type=int, nargs=2, default=[25_000, 50_000])
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "import_cpu.json"))
+    parser.add_argument("--repo", default=str(ROOT), help="the git repository BASELINE_COMMIT is taken from")
     args = parser.parse_args()
     os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     with tempfile.TemporaryDirectory(prefix="planb-bench-import-") as tmp:
         work = Path(tmp)
         baseline_code = work / "baseline"
         baseline_code.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE_COMMIT], capture_output=True, check=True)
+        archive = subprocess.run(["git", "-C", args.repo, "archive", BASELINE_COMMIT], capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(baseline_code)], input=archive.stdout, check=True)
         tables = {}
         for rows in [*args.baseline_rows, args.rows]:
