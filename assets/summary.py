@@ -16,20 +16,23 @@ def _ci(row: dict, name: str, fmt: str, lo: str | None = None, hi: str | None = 
 
 def recommendation_lines(table, *, target: float) -> list[str]:
     """Lines for a ``dashboard_queries.recommendations`` frame."""
-    lines = [f"{'router':<17} {'AUC [95% CI]':<26} {'APGR [95% CI]':<26} {'CPT(50%) [95% CI]':<26} CPT(80%)  CPT(95%)"]
+    lines = [f"{'router':<17} {'AUC [95% CI]':<26} {'APGR [95% CI]':<26} {'CPT(50%) [95% CI]':<26} CPT(80%)  CPT(95%)"
+             "  RouteLLM CPT(50/80/95%)"]
     for row in table.iter_rows(named=True):
+        routellm = "/".join("n/a" if row.get(f"cpt{x}_routellm") is None else format(row[f"cpt{x}_routellm"], ".1%")
+                            for x in (50, 80, 95))
         lines.append(f"{row['router']:<17} {_ci(row, 'auc', '.3f'):<26} {_ci(row, 'apgr', '.3f'):<26} "
                      f"{_ci(row, 'cpt50', '.1%'):<26} "
                      f"{'n/a' if row['cpt80'] is None else format(row['cpt80'], '.1%'):>8}  "
-                     f"{'n/a' if row['cpt95'] is None else format(row['cpt95'], '.1%'):>8}")
-    lines.append(f"\nRecommended threshold: the largest savings whose agreement lower bound stays >= {target:.0%}")
+                     f"{'n/a' if row['cpt95'] is None else format(row['cpt95'], '.1%'):>8}  {routellm}")
+    lines.append("(CPT: the least share of calls to the large model measured to recover x% of the gap; "
+                 "RouteLLM CPT: np.interp between operating points, as RouteLLM's evaluate.py prints it)")
+    lines.append(guarantee_line(table.row(0, named=True), target=target) if table.height else "")
     lines.append(f"{'router':<17} {'threshold':>9}  {'routed small':>12}  {'agreement [95% CI]':<24} "
                  f"{'unchanged [95% CI]':<24} {'device-h saved/day [95% CI]':<34} $ saved/year [95% CI]")
     for row in table.iter_rows(named=True):
         if row["recommended_threshold"] is None:
-            best = row["best_agreement_lo"]
-            reach = "" if best is None else f" (best agreement lower bound: {best:.1%})"
-            lines.append(f"{row['router']:<17} {'none':>9}  {row['note'] or ''}{reach}")
+            lines.append(f"{row['router']:<17} {'none':>9}  {row['note'] or ''}")
             continue
         lines.append(
             f"{row['router']:<17} {row['recommended_threshold']:>9.3f}  {row['share_small']:>12.1%}  "
@@ -38,7 +41,28 @@ def recommendation_lines(table, *, target: float) -> list[str]:
             f"{_ci(row, 'gpu_hours_saved_per_day', '.4f', 'gpu_hours_saved_lo', 'gpu_hours_saved_hi'):<34} "
             f"{_ci(row, 'dollars_saved_per_year', ',.2f')}"
         )
+        if row.get("gate_measure") not in (None, "agreement") and row.get("kept_small") is not None:
+            lines.append(f"{'':<17} {'':>9}  {row['gate_measure']} among routed small: {row['kept_small']:.1%} "
+                         f"(p = {row['kept_p_value']:.3f})")
+    certifiable = [f"{row['router']} {row['certifiable_share_small']:.0%}" for row in table.iter_rows(named=True)
+                   if row.get("certifiable_share_small") is not None]
+    if certifiable:
+        lines.append("Smallest share routed small this sample can certify: " + ", ".join(certifiable)
+                     + " (more replayed requests a day lower it).")
     return lines
+
+
+def guarantee_line(row: dict, *, target: float) -> str:
+    """What the recommended threshold promises and what it costs in sample size, from a
+    ``recommendations`` row (its gate measure, risk and certify_min_routed)."""
+    measure = row.get("gate_measure") or "agreement"
+    risk = row.get("recommendation_risk") or 0.05
+    need = row.get("certify_min_routed")
+    cost = "" if need is None else (f"; certifying it needs about {need:.0f} scored requests routed small, "
+                                    "all keeping quality (more when some do not)")
+    return (f"\nRecommended threshold: the most saving one certified to keep {measure} among requests routed "
+            f"small >= {target:.0%}: this fails in at most {risk:.0%} of samples (fixed-sequence test from the "
+            f"strictest threshold down, learn-then-test){cost}")
 
 
 def summary(cfg: PlanBConfig, dataset: str = "pipeline") -> str:

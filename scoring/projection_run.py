@@ -24,7 +24,7 @@ from scoring.pricing import (
     request_dollars,
 )
 from scoring.projection import replicate_weights
-from scoring.projection_table import SEGMENTS, Sweep, project_router, sweep_thresholds
+from scoring.projection_table import SEGMENTS, Sweep, gate_measure, project_router, sweep_thresholds
 from scoring.routers import ROUTERS
 
 TOKENS = ("small_prompt_tokens", "small_output_tokens", "large_prompt_tokens", "large_output_tokens")
@@ -143,6 +143,7 @@ def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset,
         summaries.append(summary.with_columns(
             pl.lit(dataset).alias("dataset"), pl.lit(router).alias("router"),
             pl.lit(ROUTERS[router].cascade).alias("cascade"), pl.lit(quality_measure).alias("quality_measure"),
+            pl.lit(gate_measure(quality_measure)).alias("gate_measure"),
             pl.lit(settings.agreement_target).alias("agreement_target"),
             pl.lit(per_request, dtype=pl.Float64).alias("router_seconds_per_request"),
             pl.concat_str([pl.col("note"), pl.lit(costing.note, dtype=pl.String)], separator="; ",
