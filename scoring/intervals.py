@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse, special
 
 LEVEL = 0.95
 MIN_SAMPLE = 30  # the default of projection.min_sample_for_interval
@@ -122,3 +123,134 @@ def exact_bound(n_eff: np.ndarray, level: float = LEVEL) -> np.ndarray:
     """
     with np.errstate(divide="ignore"):
         return np.where(n_eff > 0, ((1.0 - level) / 2.0) ** (1.0 / np.maximum(n_eff, 1e-300)), 0.0)
+
+
+def bootstrap_variance_scale(group_sizes: np.ndarray) -> float:
+    """What the within-group bootstrap's variance is to be multiplied by: resampling n of n
+    gives (n - 1) / n of a total's variance, so sum n / sum (n - 1) over the groups of two or
+    more (groups of one do not vary). 12 a day: 12 / 11.
+
+    Example:
+        >>> bootstrap_variance_scale(np.array([12, 12, 1]))
+        1.0909090909090908
+    """
+    sizes = np.asarray(group_sizes, dtype=float)
+    sizes = sizes[sizes >= 2]
+    return float(sizes.sum() / (sizes - 1).sum()) if len(sizes) else 1.0
+
+
+def rescaled(point: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds moved away from the point by sqrt(scale) (``bootstrap_variance_scale``).
+
+    Example:
+        >>> rescaled(np.array([1.0]), np.array([0.0]), np.array([3.0]), 4.0)
+        (array([-1.]), array([5.]))
+    """
+    factor = np.sqrt(scale)
+    return point - factor * (point - lo), point + factor * (hi - point)
+
+
+def proportion_interval(point: np.ndarray, replicates: np.ndarray, count: np.ndarray, n_eff: np.ndarray, *,
+                        variance_scale: float = 1.0, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Korn and Graubard's (1998) interval for a weighted proportion: Clopper-Pearson at the
+    effective sample size n* = p (1 - p) / v, v the (rescaled) bootstrap variance of p, capped
+    at ``count`` (the sampled requests behind p); where p is 0 or 1 (no replicate varies), n* is
+    Kish's ``n_eff``. Unlike the percentile bootstrap it neither collapses to a point when no
+    sampled request disagrees nor undercovers with a handful that do.
+
+    Example:
+        >>> lo, hi = proportion_interval(np.array([1.0]), np.ones((1, 50)), np.array([80]), np.array([80.0]))
+        >>> round(float(lo[0]), 4), float(hi[0])  # 0.025^(1/80)
+        (0.9549, 1.0)
+    """
+    p = np.asarray(point, dtype=float)
+    v = _replicate_variance(np.asarray(replicates, dtype=float)) * variance_scale
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inner = (p > 0) & (p < 1) & (v > 0)
+        n_star = np.minimum(np.where(inner, p * (1 - p) / np.where(v > 0, v, 1.0), n_eff), count)
+        n_star = np.where(np.isnan(p) | ~(n_star > 0), np.nan, n_star)
+        x = p * n_star
+        tail = (1.0 - level) / 2.0
+        lo = np.where(x > 0, special.betaincinv(np.maximum(x, 1e-12), n_star - x + 1, tail), 0.0)
+        hi = np.where(x < n_star, special.betaincinv(x + 1, np.maximum(n_star - x, 1e-12), 1.0 - tail), 1.0)
+    return np.where(np.isnan(n_star), np.nan, lo), np.where(np.isnan(n_star), np.nan, hi)
+
+
+def _replicate_variance(replicates: np.ndarray) -> np.ndarray:
+    # Rows without NaN (most) in one pass; NaN (agreement where a replicate routes nothing
+    # small) ignored in the others; 0 where fewer than two replicates are finite.
+    has_nan = np.isnan(replicates).any(axis=-1)
+    v = np.zeros(replicates.shape[:-1])
+    if replicates.shape[-1] >= 2 and (~has_nan).any():
+        v[~has_nan] = replicates[~has_nan].var(axis=-1, ddof=1)
+    if has_nan.any():
+        rows = replicates[has_nan]
+        valid = (~np.isnan(rows)).sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nansum(rows, axis=-1) / valid
+            squares = np.nansum((rows - mean[:, None]) ** 2, axis=-1)
+            v[has_nan] = np.where(valid >= 2, squares / (valid - 1), 0.0)
+    return v
+
+
+def total_acceleration(weight: np.ndarray, routed_value: np.ndarray, fixed_value: np.ndarray, bins: np.ndarray,
+                       groups: np.ndarray, n_thresholds: int) -> np.ndarray:
+    """BCa's acceleration, by threshold, of the total sum_i w_i (b_i + R_i(t) a_i) (``fixed_value``
+    b, ``routed_value`` a, R_i(t) = bins_i > t's index), sampled within ``groups`` (days): from
+    the influence of each request, its w y less its group's mean, a = sum u^3 / (6 (sum u^2)^1.5).
+    Right-skewed savings (a few long answers) give a > 0, which moves both bounds up.
+
+    Example:
+        >>> a = total_acceleration(np.ones(4), np.array([0.0, 0.0, 0.0, 9.0]), np.zeros(4), np.array([1, 1, 1, 1]),
+        ...                        np.zeros(4, dtype=int), 1)
+        >>> round(float(a[0]), 3)  # one large value among four: right skew
+        0.096
+    """
+    groups = np.asarray(groups)
+    n_groups, width = int(groups.max(initial=-1)) + 1, n_thresholds + 1
+    base, top = weight * fixed_value, weight * (fixed_value + routed_value)
+    powers = np.column_stack([top**k - base**k for k in (1, 2, 3)])  # what routing adds to each power sum
+    rows = (np.arange(3)[None, :] * width + bins[:, None]).ravel()
+    binned = sparse.coo_matrix((powers.ravel(), (rows, np.repeat(groups, 3))),
+                               shape=(3 * width, max(n_groups, 1))).toarray().reshape(3, width, -1)
+    routed = np.cumsum(binned[:, ::-1], axis=1)[:, ::-1][:, 1:]  # 3 x thresholds x groups
+    fixed = np.stack([np.bincount(groups, base**k, minlength=n_groups) for k in (1, 2, 3)])[:, None, :]
+    s1, s2, s3 = routed + fixed
+    n = np.bincount(groups, minlength=n_groups).astype(float)
+    mean = s1 / np.maximum(n, 1)
+    m2 = (s2 - s1 * mean).sum(axis=-1)
+    m3 = (s3 - 3 * mean * s2 + 2 * n * mean**3).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m2 > 0, m3 / (6 * np.maximum(m2, 1e-300) ** 1.5), 0.0)
+
+
+def bca_interval(values: np.ndarray, acceleration: np.ndarray, *, variance_scale: float = 1.0,
+                 level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Efron's bias-corrected and accelerated bootstrap interval, by row of ``values`` (column
+    0 the point, 1.. the replicates), then moved from the point by sqrt(``variance_scale``).
+    The percentile interval misses skewed totals on one side; BCa shifts its percentiles by the
+    replicates' median bias (z0) and the skew (``acceleration``). Rows with NaN give NaN.
+
+    Example:
+        >>> values = np.array([[5.0, *np.arange(1.0, 10.0)]])
+        >>> lo, hi = bca_interval(values, np.zeros(1))  # no bias, no skew: the percentile interval
+        >>> round(float(lo[0]), 6), round(float(hi[0]), 6)
+        (1.2, 8.8)
+    """
+    point, reps = values[:, 0], values[:, 1:]
+    size = reps.shape[-1]
+    bad = np.isnan(reps).any(axis=-1) | np.isnan(point) | (size == 0)
+    below = ((reps < point[:, None]).sum(axis=-1) + 0.5 * (reps == point[:, None]).sum(axis=-1)) / max(size, 1)
+    z0 = special.ndtri(np.clip(below, 1.0 / (size + 1), size / (size + 1)))
+    a = np.clip(np.nan_to_num(acceleration), -0.25, 0.25)[:, None]
+    tail = (1.0 - level) / 2.0
+    z = z0[:, None] + special.ndtri(np.array([tail, 1.0 - tail]))[None, :]
+    alpha = special.ndtr(z0[:, None] + z / (1.0 - a * z))
+    ordered = np.sort(np.where(bad[:, None], 0.0, reps), axis=-1)
+    position = alpha * (size - 1)
+    below_at = np.clip(np.floor(position).astype(int), 0, max(size - 1, 0))
+    above_at = np.minimum(below_at + 1, max(size - 1, 0))
+    low, high = np.take_along_axis(ordered, below_at, -1), np.take_along_axis(ordered, above_at, -1)
+    bounds = low + (high - low) * (position - below_at)
+    lo, hi = rescaled(point, bounds[:, 0], bounds[:, 1], variance_scale)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)

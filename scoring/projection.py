@@ -7,10 +7,13 @@ Each sampled request i stands for ``weight_i`` logged requests, so a population 
 agree, q_l = 1; imported scores: as given), and per-request device-seconds / dollars of the
 small model, the large model and the router:
 
-- share_small(t) = sum w R / sum w;  agreement_small(t) = sum w R agree / sum w R;
-- unchanged(t) = 1 - sum w R (1 - agree) / sum w;  quality(t) = sum w (R q_s + (1 - R) q_l) / sum w;
+- share_small(t) = sum w R / sum w;  agreement_small(t) = sum w S R agree / sum w S R;
+- unchanged(t) = 1 - sum w S R (1 - agree) / sum w S;  quality(t) = sum w S (R q_s + (1 - R) q_l) / sum w S;
 - cost(t) = sum w (router + [cascade] small + R small [not cascade] + (1 - R) large), for
   seconds and for dollars alike; saved(t) = sum w large - cost(t).
+
+S_i = 1 for a scored request (agree, q_s and q_l all known; an unscored pair has them NULL):
+figures of quality rest on the scored requests, shares and costs on all.
 
 Every statistic is a ratio of totals and of sums over the requests routed small, and those are
 suffix sums over the requests sorted by score: each request is put in the bin of the thresholds
@@ -27,15 +30,15 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
-from scoring.intervals import kish_effective_n
+from scoring.intervals import bootstrap_variance_scale, kish_effective_n, total_acceleration
 
 HOURS = 3600.0
 # Float32 replicate weights made at once by Weights.columns (and the sums over them after it).
 REPLICATE_BLOCK_BYTES = 64 * 2**20
 # Per-request values summed over the requests routed small ...
-ROUTED = ("routed", "agree", "quality_gain", "seconds_saved", "dollars_saved")
+ROUTED = ("routed", "scored", "agree", "quality_gain", "seconds_saved", "dollars_saved")
 # ... and over every request.
-TOTALS = ("requests", "quality_small", "quality_large", "seconds_fixed", "dollars_fixed",
+TOTALS = ("requests", "scored", "quality_small", "quality_large", "seconds_fixed", "dollars_fixed",
           "seconds_large", "dollars_large")
 REQUIRED = ("weight", "agree", "quality_small", "quality_large", "small_seconds", "large_seconds",
             "router_seconds", "small_dollars", "large_dollars", "router_dollars")
@@ -57,7 +60,16 @@ class Curves:
     strong: np.ndarray  # 1 x replicates: quality of always-large
     n_sample: int
     n_routed: np.ndarray  # sampled requests routed small, by threshold
-    n_eff_routed: np.ndarray  # Kish effective size of those, by threshold
+    n_eff_routed: np.ndarray  # Kish effective size of the scored ones among them, by threshold
+    n_scored: int = 0  # sampled requests with agreement (and quality) known
+    n_routed_scored: np.ndarray | None = None  # of those, routed small, by threshold
+    n_eff: float = 0.0  # Kish effective size of the group
+    n_eff_scored: float = 0.0  # ... and of its scored requests
+    # BCa acceleration of the savings totals, by threshold (scoring.intervals.total_acceleration)
+    seconds_acceleration: np.ndarray | None = None
+    dollars_acceleration: np.ndarray | None = None
+    variance_scale: float = 1.0  # n / (n - 1) within a day: what the plain bootstrap's variance lacks
+    quality_is_proportion: bool = True  # every scored quality value in [0, 1]
 
 
 def threshold_bins(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -92,16 +104,20 @@ def suffix_sums(weights: np.ndarray, values: np.ndarray, bins: np.ndarray, n_thr
 
 
 def request_values(sample: pl.DataFrame, *, cascade: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The per-request columns of ROUTED and TOTALS (n x 5 and n x 7)."""
+    """The per-request columns of ROUTED and TOTALS (n x 6 and n x 8); quality columns are 0
+    on unscored requests (agree, quality_small or quality_large NULL or NaN), whose ``scored`` is 0."""
     col = {c: sample[c].cast(pl.Float64).to_numpy() for c in REQUIRED}
+    scored = ~(np.isnan(col["agree"]) | np.isnan(col["quality_small"]) | np.isnan(col["quality_large"]))
+    for c in ("agree", "quality_small", "quality_large"):
+        col[c] = np.where(scored, col[c], 0.0)
     small_paid = 0.0 if cascade else 1.0  # a cascade pays the small model on every request
     routed = np.column_stack([
-        np.ones(sample.height), col["agree"], col["quality_small"] - col["quality_large"],
+        np.ones(sample.height), scored, col["agree"], col["quality_small"] - col["quality_large"],
         col["large_seconds"] - small_paid * col["small_seconds"],
         col["large_dollars"] - small_paid * col["small_dollars"],
     ])
     totals = np.column_stack([
-        np.ones(sample.height), col["quality_small"], col["quality_large"],
+        np.ones(sample.height), scored, col["quality_small"], col["quality_large"],
         -(col["router_seconds"] + (1.0 - small_paid) * col["small_seconds"]),
         -(col["router_dollars"] + (1.0 - small_paid) * col["small_dollars"]),
         col["large_seconds"], col["large_dollars"],
@@ -179,24 +195,40 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
     # The total weight is the suffix sum over every bin, so share_small is exactly 1 where all clear.
     population = sums[0, :1]
     population = np.where(population > 0, population, np.nan)
-    s_routed, s_agree, s_gain, s_seconds, s_dollars = sums[:, 1:]
-    _, q_small, q_large, seconds_fixed, dollars_fixed, seconds_large, _ = (totals[[k]] for k in range(len(TOTALS)))
+    s_routed, s_scored, s_agree, s_gain, s_seconds, s_dollars = sums[:, 1:]
+    _, scored_total, q_small, q_large, seconds_fixed, dollars_fixed, seconds_large, _ = (
+        totals[[k]] for k in range(len(TOTALS)))
+    scored_total = np.where(scored_total > 0, scored_total, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        agreement = np.where(s_routed > 0, s_agree / s_routed, np.nan)
-    # Sampled requests routed small (unweighted) and the sum of w^2 over them, for Kish's n_eff.
-    counted = suffix_sums(np.column_stack([np.ones(len(w)), w]), np.column_stack([np.ones(len(w)), w]),
+        agreement = np.where(s_scored > 0, s_agree / s_scored, np.nan)
+    # Sampled requests routed small (all, scored; unweighted) and the sum of w^2 over the scored
+    # ones, for Kish's n_eff.
+    scored = routed_values[:, 1]
+    counted = suffix_sums(np.column_stack([np.ones(len(w)), w]), np.column_stack([np.ones(len(w)), scored, scored * w]),
                           bins, len(thresholds))
+    days = sample["day"].cast(pl.String).to_numpy() if "day" in sample.columns else np.zeros(len(w))
+    _, day_codes, day_sizes = np.unique(days, return_inverse=True, return_counts=True)
+    acceleration = {name: total_acceleration(w, routed_values[:, k], total_values[:, k], bins, day_codes,
+                                             len(thresholds)) for name, k in (("seconds", 4), ("dollars", 5))}
     return Curves(
         share_small=s_routed / population,
         agreement_small=agreement,
-        unchanged=1.0 - (s_routed - s_agree) / population,
-        quality=(q_large + s_gain) / population,
+        unchanged=1.0 - (s_scored - s_agree) / scored_total,
+        quality=(q_large + s_gain) / scored_total,
         seconds_saved=seconds_fixed + s_seconds,
         dollars_saved=dollars_fixed + s_dollars,
         seconds_always_large=seconds_large,
-        weak=q_small / population,
-        strong=q_large / population,
+        weak=q_small / scored_total,
+        strong=q_large / scored_total,
         n_sample=len(w),
         n_routed=np.rint(counted[0, 1:, 0]).astype(np.int64),
-        n_eff_routed=kish_effective_n(s_routed[:, 0], counted[1, 1:, 1]),
+        n_eff_routed=kish_effective_n(s_scored[:, 0], counted[2, 1:, 1]),
+        n_scored=int(scored.sum()),
+        n_routed_scored=np.rint(counted[1, 1:, 0]).astype(np.int64),
+        n_eff=float(kish_effective_n(w.sum(), (w * w).sum())),
+        n_eff_scored=float(kish_effective_n((w * scored).sum(), (w * w * scored).sum())),
+        seconds_acceleration=acceleration["seconds"],
+        dollars_acceleration=acceleration["dollars"],
+        variance_scale=bootstrap_variance_scale(day_sizes),
+        quality_is_proportion=bool(np.all((total_values[:, 2:4] >= 0) & (total_values[:, 2:4] <= 1))),
     )

@@ -120,3 +120,30 @@ def test_bootstrap_replicates_vary_and_are_seeded():
                       thresholds=THRESHOLDS, cascade=False)
     assert np.array_equal(a.share_small, b.share_small, equal_nan=True)
     assert np.nanstd(a.share_small[1, 1:]) > 0
+
+
+def test_unscored_requests_count_in_shares_and_costs_not_in_quality():
+    # Request 1 (routed small at 0.5, weight 20) is unscored: agree and quality NULL (issue 14).
+    sample = SAMPLE.with_columns(agree=pl.Series([1.0, None, 1.0, 0.0]),
+                                 quality_small=pl.Series([1.0, None, 1.0, 0.0]))
+    c = project_group(sample, SCORES, _weights(), thresholds=THRESHOLDS, cascade=False)
+    assert c.share_small[:, 0].tolist() == pytest.approx(SHARE)  # all four
+    # agreement among the scored routed: t=0: (10 + 30) / 80; t=0.5: request 0 alone
+    assert c.agreement_small[:, 0].tolist() == pytest.approx([0.5, 1.0, np.nan], nan_ok=True)
+    # unchanged over the 80 scored: t=0: 1 - 40/80; t=0.5: none changes; t=0.95: none routed
+    assert c.unchanged[:, 0].tolist() == pytest.approx([0.5, 1.0, 1.0])
+    assert c.weak[0, 0] == pytest.approx(0.5) and c.strong[0, 0] == 1.0
+    # costs: the same as with every request scored
+    full = project_group(SAMPLE, SCORES, _weights(), thresholds=THRESHOLDS, cascade=False)
+    assert c.seconds_saved[:, 0].tolist() == pytest.approx(full.seconds_saved[:, 0].tolist())
+    assert (c.n_sample, c.n_scored) == (4, 3)
+    assert c.n_routed.tolist() == [4, 2, 0] and c.n_routed_scored.tolist() == [3, 1, 0]
+    assert c.n_eff_routed[1] == pytest.approx(1.0) and c.n_eff_scored == pytest.approx(80**2 / 2600)
+
+
+def test_savings_acceleration_and_variance_scale_come_with_the_curves():
+    sample = SAMPLE.with_columns(day=pl.Series(["d1", "d1", "d2", "d2"]))
+    c = project_group(sample, SCORES, _weights(), thresholds=THRESHOLDS, cascade=False)
+    assert c.variance_scale == pytest.approx(2.0)  # two requests a day: 2 / 1
+    assert c.seconds_acceleration.shape == (3,) and np.isfinite(c.seconds_acceleration).all()
+    assert c.quality_is_proportion

@@ -216,3 +216,25 @@ def test_sweep_thresholds_and_length_buckets():
     assert np.allclose(thresholds, [0.0, 0.05, 0.1, 0.2, 0.3, 0.33, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     assert [s for t, s in zip(thresholds, source) if s == "quantile"] == ["quantile", "quantile"]
     assert query_length_bucket(np.array([0, 4, 5, 8, 9, 16, 17])) == ["1-4", "1-4", "5-8", "5-8", "9-16", "9-16", "17+"]
+
+
+def test_unscored_pairs_are_left_out_of_agreement_and_auc():
+    rng = np.random.default_rng(4)
+    n = 120
+    scores = rng.uniform(size=n)
+    agree = (rng.uniform(size=n) < 0.3 + 0.6 * scores).astype(float)
+    unscored = np.arange(n) % 6 == 0
+    sample = _sample(n, agree=agree).with_columns(
+        *[pl.Series(c, [None if u else a for u, a in zip(unscored, agree)], dtype=pl.Float64)
+          for c in ("agree", "quality_small")],
+        pl.Series("label", [None if u else bool(a) for u, a in zip(unscored, agree)], dtype=pl.Boolean))
+    table, metrics = _run(sample, scores, _sweep([0.0, 0.5]), replicates=300)
+    scored_only, scored_metrics = _run(_sample(n, agree=agree)[np.flatnonzero(~unscored)], scores[~unscored],
+                                       _sweep([0.0, 0.5]), replicates=300)
+    row, alone = _window(table).row(1, named=True), _window(scored_only).row(1, named=True)
+    assert row["agreement_small"] == pytest.approx(alone["agreement_small"])
+    assert row["unchanged_share"] == pytest.approx(alone["unchanged_share"])
+    assert row["n_routed_small"] == int((scores >= 0.5).sum())  # every request is routed
+    auc = metrics.filter(pl.col("segment_by") == "all")["auc"][0]
+    assert auc == pytest.approx(scored_metrics.filter(pl.col("segment_by") == "all")["auc"][0])
+    assert row["agreement_small_lo"] < row["agreement_small"] < row["agreement_small_hi"]
