@@ -22,8 +22,11 @@ What each result holds:
 - ``mean_entropy``: per step over the top-``TOP_LOGPROBS`` alternatives the server returns, so
   a lower bound of the full-vocabulary entropy the transformers backend measures. None without
   them.
-- ``error``: why the request failed after its retries (the HTTP status and the server's message,
-  a timeout, a connection error, bad JSON, a response with no answer). The other requests go on.
+- ``error``: why the request failed after its retries (the HTTP status and a short summary of
+  the server's message, a timeout, a connection error, bad JSON, a response with no answer). The
+  other requests go on. The server's text is never kept verbatim: a server that echoes the
+  request would put the API key there, so the summary is redacted first (scoring/replay/
+  redaction.py: the key in any encoding, named credentials, random tokens).
   An answer that is empty because the model stopped at once is kept as ``""``, as the
   transformers backend keeps it.
 
@@ -32,7 +35,8 @@ fits seconds per request / prompt token / output token on latencies; failed requ
 batch. The run's device is ``openai:<host>``.
 
 The API key is read at run time from the environment variable named by ``api_key_env``; it is
-sent only in the Authorization header and scrubbed from any error text.
+sent only in the Authorization header, and redacted from every error text and exception message
+this module makes (what reaches the warehouse and Dagster's run storage).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from urllib.parse import urlsplit
 import httpx2 as httpx
 
 from scoring.config import ModelSpec
+from scoring.replay import redaction
 from scoring.replay.engine import (
     ReplayBatch,
     ReplayRequest,
@@ -62,6 +67,7 @@ from scoring.replay.engine import (
 TOP_LOGPROBS = 5  # alternatives per step: OpenAI's /completions allows at most 5
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
+SERVER_MESSAGE_CHARS = 300  # what is kept of a server's error text, after redaction
 
 
 class OpenAIBackendError(RuntimeError):
@@ -102,9 +108,15 @@ def replay_openai(spec: ModelSpec, requests: Sequence[ReplayRequest]) -> ReplayR
     limits = httpx.Limits(max_connections=spec.concurrency, max_keepalive_connections=spec.concurrency)
     run = ReplayRun(device=device_label(spec.base_url))
     state = {"logprobs": True}  # turned off once if the server refuses log-probs
-    client = httpx.Client(base_url=spec.base_url, headers=headers, timeout=spec.timeout_s, limits=limits)
-    with client, ThreadPoolExecutor(max_workers=spec.concurrency) as pool:
-        replies = list(pool.map(lambda r: _replay_one(client, spec, r, state, key), requests))
+    try:
+        client = httpx.Client(base_url=spec.base_url, headers=headers, timeout=spec.timeout_s, limits=limits)
+        with client, ThreadPoolExecutor(max_workers=spec.concurrency) as pool:
+            replies = list(pool.map(lambda r: _replay_one(client, spec, r, state, key), requests))
+    except Exception as err:
+        # Whatever escapes reaches Dagster's run storage: its message redacted, the original
+        # (whose text may hold the key) not chained.
+        raise OpenAIBackendError(f"model {spec.name!r}: {type(err).__name__}: "
+                                 f"{redaction.summary(str(err), key)}") from None
     for result, batch in replies:
         run.results.append(result)
         if batch is not None:
@@ -120,6 +132,10 @@ def _api_key(spec: ModelSpec) -> str | None:
         raise OpenAIBackendError(
             f"model {spec.name!r}: environment variable {spec.api_key_env} (its api_key_env) is not set"
         )
+    if not (key.isascii() and key.isprintable()):  # an HTTP header could not carry it
+        raise OpenAIBackendError(
+            f"model {spec.name!r}: environment variable {spec.api_key_env} holds a character an HTTP "
+            f"header cannot carry (a newline, a control or non-ASCII character)")
     return key
 
 
@@ -147,16 +163,16 @@ def _replay_one(client: httpx.Client, spec: ModelSpec, request: ReplayRequest, s
     try:
         try:
             path, body = _payload(spec, request.query, state["logprobs"])
-            reply, seconds = _post(client, path, body, spec)
+            reply, seconds = _post(client, path, body, spec, key)
         except _Failure as failure:
             if not (state["logprobs"] and failure.status and "logprob" in str(failure).lower()):
                 raise
             state["logprobs"] = False  # this server refuses log-probs: stop asking
             path, body = _payload(spec, request.query, False)
-            reply, seconds = _post(client, path, body, spec)
+            reply, seconds = _post(client, path, body, spec, key)
         text, prompt_tokens, output_tokens, chosen, alternatives = _parse(reply, path)
     except _Failure as failure:
-        reason = str(failure).replace(key, "***") if key else str(failure)
+        reason = redaction.redact(str(failure), key)  # its parts were; the whole once more
         return ReplayResult(request.request_id, output=None, prompt_tokens=0, output_tokens=0, seconds=0.0,
                             mean_logprob=None, min_logprob=None, mean_entropy=None, batch_id=None,
                             error=reason), None
@@ -178,8 +194,10 @@ def _replay_one(client: httpx.Client, spec: ModelSpec, request: ReplayRequest, s
     return result, batch
 
 
-def _post(client: httpx.Client, path: str, body: dict, spec: ModelSpec) -> tuple[dict, float]:
-    """The response's JSON and the seconds its attempt took, retrying what may pass later."""
+def _post(client: httpx.Client, path: str, body: dict, spec: ModelSpec, key: str | None) -> tuple[dict, float]:
+    """The response's JSON and the seconds its attempt took, retrying what may pass later.
+
+    Every text from the server or the network in a failure is a redacted summary (``key``)."""
     for attempt in range(spec.max_retries + 1):
         wait = None
         started = time.perf_counter()
@@ -187,16 +205,18 @@ def _post(client: httpx.Client, path: str, body: dict, spec: ModelSpec) -> tuple
             response = client.post(path, json=body)
         except httpx.TimeoutException as err:
             failure = _Failure(f"timeout: no response within {spec.timeout_s:g} s ({type(err).__name__})")
-        except httpx.TransportError as err:
-            failure = _Failure(f"connection error: {type(err).__name__}: {_one_line(str(err))}")
+        except httpx.RequestError as err:  # the network, the protocol, decoding, redirects
+            failure = _Failure(f"connection error: {type(err).__name__}: {redaction.summary(str(err), key)}")
         else:
             seconds = time.perf_counter() - started
             if response.status_code < 400:
                 try:
                     return response.json(), seconds
                 except ValueError:
-                    raise _Failure(f"bad JSON from the server: {_one_line(response.text)[:120]!r}") from None
-            failure = _Failure(f"HTTP {response.status_code}: {_server_message(response)}",
+                    raise _Failure("bad JSON from the server: "
+                                   f"{redaction.summary(response.text, key, limit=120)!r}") from None
+            failure = _Failure(f"HTTP {response.status_code}: "
+                               f"{redaction.summary(_server_message(response), key, limit=SERVER_MESSAGE_CHARS)}",
                                response.status_code)
             if response.status_code != 429 and response.status_code < 500:
                 raise failure  # the request itself is wrong: the same request fails again
@@ -223,21 +243,19 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _server_message(response: httpx.Response) -> str:
+    """The error's own message when the body has one (OpenAI's error.message, FastAPI's
+    detail), else the body; unredacted and uncut: the caller summarises it."""
     try:
         body = response.json()
     except ValueError:
-        return _one_line(response.text)[:300] or response.reason_phrase
+        return response.text.strip() or response.reason_phrase
     if isinstance(body, dict):
         error = body.get("error", body.get("detail", body.get("message")))
         if isinstance(error, dict):
             error = error.get("message", error)
         if error is not None:
-            return _one_line(error if isinstance(error, str) else json.dumps(error))[:300]
-    return _one_line(json.dumps(body))[:300]
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+            return error if isinstance(error, str) else json.dumps(error)
+    return json.dumps(body)
 
 
 def _parse(reply: dict, path: str) -> tuple[str, int, int, list[float], list[list[float]]]:

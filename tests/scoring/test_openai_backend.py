@@ -8,16 +8,20 @@ in CI they run (and a missing llama_cpp fails them).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx2 as httpx
 import pytest
@@ -301,3 +305,135 @@ def test_unusable_replies_name_their_reason(reply, reason):
 def test_an_empty_answer_is_kept_like_the_transformers_backend():
     reply = {"choices": [{"text": ""}], "usage": {"prompt_tokens": 3, "completion_tokens": 1}}
     assert openai_backend._parse(reply, "/completions")[:3] == ("", 3, 1)
+
+
+# --- a server that echoes the request in its errors: the key is never kept (issue 16) ----------
+
+ECHOED_KEY = "sk-proj-4fQ9xZ2mW7rT1vB8nK3pL6yH0cD5jGaa"
+
+
+class _EchoHeaders(BaseHTTPRequestHandler):
+    """Fails every request, echoing its headers back in several encodings (as debug servers and
+    misconfigured proxies do)."""
+
+    shape = "json"
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        headers = str(self.headers)
+        token = self.headers.get("authorization", "").removeprefix("Bearer ")
+        echoed = (f"upstream failed; request headers: {headers} | base64: {base64.b64encode(headers.encode()).decode()}"
+                  f" | basic: {base64.b64encode(f'user:{token}'.encode()).decode()}"
+                  f" | urlencoded: {quote(headers)} | json: {json.dumps(dict(self.headers))}"
+                  f" | hex: {token.encode().hex()} | upper: {token.upper()}")
+        status, body = {
+            "json": (500, json.dumps({"error": {"message": echoed, "type": "server_error"}})),
+            "text": (502, echoed),
+            "bad-json": (200, echoed),  # a "success" whose body is not JSON
+            "encoded": (500, json.dumps({"detail": f"bad request {base64.b64encode(headers.encode()).decode()} "
+                                                   f"{quote(token)}"})),  # transformed forms only
+            "long": (500, "x" * (openai_backend.redaction.MAX_SCANNED_CHARS - 20) + echoed),  # key cut by the scan
+        }[self.shape]
+        payload = body.encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json" if self.shape == "json" else "text/plain")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):  # quiet test output
+        pass
+
+
+@pytest.fixture
+def echo_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHeaders)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _leaks(text: str, secret: str) -> list[str]:
+    """Forms of ``secret`` found in ``text``, looked for independently of the redaction code:
+    plain, URL-encoded or hex in any case, and any base64-looking run decoded at every alignment
+    that holds 10 characters of it."""
+    found = [form for form in (secret, quote(secret, safe=""), secret.encode().hex()) if form.lower() in text.lower()]
+    pieces = [secret[i:i + 10].encode() for i in range(len(secret) - 9)]
+    for run in re.findall(r"[A-Za-z0-9+/_=-]{12,}", text):
+        for start in range(4):
+            chunk = run[start:].rstrip("=")
+            chunk = chunk[: len(chunk) // 4 * 4]
+            for decode in (base64.b64decode, base64.urlsafe_b64decode):
+                try:
+                    decoded = decode(chunk)
+                except ValueError:
+                    continue
+                found += [f"base64 {run!r}" for piece in pieces if piece in decoded][:1]
+    return found
+
+
+def test_the_leak_detector_finds_what_an_echo_would_leak():
+    headers = f"Authorization: Bearer {ECHOED_KEY}\r\nHost: x\r\n"
+    for echoed in (ECHOED_KEY, quote(ECHOED_KEY), base64.b64encode(headers.encode()).decode(),
+                   base64.b64encode(f"u:{ECHOED_KEY}".encode()).decode(), ECHOED_KEY.encode().hex()):
+        assert _leaks(f"error: {echoed} end", ECHOED_KEY), echoed
+
+
+@pytest.mark.parametrize("shape", ["json", "text", "bad-json", "encoded", "long"])
+def test_an_echoed_key_is_never_stored_in_any_encoding(echo_server, monkeypatch, shape):
+    monkeypatch.setattr(_EchoHeaders, "shape", shape)
+    monkeypatch.setenv(KEY_ENV, ECHOED_KEY)
+    base_url = f"http://127.0.0.1:{echo_server.server_address[1]}/v1"
+    run = replay_openai(_spec(base_url, max_retries=1), _nq_requests(2))
+    for result in run.results:
+        error = result.error
+        assert error is not None and "\n" not in error
+        assert error.startswith({"json": "HTTP 500: upstream failed;", "text": "HTTP 502: upstream failed;",
+                                 "bad-json": "bad JSON from the server: 'upstream failed;",
+                                 "encoded": "HTTP 500: bad request ",
+                                 "long": "HTTP 500: xxx"}[shape]), error
+        assert len(error) <= openai_backend.SERVER_MESSAGE_CHARS + 60  # a short summary, not the body
+        if shape in ("json", "text"):  # the Authorization header is within the summary's reach
+            assert error.endswith("(after 2 attempts)")  # 5xx retried, then given up
+            assert "Authorization: [REDACTED]" in error
+        kept = json.dumps([dataclasses.asdict(r) for r in run.results]) + run.device
+        assert not _leaks(kept, ECHOED_KEY)
+
+
+def test_the_whole_echo_redacted_keeps_no_form_of_the_key():
+    """What the summary cuts away is redacted too: the whole echoed text, redacted."""
+    headers = f"Authorization: Bearer {ECHOED_KEY}\r\nHost: x\r\n"
+    echoed = (f"{headers} {base64.b64encode(headers.encode()).decode()} {quote(headers)} "
+              f"{json.dumps({'authorization': 'Bearer ' + ECHOED_KEY})} {ECHOED_KEY.encode().hex()} "
+              f"{ECHOED_KEY.upper()} "
+              f"{base64.urlsafe_b64encode(('xy:' + ECHOED_KEY).encode()).decode()}")
+    assert _leaks(echoed, ECHOED_KEY)
+    redacted = openai_backend.redaction.redact(echoed, ECHOED_KEY)
+    assert not _leaks(redacted, ECHOED_KEY), redacted
+
+
+def test_ordinary_error_texts_keep_their_meaning():
+    redact = openai_backend.redaction.redact
+    for text in ["Invalid API key", "model Meta-Llama-3-70B-Instruct not found",
+                 "max_tokens must be at most 4096, got 9000", "top_logprobs must be between 0 and 20",
+                 "Rate limit reached for gpt-4o-mini-2024-07-18 in organization: limit 10000 TPM"]:
+        assert redact(text, ECHOED_KEY) == text
+
+
+def test_a_key_an_http_header_cannot_carry_stops_without_showing_it(monkeypatch, echo_server):
+    monkeypatch.setenv(KEY_ENV, "sk-live-abcdef123456\nX-Injected: yes")
+    base_url = f"http://127.0.0.1:{echo_server.server_address[1]}/v1"
+    with pytest.raises(OpenAIBackendError, match=f"{KEY_ENV} holds a character an HTTP header cannot carry") as err:
+        replay_openai(_spec(base_url), _nq_requests(1))
+    assert "abcdef123456" not in str(err.value)
+
+
+def test_an_unexpected_error_reaches_the_caller_as_one_redacted_line_without_its_cause():
+    spec = _spec("http://a\x00b/v1")  # a URL httpx refuses: raised outside the per-request handling
+    with pytest.raises(OpenAIBackendError, match=r"model 'smollm2-served': InvalidURL: ") as err:
+        replay_openai(spec, _nq_requests(1))
+    assert err.value.__suppress_context__ and err.value.__cause__ is None  # Dagster records no chained text
