@@ -517,7 +517,8 @@ def _format_error(err: ValidationError, source: str) -> str:
         message = "unknown key"
     elif first["type"] == "literal_error" or _is_plain_number(first.get("input")):
         # Numbers are echoed (nan, inf, 12.5); other text never is (it may be a key).
-        message = f"{message} ({first.get('input')!r})" if "got" in message else f"{message}, got {first.get('input')!r}"
+        value = first.get("input")
+        message = f"{message} ({value!r})" if "got" in message else f"{message}, got {value!r}"
     return f"{source}: {where}: {message}"
 
 
