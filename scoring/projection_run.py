@@ -128,7 +128,7 @@ def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset,
                           else request_dollars(np.full(sample.height, per_request), costing.router_rate, utilisation))
         part = sample.with_columns(pl.lit(per_request, dtype=pl.Float64).alias("router_seconds"),
                                    pl.Series("router_dollars", router_dollars))
-        thresholds, source = sweep_thresholds(settings.thresholds, router_scores)
+        thresholds, source = sweep_thresholds(settings.thresholds, router_scores, every_level=ROUTERS[router].every_level)
         sweep = Sweep(thresholds, source, ROUTERS[router].cascade, days, settings.min_sample_for_interval,
                       settings.agreement_target, costing.rank_by, quality_measure == "agreement")
         table, summary = project_router(part, router_scores, weights, sweep, segments=segments)

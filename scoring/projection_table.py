@@ -36,6 +36,7 @@ from scoring.routing_metrics import (
 SEGMENTS = ("day", "surface", "mode", "language", "query_length")
 LENGTH_BUCKETS = ((4, "1-4"), (8, "5-8"), (16, "9-16"))
 CPT_TARGETS = (0.5, 0.8, 0.95)
+MAX_LEVELS = 2000  # sweep_thresholds(every_level=True) adds at most this many distinct scores
 
 
 @dataclass(frozen=True)
@@ -64,20 +65,27 @@ def query_length_bucket(words: np.ndarray) -> list[str]:
     return [names[i] for i in np.searchsorted(edges, words, side="left")]
 
 
-def sweep_thresholds(grid_size: int, scores: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def sweep_thresholds(grid_size: int, scores: np.ndarray, *, every_level: bool = False) -> tuple[np.ndarray, list[str]]:
     """``grid_size`` evenly spaced thresholds in [0, 1] plus the 1st to 99th percentiles of the
-    sample's scores (actual scores, so each is an operating point), sorted, without repeats.
+    sample's scores (actual scores, so each is an operating point), sorted, without repeats;
+    ``every_level``: each distinct score too (source "level"), up to MAX_LEVELS of them, so
+    a router with few levels (the oracle) has an operating point at each corner of its curve.
 
     Example:
         >>> t, source = sweep_thresholds(3, np.array([0.2, 0.2, 0.7]))
         >>> t.tolist(), source
         ([0.0, 0.2, 0.5, 0.7, 1.0], ['grid', 'quantile', 'grid', 'quantile', 'grid'])
+        >>> sweep_thresholds(3, np.array([0.1] * 200 + [0.9]), every_level=True)[1]
+        ['grid', 'quantile', 'grid', 'level', 'grid']
     """
     grid = np.linspace(0.0, 1.0, grid_size)
     quantiles = (np.quantile(scores, np.arange(1, 100) / 100, method="inverted_cdf")
                  if len(scores) else np.array([]))
-    thresholds = np.unique(np.concatenate([grid, quantiles]))
-    return thresholds, np.where(np.isin(thresholds, grid), "grid", "quantile").tolist()
+    levels = np.unique(scores) if every_level else np.array([])
+    levels = levels if len(levels) <= MAX_LEVELS else np.array([])
+    thresholds = np.unique(np.concatenate([grid, quantiles, levels]))
+    source = np.where(np.isin(thresholds, grid), "grid", np.where(np.isin(thresholds, quantiles), "quantile", "level"))
+    return thresholds, source.tolist()
 
 
 def _interval(values: np.ndarray, enough: np.ndarray | bool, scale: float = 1.0,

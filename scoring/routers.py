@@ -6,8 +6,13 @@ so its cost is paid everywhere), whether it can score requests that were not rep
 whether it is trained on the window's sample (query_classifier: cross-fitted, so it is scored
 once for the whole window, never a day at a time).
 
-``agree`` in a router's input is the label the oracle knows and the classifier learns: the agree
-label, or for imported quality scores "the small answer is at least as good as the large one".
+``agree`` in a router's input is the label the classifier learns: the agree label, or for
+imported quality scores "the small answer is at least as good as the large one". The oracle knows
+more: with ``quality_small`` and ``quality_large`` (imported scores or correctness) it ranks each
+request by how much better the large answer is, so sending the requests with the most to gain to
+the large model first, it recovers the most quality at every share of calls to the large model:
+its APGR bounds every router's, and so does its CPT as RouteLLM interpolates it (its own curve is
+straight between its levels). With the agree label alone that ranking is the label itself.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class Router:
     needs_replay: bool  # scores only requests with a small replay (the sample)
     score: Callable[..., np.ndarray]
     trained: bool = False  # learns from the window's sample: scored for the whole window at once
+    every_level: bool = False  # swept at each of its distinct scores too (the oracle: its curve's every corner)
 
 
 def _small_confidence(frame: pl.DataFrame, seed: int) -> np.ndarray:
@@ -51,7 +57,13 @@ def _length(frame: pl.DataFrame, seed: int) -> np.ndarray:
 
 
 def _oracle(frame: pl.DataFrame, seed: int) -> np.ndarray:
-    # Knows the agree label: an upper bound on any router, defined on the sample only.
+    # Knows the answers' quality: an upper bound on any router, defined on the sample only. Score
+    # (1 + quality_small - quality_large) / 2: the more the large answer is better, the lower;
+    # an unscored pair (no quality) scores 0, as if the small answer lost all: it goes large first.
+    if {"quality_small", "quality_large"} <= set(frame.columns):
+        small = frame["quality_small"].cast(pl.Float64).fill_nan(None).to_numpy()
+        large = frame["quality_large"].cast(pl.Float64).fill_nan(None).to_numpy()
+        return np.nan_to_num((1.0 + small - large) / 2.0, nan=0.0)
     return frame["agree"].cast(pl.Float64).fill_null(0.0).to_numpy()
 
 
@@ -71,7 +83,8 @@ ROUTERS: dict[str, Router] = {
                "on the replay sample", False, False, _query_classifier, trained=True),
         Router("random", "uniform random score (baseline)", False, False, _random),
         Router("length", "shorter query, higher score", False, False, _length),
-        Router("oracle", "the agree label itself (upper bound, sample only)", False, True, _oracle),
+        Router("oracle", "how much better the large answer is (imported quality), else the agree label "
+               "(upper bound, sample only)", False, True, _oracle, every_level=True),
     )
 }
 
@@ -79,9 +92,10 @@ ROUTERS: dict[str, Router] = {
 def score_requests(router: str, frame: pl.DataFrame, *, seed: int = 0, embedder=None, folds: int = 5) -> np.ndarray:
     """Scores in [0, 1] for each row of ``frame``.
 
-    ``frame`` needs request_id and query, plus small_mean_logprob for small_confidence and
-    agree for the oracle and the query_classifier (which also needs the sentence ``embedder``
-    and is cross-fitted on ``frame`` in ``folds`` folds: pass the whole window's sample).
+    ``frame`` needs request_id and query, plus small_mean_logprob for small_confidence, agree
+    for the query_classifier (which also needs the sentence ``embedder`` and is cross-fitted on
+    ``frame`` in ``folds`` folds: pass the whole window's sample), and for the oracle
+    quality_small and quality_large (imported quality), else agree.
 
     Example:
         >>> score_requests("length", pl.DataFrame({"request_id": ["a"], "query": ["who wrote hamlet"]}))

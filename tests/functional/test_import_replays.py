@@ -65,8 +65,8 @@ def imported(tmp_path_factory):
 
 
 def _scores(router: str, rows: list[dict]) -> list[float]:
-    if router == "oracle":  # the small answer is at least as good as the large one
-        return [1.0 if r["small_correct"] >= r["large_correct"] else 0.0 for r in rows]
+    if router == "oracle":  # how much better the large answer is: (1 + small - large) / 2
+        return [(1 + r["small_correct"] - r["large_correct"]) / 2 for r in rows]
     return [int(hashlib.sha256(f"{SEED}:{r['request_id']}".encode()).hexdigest()[:13], 16) / 16**13 for r in rows]
 
 

@@ -94,8 +94,16 @@ def test_length_ignores_seed(frame):
     assert np.array_equal(score_requests("length", frame, seed=1), score_requests("length", frame, seed=2))
 
 
-def test_oracle_is_the_agree_label(frame):
+def test_oracle_is_the_agree_label_without_quality(frame):
     assert score_requests("oracle", frame).tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
+
+
+def test_oracle_ranks_by_how_much_better_the_large_answer_is(frame):
+    # (1 + small - large) / 2: large much better 0.1, a tie 0.5, small better 0.75; unscored: as if lost
+    quality = frame.with_columns(quality_small=pl.Series([0.1, 0.5, 1.0, None, 0.0]),
+                                 quality_large=pl.Series([0.9, 0.5, 0.5, 0.7, 1.0]))
+    assert score_requests("oracle", quality).tolist() == pytest.approx([0.1, 0.5, 0.75, 0.0, 0.0])
+    assert ROUTERS["oracle"].every_level and not any(r.every_level for n, r in ROUTERS.items() if n != "oracle")
 
 
 def test_unknown_router_raises(frame):
