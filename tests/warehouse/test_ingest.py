@@ -37,7 +37,7 @@ CORPUS: list[tuple[bytes, str]] = [
     (_line(request_id="b3", timestamp=TS), "empty_query"),
     (_line(request_id="b4", timestamp=TS, query="   "), "empty_query"),
     (_line(request_id="b5", timestamp="yesterday", query="q"), "bad_timestamp"),
-    (_line(request_id="b6", query="no timestamp"), "bad_timestamp"),
+    (_line(request_id="b6", timestamp="", query="empty timestamp"), "bad_timestamp"),  # none at all: undated rule
     (_line(timestamp=TS, query="q"), "missing_request_id"),
     (_good("b7", prompt_tokens="many"), "wrong_type"),
     (_good("b8", completion_tokens=-1), "wrong_type"),

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 KEY_TABLES = """
     CREATE OR REPLACE TEMP TABLE ingest_keys (file_order INTEGER, source_line BIGINT, id_key UBIGINT,
                                               session_key UBIGINT);
-    CREATE OR REPLACE TEMP TABLE ingest_files (file_order INTEGER, source_sha256 VARCHAR);
+    CREATE OR REPLACE TEMP TABLE ingest_files (file_order INTEGER, source_sha256 VARCHAR, source_file VARCHAR);
     CREATE OR REPLACE TEMP TABLE held_rows AS SELECT * FROM chat_logs LIMIT 0;
 """
 TEMP_TABLES = ("ingest_keys", "ingest_files", "held_rows", "dup_candidates", "dropped")

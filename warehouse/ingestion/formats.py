@@ -19,6 +19,13 @@ TEXT_FIELDS = ("request_id", "session_id", "user_id", "surface", "mode", "langua
                "response", "model")
 NUMBER_FIELDS = ("prompt_tokens", "completion_tokens", "latency_ms")
 FIELDS = ("timestamp", *TEXT_FIELDS, *NUMBER_FIELDS)
+# Where exports keep a record's time, first found wins: ours, Chatbot Arena's "tstamp", then the
+# names gateways, tracing tools and spreadsheets use.
+TIME_FIELDS = ("timestamp", "tstamp", "created_at", "created", "time", "datetime", "date", "ts",
+               "request_time", "start_time")
+# Columns every format passes through from its batch: the line, the file of a batch of several
+# (``file_order``) and the time given to records without one (``undated_ts``, ``stage.py``).
+PASSED = "source_line, file_order, undated_ts"
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 
 MACROS = """
@@ -42,15 +49,16 @@ _OBJECT = "(CASE WHEN starts_with(line, '{') THEN true ELSE regexp_matches(line,
 def _line_checks() -> str:
     """Format-level error of a JSON line (reason, detail); ``ok`` is json_valid(line)."""
     return (
-        "CASE WHEN utf8_error IS NOT NULL THEN 'invalid_utf8' WHEN NOT ok THEN 'invalid_json' "
-        f"WHEN NOT {_OBJECT} THEN 'not_an_object' END AS err, "
-        "CASE WHEN utf8_error IS NOT NULL THEN utf8_error WHEN NOT ok THEN 'not valid JSON' "
+        "CASE WHEN oversize IS NOT NULL THEN 'line_too_large' WHEN utf8_error IS NOT NULL THEN 'invalid_utf8' "
+        f"WHEN NOT ok THEN 'invalid_json' WHEN NOT {_OBJECT} THEN 'not_an_object' END AS err, "
+        "CASE WHEN oversize IS NOT NULL THEN oversize WHEN utf8_error IS NOT NULL THEN utf8_error "
+        "WHEN NOT ok THEN 'not valid JSON' "
         f"WHEN NOT {_OBJECT} THEN 'expected a JSON object' END AS err_detail"
     )
 
 
 # Blank lines are skipped (a regex finds the first non-space at once; trim() copies the line).
-_LINES = (r"(SELECT *, utf8_error IS NULL AND json_valid(line) AS ok FROM {source} "
+_LINES = (r"(SELECT *, oversize IS NULL AND utf8_error IS NULL AND json_valid(line) AS ok FROM {source} "
           r"WHERE starts_with(line, '{{') OR regexp_matches(line, '\S'))")
 
 
@@ -72,20 +80,26 @@ def _type_error(checks: list[tuple[str, str]]) -> str:
             f"|| left(json_extract(line, {paths}[{at}])::VARCHAR, 80) END")
 
 
-_OUTPUT = "source_line, raw, context, err, err_detail, " + ", ".join(FIELDS)
+_OUTPUT = f"{PASSED}, raw, context, err, err_detail, " + ", ".join(FIELDS)
+
+
+def _first_time(refs: list[str]) -> str:
+    return f"coalesce({', '.join(refs)})"
 
 
 def flat_sql(source: str) -> str:
     """Flat records: one JSON object a line with the schema's field names."""
-    paths = [f"$.{field}" for field in FIELDS]
-    values = ", ".join(f"s[{i}] AS {field}" for i, field in enumerate(FIELDS, start=1))
+    others = [f for f in FIELDS if f != "timestamp"]
+    paths = [f"$.{field}" for field in (*others, *TIME_FIELDS)]
+    values = [f"s[{i}] AS {field}" for i, field in enumerate(others, start=1)]
+    values.append(_first_time([f"s[{len(others) + k}]" for k in range(1, len(TIME_FIELDS) + 1)]) + " AS timestamp")
     checks = [(f, f"$.{f}") for f in FIELDS if f in TEXT_FIELDS]
     return f"""
     SELECT {_OUTPUT} FROM (
-        SELECT source_line, line AS raw, NULL::VARCHAR AS context,
+        SELECT {PASSED}, line AS raw, NULL::VARCHAR AS context,
                coalesce(err, CASE WHEN type_error IS NOT NULL THEN 'wrong_type' END) AS err,
-               coalesce(err_detail, type_error) AS err_detail, * EXCLUDE (err, err_detail)
-        FROM (SELECT source_line, line, {_line_checks()}, {values}, {_type_error(checks)} AS type_error
+               coalesce(err_detail, type_error) AS err_detail, * EXCLUDE (err, err_detail, {PASSED})
+        FROM (SELECT {PASSED}, line, {_line_checks()}, {", ".join(values)}, {_type_error(checks)} AS type_error
               FROM (SELECT *, CASE WHEN ok THEN json_extract_string(line, {paths!r}) END AS s
                     FROM {_LINES.format(source=source)})))
     """
@@ -130,7 +144,7 @@ def openai_sql(source: str, *, context_turns: int) -> str:
     "latency_ms". The query is the last user message; the messages before it are its context."""
     paths = {
         "request_id": ["$.response.id", "$.request_id"],
-        "timestamp": ["$.response.created", "$.timestamp"],
+        "timestamp": ["$.response.created", *(f"$.{t}" for t in TIME_FIELDS)],
         "session_id": ["$.metadata.session_id", "$.session_id"],
         "user_id": ["$.request.user", "$.metadata.user_id"],
         "surface": ["$.metadata.surface"],
@@ -158,7 +172,7 @@ def openai_sql(source: str, *, context_turns: int) -> str:
     errors = _errors(_role_error("msgs", "request.messages"), _type_error(checks), content_error)
     return f"""
     SELECT {_OUTPUT} FROM (
-        SELECT source_line, line AS raw, {_context('msgs', 'q_at', context_turns)} AS context, {errors},
+        SELECT {PASSED}, line AS raw, {_context('msgs', 'q_at', context_turns)} AS context, {errors},
                {columns}
         FROM (SELECT *, list_last(list_filter(range(1, coalesce(len(msgs), 0) + 1),
                                               lambda k: (msgs[k] ->> 'role') = 'user')) AS q_at
@@ -171,20 +185,34 @@ def openai_sql(source: str, *, context_turns: int) -> str:
     """
 
 
+# (field, JSON path) of a conversation, in order of preference: LMSYS-Chat-1M, WildChat, Chatbot Arena
+# (``question_id``, ``judge``, ``model_a``, ``conversation_a``, ``tstamp``), then generic names.
+CONVERSATION_PATHS = (
+    ("request_id", "$.conversation_id"), ("request_id", "$.conversation_hash"), ("request_id", "$.question_id"),
+    ("user_id", "$.user_id"), ("user_id", "$.judge"), ("language", "$.language"),
+    ("model", "$.model"), ("model", "$.model_a"), *(("timestamp", f"$.{t}") for t in TIME_FIELDS),
+)
+
+
 def conversation_sql(source: str, *, context_turns: int) -> str:
-    """Conversation datasets shaped like LMSYS-Chat-1M or WildChat: one request per user turn,
-    id ``<conversation id>:<turn>``, answered by the assistant message that follows it; a turn's
-    own timestamp and language, when it has them, win over the conversation's."""
-    paths = ["$.conversation_id", "$.conversation_hash", "$.timestamp", "$.user_id", "$.language", "$.model"]
-    checks = [(f, p) for f, p in zip(("request_id", "request_id", "timestamp", "user_id", "language", "model"), paths)
-              if f in TEXT_FIELDS]
+    """Conversation datasets shaped like LMSYS-Chat-1M, WildChat or Chatbot Arena: one request per
+    user turn, id ``<conversation id>:<turn>``, answered by the assistant message that follows it
+    (Arena: of ``conversation_a``, by ``model_a``); a turn's own time and language, when it has
+    them, win over the conversation's."""
+    paths = [p for _, p in CONVERSATION_PATHS]
+    checks = [(f, p) for f, p in CONVERSATION_PATHS if f in TEXT_FIELDS]
+
+    def first(field: str) -> str:
+        return "coalesce(" + ", ".join(f"s[{i}]" for i, (f, _) in enumerate(CONVERSATION_PATHS, 1) if f == field) + ")"
+
+    turn_time = ", ".join(f"(msgs[turn_at] ->> '{t}')" for t in TIME_FIELDS[:3])
     values = {
-        "request_id": "CASE WHEN turn IS NULL THEN coalesce(s[1], s[2]) ELSE coalesce(s[1], s[2]) || ':' || turn END",
-        "timestamp": "coalesce((msgs[turn_at] ->> 'timestamp'), s[3])",
-        "session_id": "coalesce(s[1], s[2])",
-        "user_id": "s[4]",
-        "language": "coalesce((msgs[turn_at] ->> 'language'), s[5])",
-        "model": "s[6]",
+        "request_id": f"CASE WHEN turn IS NULL THEN {first('request_id')} ELSE {first('request_id')} || ':' || turn END",
+        "timestamp": f"coalesce({turn_time}, {first('timestamp')})",
+        "session_id": first("request_id"),
+        "user_id": first("user_id"),
+        "language": f"coalesce((msgs[turn_at] ->> 'language'), {first('language')})",
+        "model": first("model"),
         "query": "planb_content((msgs[turn_at] -> 'content'))",
         "response": "CASE WHEN (msgs[turn_at + 1] ->> 'role') = 'assistant' THEN planb_content((msgs[turn_at + 1] -> 'content')) END",
     }
@@ -193,7 +221,7 @@ def conversation_sql(source: str, *, context_turns: int) -> str:
                      + _content_error("(m -> 'content')", "message content") + "), lambda e: e IS NOT NULL))")
     return f"""
     SELECT {_OUTPUT} FROM (
-        SELECT source_line, line AS raw, {_context('msgs', 'turn_at', context_turns)} AS context, err, err_detail, {columns}
+        SELECT {PASSED}, line AS raw, {_context('msgs', 'turn_at', context_turns)} AS context, err, err_detail, {columns}
         FROM (
             -- a line with an error or without a user turn still gives one row, to be rejected
             SELECT *, unnest(CASE WHEN err IS NULL AND len(user_turns) > 0 THEN user_turns ELSE [NULL] END) AS turn_at,
@@ -205,8 +233,10 @@ def conversation_sql(source: str, *, context_turns: int) -> str:
                        list_filter(range(1, coalesce(len(msgs), 0) + 1), lambda k: (msgs[k] ->> 'role') = 'user') AS user_turns
                 FROM (SELECT *, {_line_checks()},
                              CASE WHEN ok THEN json_extract_string(line, {paths!r}) END AS s,
-                             CASE WHEN ok AND json_type(line, '$.conversation') = 'ARRAY'
-                                  THEN json_extract(line, '$.conversation[*]') END AS msgs
+                             CASE WHEN NOT ok THEN NULL
+                                  WHEN json_type(line, '$.conversation') = 'ARRAY' THEN json_extract(line, '$.conversation[*]')
+                                  WHEN json_type(line, '$.conversation_a') = 'ARRAY' THEN json_extract(line, '$.conversation_a[*]')
+                                  END AS msgs
                       FROM {_LINES.format(source=source)}))))
     """
 
@@ -236,13 +266,15 @@ def tabular_sql(source: str, columns: dict[str, str]) -> str:
                              f"|| left(CAST({col} AS VARCHAR), 80)")
         else:
             texts[name] = f"CAST({col} AS VARCHAR)"
-    columns_sql = ", ".join(f"{texts[present[f]] if f in present else 'NULL::VARCHAR'} AS {f}" for f in FIELDS)
+    times = [texts[present[t]] for t in TIME_FIELDS if t in present]
+    columns_sql = ", ".join((_first_time(times) if f == "timestamp" and times else
+                             texts[present[f]] if f in present else "NULL::VARCHAR") + f" AS {f}" for f in FIELDS)
     utf8 = "CASE " + " ".join(decode_checks) + " END" if decode_checks else "NULL::VARCHAR"
     wrong = "CASE " + " ".join(other) + " END" if other else "NULL::VARCHAR"
     raw = "to_json({" + ", ".join(f"{_sql_str(n)}: {t}" for n, t in texts.items()) + "})::VARCHAR"
     return f"""
     SELECT {_OUTPUT} FROM (
-        SELECT source_line, {raw} AS raw, NULL::VARCHAR AS context,
+        SELECT {PASSED}, {raw} AS raw, NULL::VARCHAR AS context,
                CASE WHEN utf8_error IS NOT NULL THEN 'invalid_utf8' WHEN type_error IS NOT NULL THEN 'wrong_type' END AS err,
                coalesce(utf8_error, type_error) AS err_detail, {columns_sql}
         FROM (SELECT *, {utf8} AS utf8_error, {wrong} AS type_error FROM {source}))

@@ -1,14 +1,21 @@
 """Ingest log files into ``chat_logs`` and ``rejected_log_rows``, each file once.
 
 Per file: its sha256 is looked up in ``ingested_files`` (a file already ingested is skipped, under
-any name) and its format detected. Then batch by batch (a few tens of MB, so memory stays flat
-however large the file): one query (``formats.py``, ``normalise.py``, ``redact.py``) stages the
-batch as an Arrow table in a scratch in-memory database, a thread ahead of the writer
+any name, unless ``--format`` names another format than it was read with: then it is read again,
+replacing what it gave) and its format detected. Then batch by batch (a few tens of MB, so memory
+stays flat however large the file): one query (``formats.py``, ``normalise.py``, ``redact.py``)
+stages the batch as an Arrow table in a scratch in-memory database, a thread ahead of the writer
 (``stage.py``); accepted rows are appended to chat_logs and rejected ones to rejected_log_rows
-with one INSERT ... SELECT each, and each accepted row's keys are kept aside. At the end, duplicates are found on those keys (the same request id, or the
-same session, timestamp and query, as a row stored before or one earlier in file order) and
-deleted, and each file is registered with its counts. All inside the caller's transaction
-(``warehouse.db.writer``), so a failure leaves nothing half-done.
+with one INSERT ... SELECT each, and each accepted row's keys are kept aside. Small JSON-lines
+files are staged many at a time (one query for a batch of files, not one each), with a progress
+line per batch. At the end, duplicates are found on the keys (the same request id, or the same
+session, timestamp and query, as a row stored before or one earlier in file order) and deleted,
+and each file is registered with its counts. All inside the caller's transaction
+(``warehouse.db.writer``).
+
+A file that cannot be read as a whole (corrupt compression, not Parquet, a CSV without a header,
+a symlink loop, an unreachable URL) is quarantined (``quarantined_files``): what it had staged is
+taken back out, it is not registered, and the other files of the call land.
 
 ``reingest_day`` replaces one day: its rows are deleted and the day's records of the files that
 held it are read again (under the current config: salt, limits, redaction), leaving one copy.
@@ -17,33 +24,63 @@ held it are read again (under the current config: salt, limits, redaction), leav
 from __future__ import annotations
 
 import json
+import logging
+import re
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.ingestion.dedup import KEY_TABLES, TEMP_TABLES, SeenKeys, dedupe
 from warehouse.ingestion.errors import LogInputError
+from warehouse.ingestion.normalise import Limits
 from warehouse.ingestion.redact import KINDS
-from warehouse.ingestion.sources import FORMATS, detect_format, list_log_files, sha256
-from warehouse.ingestion.stage import Staged, ahead, scratch_connection, stage_file
+from warehouse.ingestion.sources import FORMATS, LogFile, detect_format, is_url, list_log_files, sha256, suffixes
+from warehouse.ingestion.stage import (
+    FileToStage,
+    Staged,
+    ahead,
+    read_lines_whole,
+    scratch_connection,
+    stage_bad_csv_rows,
+    stage_batches,
+    stage_file,
+    staged_query,
+)
+
+log = logging.getLogger("planb.ingest")
 
 CHAT_LOG_COLUMNS = ("day", "request_id", "ts", "session_id", "user_hash", "surface", "mode", "language",
                     "query", "response", "model", "prompt_tokens", "completion_tokens", "latency_ms",
                     "context", "source_file", "source_line", "source_sha256")
+LINE_FORMATS = ("flat", "openai", "conversation")
+# Files this small (JSON lines) are read whole and staged many at a time: per file the cost is
+# then a read and a sha256, not a query each (10,000 one-line files: 17 minutes before).
+SMALL_FILE_BYTES = 1 << 20
+BATCH_FILES = 1000
+# What reading a file can raise when its bytes are not what its name says (caught per file).
+READ_ERRORS = (LogInputError, OSError, EOFError, pa.ArrowException, duckdb.Error, UnicodeError, ValueError)
 
 
 @dataclass(frozen=True)
 class IngestSettings:
-    """What ingestion needs from the config (``scoring.config.IngestConfig`` and ``user_salt``)."""
+    """What ingestion needs from the config (``scoring.config.IngestConfig`` and ``user_salt``).
+
+    ``undated_day``: the day of records with no time field at all; None: the date in the file's
+    name (``2026-11-02`` or ``20261102``), else the file's modification day (UTC), else today.
+    """
 
     salt: str
     max_field_chars: int = 100_000
     raw_chars: int = 2_000
     context_turns: int = 6
     memory_limit: str = "2GB"
+    earliest_day: date = date(2000, 1, 1)
+    undated_day: date | None = None
 
 
 @dataclass
@@ -51,10 +88,10 @@ class FileReport:
     """What happened to one file."""
 
     path: str
-    sha256: str
+    sha256: str | None
     size: int
     format: str
-    status: str  # ingested, already_ingested (see same_as), reingested
+    status: str  # ingested, already_ingested (see same_as), reformatted, reingested, quarantined
     same_as: str | None = None
     records: int = 0
     accepted: int = 0
@@ -62,6 +99,72 @@ class FileReport:
     duplicates: Counter = field(default_factory=Counter)  # request_id, session_query
     redacted: Counter = field(default_factory=Counter)  # email, card, ip, phone
     days: set[date] = field(default_factory=set)
+    reason: str | None = None  # quarantined: why (quarantined_files.reason), and the reader's words
+    detail: str | None = None
+    mtime_ns: int | None = None
+
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+
+
+def undated_day(path: str, mtime_ns: int | None, settings: IngestSettings, today: date) -> date:
+    """The day given to a file's records that have no time field at all (LMSYS-Chat-1M has none):
+    ``ingest.undated_day`` (``--day``) when set, else a plausible date in the file's name, else
+    its modification day (UTC), else ``today``.
+
+    Example:
+        >>> undated_day("exports/lmsys-2026-11-02.jsonl", None, IngestSettings(salt="s"), date(2026, 12, 1))
+        datetime.date(2026, 11, 2)
+    """
+    if settings.undated_day:
+        return settings.undated_day
+    for match in _DATE_IN_NAME.finditer(path.rsplit("/", 1)[-1]):
+        try:
+            named = date(*map(int, match.groups()))
+        except ValueError:
+            continue
+        if settings.earliest_day <= named <= today:
+            return named
+    if mtime_ns is not None:
+        return datetime.fromtimestamp(mtime_ns / 1e9, UTC).date()
+    return today
+
+
+def quarantine_reason(err: BaseException) -> str:
+    """The quarantined_files reason for what a reader raised.
+
+    Example:
+        >>> quarantine_reason(OSError("zlib inflate failed: incorrect header check"))
+        'corrupt_compression'
+    """
+    text = str(err).lower()
+    if any(word in text for word in ("gzip", "zlib", "zstd", "inflate", "decompress", "compressed", "lz4")):
+        return "corrupt_compression"
+    if "parquet" in text:
+        return "not_parquet"
+    if "csv" in text or "header" in text:
+        return "not_csv"
+    if "cannot look at" in text or "cannot list" in text or "cannot open" in text:
+        return "unreadable"
+    return "bad_file"
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:500] or type(err).__name__
+
+
+def _quarantine(con, report: FileReport, err: BaseException | str, reason: str | None = None) -> FileReport:
+    """Record a file that cannot be read as a whole (once per version and reason)."""
+    report.status, report.reason = "quarantined", reason or quarantine_reason(Exception(str(err)))
+    report.detail = err if isinstance(err, str) else _one_line(err)
+    con.execute("INSERT INTO quarantined_files SELECT $path, $size, $sha, $fmt, $reason, $detail, "
+                "now() AT TIME ZONE 'UTC' WHERE NOT EXISTS (SELECT 1 FROM quarantined_files WHERE path = $path "
+                "AND sha256 IS NOT DISTINCT FROM $sha AND reason = $reason)",
+                {"path": report.path, "size": report.size or None, "sha": report.sha256,
+                 "fmt": None if report.format == "auto" else report.format, "reason": report.reason,
+                 "detail": report.detail})
+    log.warning("quarantined %s: %s (%s)", report.path, report.reason, report.detail)
+    return report
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, settings: IngestSettings) -> duckdb.DuckDBPyConnection:
@@ -79,55 +182,163 @@ def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
 
 _STORED = ", ".join(c for c in CHAT_LOG_COLUMNS if c not in ("source_file", "source_sha256"))
 _INSERT_ROWS = (f"INSERT INTO {{table}} ({_STORED}, source_file, source_sha256) "
-                f"SELECT {_STORED}, $file, $sha FROM staged_rows WHERE reason IS NULL AND held = {{held}}")
+                f"SELECT {_STORED}, source_file, source_sha256 FROM staged_rows JOIN ingest_files USING (file_order) "
+                "WHERE reason IS NULL AND held = {held}")
+# A file that grew since it was ingested comes back whole under a new sha256: its old bad lines
+# are quarantined already, so only lines not stored before are added.
+_INSERT_REJECTED = (
+    "INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw, source_sha256) "
+    "SELECT {day}, f.source_file, s.source_line, {reason}, s.detail, left(s.raw, {n}), f.source_sha256 "
+    "FROM {table} s JOIN ingest_files f USING (file_order) WHERE {where} NOT EXISTS (SELECT 1 FROM rejected_log_rows r "
+    "WHERE r.source_file = f.source_file AND r.source_line = s.source_line AND r.raw = left(s.raw, {n})) "
+    "ORDER BY file_order, source_line")
 
 
-def _store_batch(con, staged: Staged, seen: SeenKeys, report: FileReport, file_order: int, raw_chars: int) -> None:
-    """Append a staged batch to the writer's tables (INSERT ... SELECTs over its Arrow table):
-    accepted rows to chat_logs, or to held_rows when they may repeat an earlier row
-    (``dedup.py``); count what happened into ``report``."""
-    staged_rows = staged.rows.append_column("held", seen.maybe_repeats(staged.rows))  # noqa: F841 - read by DuckDB
-    for table, held in (("chat_logs", "false"), ("held_rows", "true")):
-        con.execute(_INSERT_ROWS.format(table=table, held=held), {"file": report.path, "sha": report.sha256})
-    # A file that grew since it was ingested comes back whole under a new sha256: its old bad
-    # lines are quarantined already, so only lines not stored before are added.
-    con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw) "
-                f"SELECT day, $file, source_line, reason, detail, left(raw, {raw_chars}) FROM staged_rows s "
-                f"WHERE reason IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rejected_log_rows r WHERE "
-                f"r.source_file = $file AND r.source_line = s.source_line AND r.raw = left(s.raw, {raw_chars})) "
-                "ORDER BY source_line", {"file": report.path})
-    con.execute(f"INSERT INTO ingest_keys SELECT {file_order}, source_line, id_key, session_key "
-                "FROM staged_rows WHERE reason IS NULL")
-    for reason, records, *counts, days in staged.counts:
-        report.records += records
-        if reason is not None:
-            report.rejected[reason] += records
-        report.redacted.update({k: int(n) for k, n in zip(KINDS, counts) if n})
-        report.days.update(days or [])
+class _Call:
+    """One ingest call's state: the writer, scratch database, Bloom filter and the reports by order."""
+
+    def __init__(self, con, settings: IngestSettings, reports: list[FileReport], only_day: date | None = None):
+        self.con, self.settings, self.reports, self.only_day = con, settings, reports, only_day
+        self.scratch, self.seen = _prepare(con, settings), SeenKeys()
+        started = datetime.now(UTC).replace(tzinfo=None)
+        self.today = started.date()
+        # the future starts a day past the run (clocks of the machines that logged drift)
+        self.limits = Limits(settings.max_field_chars, earliest=datetime.combine(settings.earliest_day, datetime.min.time()),
+                             latest=started + timedelta(days=1))
+        for order, report in enumerate(reports):
+            con.execute("INSERT INTO ingest_files VALUES (?, ?, ?)", [order, report.sha256, report.path])
+
+    def file(self, order: int) -> FileToStage:
+        report = self.reports[order]
+        day = undated_day(report.path, report.mtime_ns, self.settings, self.today)
+        return FileToStage(order, report.path, report.format, datetime.combine(day, datetime.min.time()))
+
+    def store(self, staged: Staged) -> None:
+        """Append a staged batch to the writer's tables (INSERT ... SELECTs over its Arrow table):
+        accepted rows to chat_logs, or to held_rows when they may repeat an earlier row
+        (``dedup.py``); count what happened into the reports."""
+        con = self.con
+        staged_rows = staged.rows.append_column("held", self.seen.maybe_repeats(staged.rows))  # noqa: F841 - DuckDB
+        for table, held in (("chat_logs", "false"), ("held_rows", "true")):
+            con.execute(_INSERT_ROWS.format(table=table, held=held))
+        con.execute(_INSERT_REJECTED.format(day="s.day", reason="s.reason", n=self.settings.raw_chars,
+                                            table="staged_rows", where="s.reason IS NOT NULL AND"))
+        con.execute("INSERT INTO ingest_keys SELECT file_order, source_line, id_key, session_key "
+                    "FROM staged_rows WHERE reason IS NULL")
+        for order, reason, records, *counts, days in staged.counts:
+            report = self.reports[order]
+            report.records += records
+            if reason is not None:
+                report.rejected[reason] += records
+            report.redacted.update({k: int(n) for k, n in zip(KINDS, counts) if n})
+            report.days.update(days or [])
+
+    def take_back(self, order: int) -> None:
+        """Remove what a file that failed half-way had stored in this call, and reset its counts."""
+        report = self.reports[order]
+        for table in ("chat_logs", "held_rows", "rejected_log_rows"):
+            self.con.execute(f"DELETE FROM {table} WHERE source_sha256 = ?", [report.sha256])
+        self.con.execute("DELETE FROM ingest_keys WHERE file_order = ?", [order])
+        report.records, report.rejected, report.redacted, report.days = 0, Counter(), Counter(), set()
+
+    def stage_one(self, order: int) -> None:
+        """Stage and store one file, batch by batch; its CSV rows with the wrong number of cells too."""
+        s = self.settings
+        read, batches = stage_file(self.scratch, self.file(order), salt=s.salt, limits=self.limits,
+                                   context_turns=s.context_turns, only_day=self.only_day)
+        for staged in ahead(batches):
+            self.store(staged)
+        if read.bad_rows and self.only_day is None:  # they have no day: only a whole-file read stores them
+            bad, counts = stage_bad_csv_rows(self.scratch, read.bad_rows, order, list(read.columns or {}), salt=s.salt)
+            self.con.register("bad_csv_rows", bad)
+            self.con.execute(_INSERT_REJECTED.format(day="NULL::DATE", reason="'wrong_type'", n=s.raw_chars,
+                                                     table="bad_csv_rows", where=""))
+            self.con.unregister("bad_csv_rows")
+            report = self.reports[order]
+            report.records += len(read.bad_rows)
+            report.rejected["wrong_type"] += len(read.bad_rows)
+            report.redacted.update({k: n for k, n in zip(KINDS, counts) if n})
+
+    def stage_many(self, orders: list[int]) -> list[int]:
+        """Stage small JSON-lines files of one format together; returns the orders staged (a file
+        that cannot be read is quarantined, and one query for all of them, else each alone)."""
+        tables, staged = [], []
+        for order in orders:
+            try:
+                tables.append(read_lines_whole(self.file(order)))
+                staged.append(order)
+            except READ_ERRORS as err:
+                _quarantine(self.con, self.reports[order], err)
+        if not staged:
+            return []
+        s = self.settings
+        sql = staged_query(self.reports[staged[0]].format, None, salt=s.salt, limits=self.limits,
+                           context_turns=s.context_turns, only_day=self.only_day)
+        try:
+            results = list(stage_batches(self.scratch, sql, [pa.concat_tables(tables)], self.only_day))
+        except duckdb.Error:  # one of them trips the query: stage each alone, to find it
+            return [order for order in staged if self.stage_alone(order)]
+        for result in results:
+            self.store(result)
+        return staged
+
+    def stage_alone(self, order: int) -> bool:
+        """Stage one file; on a read error take its rows back and quarantine it (False)."""
+        try:
+            self.stage_one(order)
+            return True
+        except READ_ERRORS as err:
+            self.take_back(order)
+            _quarantine(self.con, self.reports[order], err)
+            return False
+
+    def close(self) -> None:
+        _cleanup(self.con)  # on an error the writer rolls back and closes: temp tables go with it
+        self.scratch.close()
 
 
-def _stage(con, scratch, seen: SeenKeys, report: FileReport, file_order: int, settings: IngestSettings,
-           only_day: date | None = None) -> None:
-    con.execute("INSERT INTO ingest_files VALUES (?, ?)", [file_order, report.sha256])
-    read, batches = stage_file(scratch, report.path, report.format, salt=settings.salt,
-                               max_field_chars=settings.max_field_chars, context_turns=settings.context_turns,
-                               only_day=only_day)
-    for staged in ahead(batches):
-        _store_batch(con, staged, seen, report, file_order, settings.raw_chars)
-    for number, text in read.bad_rows:  # CSV rows with the wrong number of cells
-        report.records += 1
-        report.rejected["wrong_type"] += 1
-        con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason, detail, raw) "
-                    "SELECT NULL, $file, $line, 'wrong_type', 'CSV row with the wrong number of cells', $raw "
-                    "WHERE NOT EXISTS (SELECT 1 FROM rejected_log_rows WHERE source_file = $file "
-                    "AND source_line = $line AND raw = $raw)",
-                    {"file": report.path, "line": number or 0, "raw": text[: settings.raw_chars]})
+def _small(report: FileReport) -> bool:
+    """Read whole and staged with others: an uncompressed JSON-lines file (a compressed one could
+    unfold to any size) of at most SMALL_FILE_BYTES."""
+    return report.format in LINE_FORMATS and report.size <= SMALL_FILE_BYTES and not suffixes(report.path)[1]
 
 
-def _dedupe(con, reports: list[FileReport], stored: str, params: dict) -> None:
+def _batches(reports: list[FileReport]) -> list[list[int]]:
+    """File orders in batches: runs of small JSON-lines files of one format together (up to
+    BATCH_FILES), every other file alone."""
+    batches: list[list[int]] = []
+    for order, report in enumerate(reports):
+        last = batches[-1] if batches else None
+        if (_small(report) and last and len(last) < BATCH_FILES and _small(reports[last[0]])
+                and reports[last[0]].format == report.format):
+            last.append(order)
+        else:
+            batches.append([order])
+    return batches
+
+
+def _stage_all(call: _Call, progress: Callable[[str], None]) -> list[FileReport]:
+    """Stage every file of the call, in batches, with a progress line per batch; returns the
+    reports of the files staged (the others are quarantined)."""
+    done, total, began = [], len(call.reports), time.monotonic()
+    batches = _batches(call.reports)
+    for number, orders in enumerate(batches, 1):
+        staged = call.stage_many(orders) if len(orders) > 1 else [o for o in orders if call.stage_alone(o)]
+        done.extend(staged)
+        if len(batches) > 1:
+            reports = [call.reports[o] for o in done]
+            progress(f"ingest batch {number}/{len(batches)}: {len(staged)} of {len(orders)} files "
+                     f"({sum(1 for r in call.reports if r.status == 'quarantined')} quarantined so far); "
+                     f"{orders[-1] + 1:,}/{total:,} files, {sum(r.records for r in reports):,} records, "
+                     f"{sum(sum(r.rejected.values()) for r in reports):,} rejected, "
+                     f"{time.monotonic() - began:.1f} s")
+    return [call.reports[o] for o in done]
+
+
+def _dedupe(con, reports: list[FileReport], all_reports: list[FileReport], stored: str, params: dict) -> None:
     """Drop this call's duplicates (``dedup.py``); count them and the accepted rows."""
     for order, duplicate, n in dedupe(con, stored, params):
-        reports[order].duplicates[duplicate] = n
+        all_reports[order].duplicates[duplicate] = n
     for report in reports:
         report.accepted = report.records - sum(report.rejected.values()) - sum(report.duplicates.values())
 
@@ -142,9 +353,33 @@ def _register(con, report: FileReport) -> None:
     )
 
 
+def _forget(con, digest: str, path: str) -> None:
+    """Take back everything a registered file gave, to read it again under another format."""
+    con.execute("DELETE FROM chat_logs WHERE source_sha256 = ?", [digest])
+    con.execute("DELETE FROM rejected_log_rows WHERE source_sha256 = ? OR (source_sha256 IS NULL AND source_file = ?)",
+                [digest, path])
+    con.execute("DELETE FROM ingested_files WHERE sha256 = ?", [digest])
+
+
+def _listed(con, paths: Sequence[str], fmt: str) -> tuple[list[LogFile], list[FileReport]]:
+    """Every file under ``paths``; an object-storage path that cannot be listed is quarantined
+    (a local path that does not exist, or holds no log file, is an error: a typo, not bad input)."""
+    files, quarantined = [], []
+    for path in paths:
+        try:
+            files.extend(list_log_files(path))
+        except LogInputError as err:
+            if not is_url(str(path)):
+                raise
+            quarantined.append(_quarantine(con, FileReport(str(path), None, 0, fmt, "quarantined"), err, "unreadable"))
+    return files, quarantined
+
+
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings: IngestSettings, *,
-                 fmt: str = "auto") -> list[FileReport]:
-    """Ingest every log file under ``paths`` (files or folders) not ingested before; one report a file.
+                 fmt: str = "auto", progress: Callable[[str], None] | None = None) -> list[FileReport]:
+    """Ingest every log file under ``paths`` (files or folders) not ingested before; one report a
+    file (quarantined files included). ``progress`` gets a line per batch of files (default: the
+    ``planb.ingest`` logger).
 
     Example:
         >>> with writer("data") as con:  # doctest: +SKIP
@@ -152,56 +387,71 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
     """
     if fmt != "auto" and fmt not in FORMATS:
         raise LogInputError(f"unknown format {fmt!r}: one of auto, {', '.join(FORMATS)}")
-    files = [f for p in paths for f in list_log_files(p)]
-    known = dict(con.execute("SELECT sha256, path FROM ingested_files").fetchall())
+    files, reports = _listed(con, paths, fmt)
+    known = {digest: (path, registered) for digest, path, registered
+             in con.execute("SELECT sha256, path, format FROM ingested_files").fetchall()}
     # A file at a registered path, of the registered size, not modified since it was ingested, is
     # that file: it is not read again to hash it (a landing folder is listed on every run).
     unchanged = {(path, size): (digest, when.replace(tzinfo=UTC).timestamp()) for path, size, digest, when
                  in con.execute("SELECT path, size, sha256, max(ingested_at) FROM ingested_files GROUP BY ALL").fetchall()}
-    reports, todo = [], []
+    todo, taken = [], set()
     for f in files:
-        digest, ingested = unchanged.get((f.path, f.size), (None, None))
-        if digest is None or f.mtime_ns is None or f.mtime_ns / 1e9 > ingested:
-            digest = sha256(f.path)
-        report = FileReport(f.path, digest, f.size, fmt, "ingested")
-        if digest in known:
-            report.status, report.same_as = "already_ingested", known[digest]
-        else:
-            report.format = detect_format(f.path) if fmt == "auto" else fmt
-            known[digest] = f.path
-            todo.append(report)
+        report = FileReport(f.path, None, f.size, fmt, "ingested", mtime_ns=f.mtime_ns)
         reports.append(report)
+        if f.error:
+            _quarantine(con, report, f.error, "unreadable")
+            continue
+        try:
+            digest, ingested = unchanged.get((f.path, f.size), (None, None))
+            if digest is None or f.mtime_ns is None or f.mtime_ns / 1e9 > ingested:
+                digest = sha256(f.path)
+            report.sha256 = digest
+            if digest in taken or (digest in known and (fmt in ("auto", known[digest][1]))):
+                report.status, report.same_as = "already_ingested", known.get(digest, (f.path,))[0]
+                continue
+            if digest in known:  # named another format than it was read with: read it again
+                _forget(con, digest, known[digest][0])
+                report.status = "reformatted"
+            report.format = detect_format(f.path) if fmt == "auto" else fmt
+        except READ_ERRORS as err:
+            _quarantine(con, report, err)
+            continue
+        taken.add(digest)
+        todo.append(report)
     if todo:
-        scratch, seen = _prepare(con, settings), SeenKeys()
-        for order, report in enumerate(todo):
-            _stage(con, scratch, seen, report, order, settings)
-        _dedupe(con, todo, "NOT list_contains($shas, coalesce({t}.source_sha256, ''))",
+        call = _Call(con, settings, todo)
+        staged = _stage_all(call, progress or log.info)
+        _dedupe(con, staged, todo, "NOT list_contains($shas, coalesce({t}.source_sha256, ''))",
                 {"shas": [r.sha256 for r in todo]})
-        for report in todo:
+        for report in staged:
             _register(con, report)
-        _cleanup(con)  # on an error the writer rolls back and closes: temp tables go with it
-        scratch.close()
+        call.close()
     return reports
 
 
 def reingest_day(con: duckdb.DuckDBPyConnection, day: date, settings: IngestSettings) -> list[FileReport]:
     """Replace ``day`` in chat_logs and rejected_log_rows with that day's records of the registered
-    files that hold it, read again; a file changed since it was ingested is an error."""
-    registered = con.execute("SELECT path, size, sha256, format FROM ingested_files WHERE list_contains(days, ?) "
-                             "ORDER BY ingested_at, path", [day]).fetchall()
+    files that hold it, read again. A file registered more than once (it grew, and was ingested
+    again whole) is read in its latest version; a file changed since that is an error."""
+    registered = con.execute(
+        "SELECT path, size, sha256, format FROM ingested_files f WHERE list_contains(days, ?) "
+        "AND ingested_at = (SELECT max(ingested_at) FROM ingested_files g WHERE g.path = f.path) "
+        "ORDER BY ingested_at, path", [day]).fetchall()
     con.execute("DELETE FROM chat_logs WHERE day = ?", [day])
     con.execute("DELETE FROM rejected_log_rows WHERE day = ?", [day])
     reports = []
-    scratch, seen = _prepare(con, settings), SeenKeys()
-    for order, (path, size, digest, fmt) in enumerate(registered):
+    for path, size, digest, fmt in registered:
         now = sha256(path)
         if now != digest:
             raise LogInputError(f"{path} changed since it was ingested (sha256 {digest[:12]}..., now "
-                                f"{now[:12]}...): day {day} cannot be read from it again; restore it")
-        report = FileReport(path, digest, size, fmt, "reingested")
-        _stage(con, scratch, seen, report, order, settings, only_day=day)
-        reports.append(report)
-    _dedupe(con, reports, "{t}.day <> $day", {"day": day})
-    _cleanup(con)
-    scratch.close()
+                                f"{now[:12]}...): ingest it again first (planb ingest {path}), then re-read {day}")
+        mtime_ns = next((f.mtime_ns for f in list_log_files(path)), None)  # its undated day, as at first
+        reports.append(FileReport(path, digest, size, fmt, "reingested", mtime_ns=mtime_ns))
+    if not reports:
+        return []
+    call = _Call(con, settings, reports, only_day=day)
+    for order in range(len(reports)):
+        call.stage_one(order)
+    _dedupe(con, reports, reports, "{t}.day <> $day", {"day": day})
+    call.close()
     return reports

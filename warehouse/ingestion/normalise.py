@@ -9,20 +9,26 @@ redacted (``redact.py``) by a second, small SELECT.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from warehouse.ingestion.formats import NUMBER_FIELDS, TEXT_FIELDS
 from warehouse.ingestion.redact import ANY_PII, redact_select
 
 MAX_COUNT = 2**31 - 1
 # Why a record is rejected, in the order they are checked; the first that applies is stored.
-REASONS = ("invalid_utf8", "invalid_json", "not_an_object", "unknown_role", "wrong_type",
-           "bad_timestamp", "missing_request_id", "empty_query", "field_too_large")
+REASONS = ("invalid_utf8", "line_too_large", "invalid_json", "not_an_object", "unknown_role", "wrong_type",
+           "bad_timestamp", "implausible_timestamp", "missing_request_id", "empty_query", "field_too_large")
 SIZED_FIELDS = (*TEXT_FIELDS, "context")
 
 
 @dataclass(frozen=True)
 class Limits:
+    """What a record must stay within: its text fields' length, and its time (UTC, naive): not
+    before ``earliest`` nor after ``latest`` (the run's time; a day ahead allows for clock skew)."""
+
     max_field_chars: int
+    earliest: datetime = datetime(2000, 1, 1)
+    latest: datetime = datetime(9999, 1, 1)
 
 
 def _sql_str(value: str) -> str:
@@ -47,7 +53,9 @@ def _bad_numbers() -> list[tuple[str, str]]:
 
 # Epoch seconds (milliseconds past 1e11, as some gateways log them) or an ISO 8601 string; a
 # string ending in Z skips the slower time-zone-aware parse that an offset needs.
+# A record without any time field takes ``undated_ts``, its file's day (``stage.undated_day``).
 _TS = """CASE
+    WHEN timestamp IS NULL AND err IS NULL THEN undated_ts
     WHEN n_timestamp IS NOT NULL THEN CAST(try(to_timestamp(
         CASE WHEN abs(n_timestamp) >= 1e11 THEN n_timestamp / 1000 ELSE n_timestamp END)) AS TIMESTAMP)
     WHEN ends_with(timestamp, 'Z') THEN TRY_CAST(timestamp AS TIMESTAMP)
@@ -67,10 +75,20 @@ def _checks(limits: Limits) -> list[tuple[str, str, str]]:
         ("ts IS NULL OR NOT isfinite(ts)", "'bad_timestamp'",
          "CASE WHEN timestamp IS NULL THEN 'timestamp is missing' "
          "ELSE 'not a timestamp (ISO 8601 or epoch seconds): ' || " + _shown("timestamp") + " END"),
+        (_implausible(limits), "'implausible_timestamp'",
+         f"'timestamp ' || {_shown('timestamp')} || ' is outside {limits.earliest:%Y-%m-%d} (ingest.earliest_day) "
+         f"to {limits.latest:%Y-%m-%d %H:%M} (the run, a day ahead); epoch numbers are seconds, or milliseconds "
+         "from 1e11'"),
         (_blank("request_id"), "'missing_request_id'", "'request id is missing or empty'"),
         (_blank("query"), "'empty_query'", "'query is missing or empty'"),
         (" OR ".join(c for c, _ in too_long), "'field_too_large'", "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, d in too_long) + " END"),
     ]
+
+
+def _implausible(limits: Limits) -> str:
+    """A timestamp before the earliest day or in the future: a unit mistake (microseconds read as
+    milliseconds) or a placeholder year, never a real request, and never a partition."""
+    return f"(ts < TIMESTAMP '{limits.earliest:%Y-%m-%d %H:%M:%S}' OR ts > TIMESTAMP '{limits.latest:%Y-%m-%d %H:%M:%S}')"
 
 
 def _blank(field: str) -> str:
@@ -84,10 +102,10 @@ def _trimmed(field: str) -> str:
     return f"CASE WHEN starts_with({field}, ' ') OR ends_with({field}, ' ') THEN trim({field}) ELSE {field} END"
 
 
-STAGED_COLUMNS = ("source_line", "reason", "detail", "raw", "day", "request_id", "ts", "session_id", "user_hash",
+STAGED_COLUMNS = ("source_line", "file_order", "reason", "detail", "raw", "day", "request_id", "ts", "session_id", "user_hash",
                   "surface", "mode", "language", "query", "response", "model", "prompt_tokens", "completion_tokens",
                   "latency_ms", "context", "pii", "id_key", "session_key")
-REDACTED = ("query", "response", "context", "raw")
+REDACTED = ("query", "response", "context", "raw", "detail")
 # the keys dedup compares (load.py): on the values as stored, so after redaction
 _SESSION_KEY = "CASE WHEN reason IS NULL AND session_id IS NOT NULL THEN hash(session_id, ts, query) END"
 
@@ -109,24 +127,30 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
     user_hash = f"sha256({_sql_str(salt + ':')} || user_id)"
-    raw_text = (f"CASE WHEN user_id IS NOT NULL AND length(user_id) >= 3 "
-                f"THEN replace(rtrim(raw, chr(13) || chr(10)), user_id, {user_hash}) ELSE rtrim(raw, chr(13) || chr(10)) END")
+
+    def hide_user(text: str) -> str:  # a rejected record's raw text and detail name no user id
+        return f"CASE WHEN user_id IS NOT NULL AND length(user_id) >= 3 THEN replace({text}, user_id, {user_hash}) ELSE {text} END"
+
+    raw_text = hide_user("rtrim(raw, chr(13) || chr(10))")
     any_pii = _sql_str(ANY_PII)
     numbers = ", ".join(f"TRY_CAST({f} AS DOUBLE) AS n_{f}" for f in ("timestamp", *NUMBER_FIELDS))
     staged = f"""
-    SELECT source_line, reason,
-           CASE WHEN reason IS NOT NULL THEN {detail} END AS detail,
+    SELECT source_line, file_order, reason,
+           CASE WHEN reason IS NOT NULL THEN {hide_user(detail)} END AS detail,
            CASE WHEN reason IS NOT NULL THEN {raw_text} END AS raw,
-           CASE WHEN isfinite(ts) THEN CAST(ts AS DATE) END AS day, {_trimmed("request_id")} AS request_id, ts,
+           CASE WHEN reason IS NULL OR (isfinite(ts) AND NOT {_implausible(limits)}) THEN CAST(ts AS DATE) END AS day, {_trimmed("request_id")} AS request_id, ts,
            session_id, CASE WHEN user_id IS NOT NULL THEN {user_hash} END AS user_hash, surface, mode, language,
            CASE WHEN reason IS NULL THEN {_trimmed("query")} END AS query,
            CASE WHEN reason IS NULL THEN response END AS response, model,
-           CAST(n_prompt_tokens AS INTEGER) AS prompt_tokens, CAST(n_completion_tokens AS INTEGER) AS completion_tokens,
-           n_latency_ms AS latency_ms, CASE WHEN reason IS NULL THEN context END AS context,
+           -- rejected rows may hold any number (3e9, NaN): only accepted ones are checked to fit
+           CASE WHEN reason IS NULL THEN CAST(n_prompt_tokens AS INTEGER) END AS prompt_tokens,
+           CASE WHEN reason IS NULL THEN CAST(n_completion_tokens AS INTEGER) END AS completion_tokens,
+           CASE WHEN reason IS NULL THEN n_latency_ms END AS latency_ms, CASE WHEN reason IS NULL THEN context END AS context,
            CASE WHEN reason IS NULL THEN regexp_matches(query, {any_pii})
                      OR coalesce(regexp_matches(response, {any_pii}), false)
                      OR coalesce(regexp_matches(context, {any_pii}), false)
-                ELSE coalesce(regexp_matches(raw, {any_pii}), false) END AS pii
+                ELSE coalesce(regexp_matches(raw, {any_pii}), false)
+                     OR coalesce(regexp_matches({detail}, {any_pii}), false) END AS pii
     FROM (SELECT *, {reason} AS reason
           FROM (SELECT *, {_TS} AS ts FROM (SELECT *, {numbers} FROM ({extracted}))))
     """

@@ -21,10 +21,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from warehouse.ingestion.errors import LogInputError
+from warehouse.ingestion.formats import FIELDS, TIME_FIELDS
 from warehouse.ingestion.lines import line_batches
 from warehouse.ingestion.sources import filesystem, open_binary, suffixes
 
 CSV_BLOCK_BYTES = 8 << 20
+KNOWN_COLUMNS = {*FIELDS, *TIME_FIELDS}
 PARQUET_BATCH_ROWS = 64 * 1024
 
 
@@ -70,6 +72,11 @@ def _csv(path: str) -> Batches:
     header = next(csv.reader(io.StringIO(first)), [])
     if not header or any(not name for name in header):
         raise LogInputError(f"{path}: the first line must be a header naming every column")
+    if not {name.strip().lower() for name in header} & KNOWN_COLUMNS:
+        # a headerless export: its first record would silently become the header (its cells,
+        # which may hold PII, are not quoted here)
+        raise LogInputError(f"{path}: the first line is not a CSV header (no column named request_id, query or "
+                            f"a time field among its {len(header)} cells); add a header row")
     result = Batches(iter(()), {name: "bytes" for name in header})
 
     def set_aside(row) -> str:

@@ -23,8 +23,14 @@ _EMAIL = (
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
     r"\.[A-Za-z]{2,63}"
 )
+# Separators are normalised in the patterns themselves: any Unicode space (no-break, thin, narrow),
+# dash or minus sign, and the invisible format characters (zero-width space and joiners, word
+# joiner, soft hyphen, BOM) count as a space or a dash, so "4111\u00a01111..." is a card too.
+_SPACE = r"[ \p{Zs}\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]"
+_DASH = r"[\-\p{Pd}\x{2212}]"
+_SEP = rf"(?:{_SPACE}|{_DASH}|\.)"
 # 13-19 digits, single spaces or dashes between them; the Luhn check below decides.
-_CARD = r"\b(?:\d[ -]?){12,18}\d\b"
+_CARD = rf"\b(?:\d(?:{_SPACE}|{_DASH})?){{12,18}}\d\b"
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"\b(?:{_OCTET}\.){{3}}{_OCTET}\b"
 _H = r"[0-9A-Fa-f]{1,4}"
@@ -41,9 +47,9 @@ _IP = rf"{_IPV4}|{_IPV6}"
 # a bracket) between them, 7 to 15 digits in all (E.164; Niue's are 7). National: NANP "(415) 555-0100" or
 # "415-555-0100", and trunk-0 numbers of 9 to 12 digits in three groups ("020 7946 0018").
 _PHONE = (
-    r"\+[1-9](?:[ .-]?\(?[0-9]\)?){6,14}\b"
-    r"|(?:\([0-9]{3}\) ?|\b[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}\b"
-    r"|\b0[0-9]{2,4}[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}\b"
+    rf"\+[1-9](?:{_SEP}?\(?[0-9]\)?){{6,14}}\b"
+    rf"|(?:\([0-9]{{3}}\){_SPACE}?|\b[0-9]{{3}}{_SEP})[0-9]{{3}}{_SEP}[0-9]{{4}}\b"
+    rf"|\b0[0-9]{{2,4}}{_SEP}?[0-9]{{3,4}}{_SEP}?[0-9]{{3,4}}\b"
 )
 PATTERNS = {"email": _EMAIL, "card": _CARD, "ip": _IP, "phone": _PHONE}
 # One pass over every text decides whether the per-kind passes run at all.

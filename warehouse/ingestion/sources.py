@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,13 @@ _PEEK_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class LogFile:
-    """One landing file: its path or URL, size in bytes as stored, and modification time."""
+    """One landing file: its path or URL, size in bytes as stored, and modification time; or, for
+    a file that cannot even be looked at (a symlink loop, a dangling link), why (``error``)."""
 
     path: str
     size: int
     mtime_ns: int | None = None
+    error: str | None = None
 
 
 def is_url(path: str) -> bool:
@@ -58,27 +61,69 @@ def is_log_file(path: str) -> bool:
     return suffixes(path)[0] in FORMAT_SUFFIXES
 
 
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_"))  # editors' and Spark's scratch files, ._ resource forks
+
+
+def _local_files(root: str) -> list[LogFile]:
+    """Log files under a local folder, subfolders included (hidden ones, starting with . or _,
+    left out; symlinked folders not followed, so a link loop cannot recurse). A file that
+    cannot be looked at (a symlink loop, a dangling link) comes with its error."""
+    files = []
+    for folder, subfolders, names in os.walk(root, followlinks=False):
+        subfolders[:] = sorted(d for d in subfolders if not _hidden(d))
+        for name in names:
+            path = os.path.join(folder, name)
+            if _hidden(name) or not is_log_file(path):
+                continue
+            try:
+                stat = os.stat(path)
+            except OSError as err:
+                files.append(LogFile(path, 0, None, f"cannot look at {path}: {err.strerror or err}"))
+                continue
+            if os.path.isfile(path):
+                files.append(LogFile(path, stat.st_size, stat.st_mtime_ns))
+    return files
+
+
 def list_log_files(landing: str | Path) -> list[LogFile]:
-    """The log files of a landing folder or prefix (or the one file named), sorted by path.
+    """The log files of a landing folder or prefix, subfolders included (or the one file named),
+    sorted by path. A file that cannot be looked at comes with its ``error``, to be quarantined.
 
     Example:
         >>> [f.path.rsplit("/", 1)[-1] for f in list_log_files("warehouse/sample_log")]
         ['search_chat_sample.jsonl']
     """
     fs, root = filesystem(str(landing))
-    info = fs.get_file_info(root)
+    try:
+        info = fs.get_file_info(root)
+    except OSError as err:  # an unreachable object store, a path that loops
+        raise LogInputError(f"cannot list {landing}: {_one_line(err)}") from None
     if info.type == pafs.FileType.NotFound:
+        if not is_url(str(landing)) and os.path.islink(root):
+            return [LogFile(root, 0, None, f"cannot look at {root}: a dangling link or a link loop")]
         raise LogInputError(f"log path {landing} does not exist: set landing_dir in the config")
     if info.type == pafs.FileType.File:
-        infos = [info]
+        infos = [LogFile(info.path, info.size, info.mtime_ns)]
+    elif not is_url(str(landing)):
+        infos = _local_files(root)
     else:
-        infos = [i for i in fs.get_file_info(pafs.FileSelector(root)) if i.type == pafs.FileType.File]
+        try:
+            found = fs.get_file_info(pafs.FileSelector(root, recursive=True))
+        except OSError as err:
+            raise LogInputError(f"cannot list {landing}: {_one_line(err)}") from None
+        infos = [LogFile(i.path, i.size, i.mtime_ns) for i in found
+                 if i.type == pafs.FileType.File and not any(_hidden(p) for p in i.path[len(root):].split("/") if p)]
     prefix = "" if not is_url(str(landing)) else str(landing).split("://", 1)[0] + "://"
-    files = sorted((LogFile(prefix + i.path, i.size, i.mtime_ns) for i in infos if is_log_file(i.path)),
+    files = sorted((LogFile(prefix + f.path, f.size, f.mtime_ns, f.error) for f in infos if is_log_file(f.path)),
                    key=lambda f: f.path)
     if not files:
         raise LogInputError(f"no log files ({', '.join(FORMAT_SUFFIXES)}, optionally .gz or .zst) in {landing}")
     return files
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:500]
 
 
 def open_binary(path: str, *, decompress: bool = True) -> pa.NativeFile:
@@ -88,7 +133,7 @@ def open_binary(path: str, *, decompress: bool = True) -> pa.NativeFile:
     try:
         return fs.open_input_stream(where, compression=compression)
     except (FileNotFoundError, OSError, pa.ArrowInvalid) as err:
-        raise LogInputError(f"cannot read {path}: {err}") from None
+        raise LogInputError(f"cannot read {path}: {_one_line(err)}") from None
 
 
 def sha256(path: str) -> str:

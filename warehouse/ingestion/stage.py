@@ -9,11 +9,13 @@ other core, and memory stays at a few batches however large the file.
 
 from __future__ import annotations
 
+import csv
+import io
 import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 import duckdb
@@ -27,9 +29,10 @@ from warehouse.ingestion.formats import (
     openai_sql,
     tabular_sql,
 )
+from warehouse.ingestion.lines import LINE_SCHEMA
 from warehouse.ingestion.normalise import REDACTED, Limits, redacted_sql, staged_sql
 from warehouse.ingestion.readers import Batches, read_batches
-from warehouse.ingestion.redact import KINDS
+from warehouse.ingestion.redact import KINDS, redact_select
 from warehouse.ingestion.redact import MACROS as REDACT_MACROS
 
 T = TypeVar("T")
@@ -39,11 +42,22 @@ BATCH_ROWS = 16 * 1024
 
 @dataclass
 class Staged:
-    """One staged batch: its rows (``normalise.staged_sql``'s columns) and, per reason (None for
-    accepted), (reason, records, redactions by kind, days)."""
+    """One staged batch: its rows (``normalise.staged_sql``'s columns) and, per file and reason
+    (None for accepted), (file order, reason, records, redactions by kind, days)."""
 
     rows: pa.Table
     counts: list[tuple]
+
+
+@dataclass(frozen=True)
+class FileToStage:
+    """A file of a staged batch: its order in the call (``file_order``), path, format and the time
+    its records without one get (``undated_ts``)."""
+
+    order: int
+    path: str
+    fmt: str
+    undated_ts: datetime
 
 
 def scratch_connection(memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
@@ -61,6 +75,10 @@ def scratch_connection(memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     return scratch
 
 
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _extract_sql(fmt: str, source: str, columns: dict[str, str] | None, context_turns: int) -> str:
     if fmt in ("csv", "parquet"):
         return tabular_sql(source, columns or {})
@@ -71,14 +89,16 @@ def _extract_sql(fmt: str, source: str, columns: dict[str, str] | None, context_
     return flat_sql(source)
 
 
-_COUNTS = "SELECT reason, count(*), list(DISTINCT day) FILTER (day IS NOT NULL) FROM staged_rows GROUP BY reason"
-_REDACTIONS = "SELECT reason, " + ", ".join(f"sum(n_{k})" for k in KINDS) + " FROM redacted_rows GROUP BY reason"
+_COUNTS = ("SELECT file_order, reason, count(*), list(DISTINCT day) FILTER (day IS NOT NULL) FROM staged_rows "
+           "GROUP BY ALL")
+_REDACTIONS = ("SELECT file_order, reason, " + ", ".join(f"sum(n_{k})" for k in KINDS) +
+               " FROM redacted_rows GROUP BY ALL")
 _REDACTED_SQL = redacted_sql("flagged_rows")
 
 
 def _redact(scratch: duckdb.DuckDBPyConnection, staged_rows: pa.Table) -> tuple[pa.Table, dict]:
     """``staged_rows`` with its PII-flagged rows redacted in place (the few columns that changed
-    are rebuilt), without the flag; and the redactions by reason, as (email, card, ip, phone)."""
+    are rebuilt), without the flag; and the redactions by (file order, reason), as (email, card, ip, phone)."""
     flagged = staged_rows["pii"].combine_chunks()
     flagged_rows = staged_rows.filter(flagged)
     if flagged_rows.num_rows:
@@ -87,41 +107,88 @@ def _redact(scratch: duckdb.DuckDBPyConnection, staged_rows: pa.Table) -> tuple[
             if not redacted_rows[name].equals(flagged_rows[name]):
                 patched = pc.replace_with_mask(staged_rows[name], flagged, redacted_rows[name].combine_chunks())
                 staged_rows = staged_rows.set_column(staged_rows.schema.get_field_index(name), name, patched)
-        redactions = {reason: counts for reason, *counts in scratch.execute(_REDACTIONS).fetchall()}
+        redactions = {(order, reason): counts for order, reason, *counts in scratch.execute(_REDACTIONS).fetchall()}
     else:
         redactions = {}
     return staged_rows.drop_columns(["pii"]), redactions
 
 
-def stage_file(scratch: duckdb.DuckDBPyConnection, path: str, fmt: str, *, salt: str, max_field_chars: int,
+def _with_file(batch: pa.RecordBatch | pa.Table, file: FileToStage) -> pa.Table:
+    """The batch with its file's order and undated time as columns (one value each, repeated)."""
+    table = pa.table(batch)
+    n = table.num_rows
+    return (table.append_column("file_order", pa.repeat(pa.scalar(file.order, pa.int32()), n))
+            .append_column("undated_ts", pa.repeat(pa.scalar(file.undated_ts, pa.timestamp("us")), n)))
+
+
+def staged_query(fmt: str, columns: dict[str, str] | None, *, salt: str, limits: Limits, context_turns: int,
+                 only_day: date | None = None) -> str:
+    """The one SELECT that stages a batch named ``incoming_batch`` of the format (``formats.py``,
+    ``normalise.py``); with ``only_day``, only that day's rows (parameter ``$day``)."""
+    sql = staged_sql(_extract_sql(fmt, "incoming_batch", columns, context_turns), salt=salt, limits=limits)
+    return f"SELECT * FROM ({sql}) WHERE day = $day" if only_day else sql
+
+
+def stage_batches(scratch: duckdb.DuckDBPyConnection, sql: str, batches: Iterable[pa.Table],
+                  only_day: date | None = None) -> Iterator[Staged]:
+    """Each batch (with ``file_order`` and ``undated_ts`` columns) staged by ``sql``
+    (``staged_query``), its PII-flagged rows redacted, with its counts per file and reason."""
+    for incoming_batch in batches:  # noqa: B007 - read by DuckDB (a replacement scan)
+        incoming_batch = pa.Table.from_batches(incoming_batch.to_batches(max_chunksize=BATCH_ROWS))  # noqa: F841
+        staged_rows = scratch.sql(sql, params={"day": only_day} if only_day else None).to_arrow_table(BATCH_ROWS)
+        counts = scratch.execute(_COUNTS).fetchall()
+        rows, redactions = _redact(scratch, staged_rows)
+        none = (0,) * len(KINDS)
+        yield Staged(rows, [(order, reason, n, *redactions.get((order, reason), none), days)
+                            for order, reason, n, days in counts])
+
+
+def stage_file(scratch: duckdb.DuckDBPyConnection, file: FileToStage, *, salt: str, limits: Limits,
                context_turns: int, only_day: date | None = None) -> tuple[Batches, Iterator[Staged]]:
     """The file's reader (for the CSV rows it sets aside) and its staged batches, lazily; with
     ``only_day``, only that day's rows.
 
     Example:
-        >>> read, batches = stage_file(scratch_connection(), "warehouse/sample_log/search_chat_sample.jsonl",
-        ...                            "flat", salt="s", max_field_chars=1000, context_turns=0)
+        >>> file = FileToStage(0, "warehouse/sample_log/search_chat_sample.jsonl", "flat", datetime(2026, 11, 1))
+        >>> read, batches = stage_file(scratch_connection(), file, salt="s", limits=Limits(1000), context_turns=0)
         >>> next(batches).rows.num_rows > 0
         True
     """
-    read = read_batches(path, fmt)
+    read = read_batches(file.path, file.fmt)
+    sql = staged_query(file.fmt, read.columns, salt=salt, limits=limits, context_turns=context_turns,
+                       only_day=only_day)
+    return read, stage_batches(scratch, sql, (_with_file(b, file) for b in read.batches), only_day)
 
-    def staged() -> Iterator[Staged]:
-        sql = None
-        for incoming_batch in read.batches:  # read by DuckDB (a replacement scan)
-            if sql is None:
-                extracted = _extract_sql(fmt, "incoming_batch", read.columns, context_turns)
-                sql = staged_sql(extracted, salt=salt, limits=Limits(max_field_chars))
-                if only_day:
-                    sql = f"SELECT * FROM ({sql}) WHERE day = $day"
-            incoming_batch = pa.Table.from_batches(pa.table(incoming_batch).to_batches(max_chunksize=BATCH_ROWS))
-            staged_rows = scratch.sql(sql, params={"day": only_day} if only_day else None).to_arrow_table(BATCH_ROWS)
-            counts = scratch.execute(_COUNTS).fetchall()
-            rows, redactions = _redact(scratch, staged_rows)
-            none = (0,) * len(KINDS)
-            yield Staged(rows, [(reason, n, *redactions.get(reason, none), days) for reason, n, days in counts])
 
-    return read, staged()
+def read_lines_whole(file: FileToStage) -> pa.Table:
+    """A small JSON-lines file's numbered lines, read whole, with its file columns: batches of many
+    small files are staged together (one query for hundreds of files, not one each)."""
+    tables = [_with_file(t, file) for t in read_batches(file.path, file.fmt).batches]
+    return pa.concat_tables(tables) if tables else _with_file(LINE_SCHEMA.empty_table(), file)
+
+
+def stage_bad_csv_rows(scratch: duckdb.DuckDBPyConnection, rows: list[tuple[int | None, str]], order: int,
+                       header: list[str], *, salt: str) -> tuple[pa.Table, tuple[int, ...]]:
+    """CSV rows with the wrong number of cells as rejected rows (source_line, file_order, reason,
+    detail, raw), their user id hashed (the cell at the header's user_id position, a best guess
+    in a row whose cells do not line up) and PII redacted; and the redactions by kind."""
+    at = [n.lower() for n in header].index("user_id") if "user_id" in [n.lower() for n in header] else None
+    lines, raws, users, details = [], [], [], []
+    for number, text in rows:
+        cells = next(csv.reader(io.StringIO(text)), [])
+        lines.append(number or 0)
+        raws.append(text.rstrip("\r\n"))
+        users.append(cells[at] if at is not None and at < len(cells) and len(cells[at]) >= 3 else None)
+        details.append(f"CSV row with {len(cells)} cells, the header has {len(header)}")
+    bad_rows = pa.table({"source_line": pa.array(lines, pa.int64()), "raw": raws,  # noqa: F841 - read by DuckDB
+                         "user_id": pa.array(users, pa.string()), "detail": details})
+    hashed = f"sha256({_sql_str(salt + ':')} || user_id)"
+    sql = redact_select(f"(SELECT source_line, {order}::INTEGER AS file_order, detail, CASE WHEN user_id IS NULL "
+                        f"THEN raw ELSE replace(raw, user_id, {hashed}) END AS raw FROM bad_rows)",
+                        ["raw"], ["source_line", "file_order", "detail"])
+    redacted = scratch.sql(sql).to_arrow_table()
+    counts = tuple(int(pc.sum(redacted[f"n_{k}"]).as_py() or 0) for k in KINDS)
+    return redacted.select(["source_line", "file_order", "detail", "raw"]), counts
 
 
 def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
