@@ -107,8 +107,32 @@ def agreement_metrics_in_range(context: dg.AssetCheckExecutionContext, planb: Pl
         counts = cq.agreement_day(con, day, cfg.models["small"].model_key, cfg.models["large"].model_key,
                                   current_scoring_version(cfg))
     problems = [f"{counts[k]} {label}" for k, label in (
-        ("unscored", "answered pairs not scored"), ("out_of_range", "rows with a metric out of range")) if counts[k]]
-    return _result(problems, counts, f"{counts['scored']} pairs scored, {counts['agree_share']:.1%} agree")
+        ("missing", "answered pairs not scored"), ("out_of_range", "rows with a metric out of range")) if counts[k]]
+    return _result(problems, counts, f"{counts['scored']} pairs scored ({counts['unscored']} unscored), "
+                   f"{counts['agree_share']:.1%} of the labelled ones agree")
+
+
+@dg.asset_check(asset="agreement", blocking=False, pool=WRITER_POOL,
+                description="warns when more than checks.max_unscored_share of the day's pairs are "
+                "unscored (open-ended answers with no judge configured: left out of agreement, so "
+                "agreement rests on the other pairs only)")
+def agreement_unscored_share(context: dg.AssetCheckExecutionContext, planb: PlanBResource) -> dg.AssetCheckResult:
+    cfg = planb.load()
+    day = partition_day(context)
+    with writer(cfg.data_dir) as con:
+        counts = cq.agreement_day(con, day, cfg.models["small"].model_key, cfg.models["large"].model_key,
+                                  current_scoring_version(cfg))
+    share, limit = _share(counts["unscored"], counts["scored"]), cfg.checks.max_unscored_share
+    found = f"{counts['unscored']} of {counts['scored']} pairs unscored ({share:.1%})"
+    passed = share <= limit
+    return dg.AssetCheckResult(
+        passed=passed, severity=dg.AssetCheckSeverity.WARN,
+        description=found + (f", at most checks.max_unscored_share = {limit:.0%}" if passed else
+                             f", above checks.max_unscored_share = {limit:.0%}: configure a judge "
+                             "(agreement.judge) to score open-ended answers"),
+        metadata={"unscored": counts["unscored"], "scored": counts["scored"], "unscored_share": share,
+                  "max_unscored_share": limit},
+    )
 
 
 @dg.asset_check(asset="router_scores", blocking=True, pool=WRITER_POOL,
@@ -129,4 +153,5 @@ def router_scores_in_range(context: dg.AssetCheckExecutionContext, planb: PlanBR
 
 
 DAILY_CHECKS = [chat_logs_rows_and_schema, sample_matches_logs, small_replays_complete,
-                large_replays_complete, agreement_metrics_in_range, router_scores_in_range]
+                large_replays_complete, agreement_metrics_in_range, agreement_unscored_share,
+                router_scores_in_range]

@@ -6,6 +6,7 @@
     planb dashboard                  the Streamlit dashboard on the published snapshot
     planb calibrate-gpu CONFIG.json  cost model of a model not downloaded (random weights)
     planb validate-agreement         fit the agree rule on the validation set, write its report
+    planb validate-judge             measure the configured judge against a strong judge's verdicts
     planb ingest PATH...             ingest log files (any supported format); counts per file
     planb import-replays FILE        routers and savings projection for replay results made elsewhere
     planb score-pairs IN OUT         score a table of answer pairs (no warehouse), one row per pair

@@ -16,31 +16,57 @@ from scoring.agreement_rule import current_scoring_version, judge_spec, rule_fro
 from scoring.agreement_scoring import score_pairs
 from scoring.config import PlanBConfig
 from scoring.embedding import embedder_path, load_embedder
-from scoring.judge import JudgeRun, judge_generator, parse_verdict, run_judge
+from scoring.judge import JudgeRun, judge_cost, judge_generator, parity, position_flips, run_judge
+from scoring.replay.engine import ReplayRun
 from scoring.routers import ROUTERS, score_requests
 from warehouse import pipeline_queries as q
 from warehouse.db import insert_rows, replace_rows, writer
 from warehouse.previews import day_rows, router_score_summary
 
 _PAIR = "day = ? AND small_key = ? AND large_key = ? AND scoring_version = ?"
+# score_pairs' columns that are not numeric metrics.
+LABEL_COLUMNS = {"kind": pl.String, "agree": pl.Boolean, "decided_by": pl.String}
 
 
-def _judge(cfg: PlanBConfig, pairs: pl.DataFrame, runs: list[tuple[list[int], JudgeRun]]):
-    """The judge callback score_pairs calls on the uncertain pairs, or None without a judge."""
+def judge_callback(cfg: PlanBConfig, ids: list[str], questions: list, small: list, large: list,
+                   runs: list[tuple[list[int], JudgeRun]]):
+    """The judge callback score_pairs calls on the pairs it leaves to the judge (each run kept
+    in ``runs`` with its pair indices), or None without a judge."""
     spec = judge_spec(cfg)
     if spec is None:
         return None
     generate = judge_generator(spec, str(cfg.model_cache_dir))
 
     def judge(indices: list[int]) -> list[float]:
-        rows = pairs[indices]
-        run = run_judge(rows["request_id"].to_list(), rows["query"].to_list(),
-                        rows["small_output"].to_list(), rows["large_output"].to_list(),
+        run = run_judge([ids[i] for i in indices], [questions[i] for i in indices],
+                        [small[i] for i in indices], [large[i] for i in indices],
                         generate=generate, max_answer_chars=cfg.agreement.judge.max_answer_chars)
-        runs.append((indices, run))
+        runs.append((list(indices), run))
         return run.score
 
     return judge
+
+
+def judge_columns(n_pairs: int, runs: list[tuple[list[int], JudgeRun]]) -> dict[str, list]:
+    """Per pair: answer characters cut from the judge's prompts and whether the engine cut a
+    prompt (None where the judge was not asked)."""
+    cut: list[int | None] = [None] * n_pairs
+    truncated: list[bool | None] = [None] * n_pairs
+    for indices, run in runs:
+        for i, chars, short in zip(indices, run.chars_cut, run.prompt_truncated, strict=True):
+            cut[i], truncated[i] = chars, short
+    return {"judge_chars_cut": cut, "judge_prompt_truncated": truncated}
+
+
+def judge_summary(runs: list[tuple[list[int], JudgeRun]]) -> dict:
+    """The judge's cost (calls, tokens, device-seconds) and position bias over ``runs``."""
+    merged = ReplayRun(results=[r for _, run in runs for r in run.replay.results])
+    flips = [position_flips(run.preferences) for _, run in runs]
+    flipped, comparable = sum(f for f, _ in flips), sum(c for _, c in flips)
+    return {**judge_cost(merged), "judge_pairs": sum(len(i) for i, _ in runs),
+            "judge_position_flips": flipped, "judge_pairs_with_both_verdicts": comparable,
+            "judge_position_bias": flipped / comparable if comparable else None,
+            "judge_chars_cut": sum(sum(run.chars_cut) for _, run in runs)}
 
 
 def _judge_frames(cfg: PlanBConfig, day, version: str, runs) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -48,17 +74,23 @@ def _judge_frames(cfg: PlanBConfig, day, version: str, runs) -> tuple[pl.DataFra
     spec = judge_spec(cfg)
     calls, batches = [], []
     for _, run in runs:
+        position = {pid: k for k, pid in enumerate(run.pair_ids)}
         for r in run.replay.results:
             request_id, order = r.request_id.rsplit("|", 1)
+            k = position[request_id]
+            preference = run.preferences[order][k]
             calls.append({"request_id": request_id, "answer_order": order, "output": r.output,
-                          "verdict": parse_verdict(r.output), "prompt_tokens": r.prompt_tokens,
-                          "output_tokens": r.output_tokens, "seconds": r.seconds,
-                          "batch_id": r.batch_id, "device": run.replay.device, "error": r.error})
+                          "preference": preference, "verdict": parity(preference),
+                          "prompt_tokens": r.prompt_tokens, "output_tokens": r.output_tokens,
+                          "seconds": r.seconds, "batch_id": r.batch_id, "device": run.replay.device,
+                          "error": r.error, "prompt_truncated": r.prompt_truncated,
+                          "chars_cut": run.chars_cut[k]})
         batches += [{**asdict(b), "device": run.replay.device} for b in run.replay.batches]
     common = [pl.lit(day).alias("day"), pl.lit(cfg.models["small"].model_key).alias("small_key"),
               pl.lit(cfg.models["large"].model_key).alias("large_key"),
               pl.lit(spec.model_key).alias("judge_key"), pl.lit(version).alias("scoring_version")]
     call_frame = pl.DataFrame(calls, schema_overrides={"output": pl.String, "error": pl.String,
+                                                        "preference": pl.String,
                                                         "seconds": pl.Float64}).with_columns(*common)
     batch_frame = pl.DataFrame(batches).with_columns(pl.lit(day).alias("day"),
                                                      pl.lit(spec.model_key).alias("model_key"))
@@ -66,30 +98,63 @@ def _judge_frames(cfg: PlanBConfig, day, version: str, runs) -> tuple[pl.DataFra
 
 
 def _record_judge(con, cfg: PlanBConfig, day, version: str, runs) -> dict:
+    """Replace the day's judge_calls, add the judge's batches and model row; the judge's cost and
+    position bias for the asset's metadata (the cost of the analysis)."""
     spec = judge_spec(cfg)
     if spec is None:
         return {}
     con.execute(f"DELETE FROM judge_calls WHERE {_PAIR}",
                 [day, cfg.models["small"].model_key, cfg.models["large"].model_key, version])
+    summary = judge_summary(runs)
     if not runs:
-        return {"judge_calls": 0}
+        return summary
     calls, batches = _judge_frames(cfg, day, version, runs)
     insert_rows(con, "judge_calls", calls)
     insert_rows(con, "replay_batches", batches)
     replace_rows(con, "models", pl.DataFrame({
         "model_key": [spec.model_key], "name": [spec.name], "role": ["judge"], "backend": [spec.backend],
         "spec_json": [json.dumps(spec.model_dump(mode="json"))]}), "model_key = ?", [spec.model_key])
-    return {"judge_calls": calls.height, "judge_output_tokens": int(calls["output_tokens"].sum()),
-            "judge_device_seconds": float(calls["seconds"].sum() or 0.0)}
+    return summary
+
+
+def label_counts(metrics: dict[str, list]) -> dict:
+    """Pairs by kind of answer and by what decided them, the unscored ones (agree None: open-ended
+    with no judge) and the agree share among the scored ones only.
+
+    Example:
+        >>> label_counts({"kind": ["short", "open"], "agree": [True, None], "decided_by": ["token_f1", "unscored"]})
+        {'pairs_by_kind': '{"short": 1, "open": 1}', 'decided_by': '{"token_f1": 1, "unscored": 1}', 'scored_pairs': 1, 'unscored_pairs': 1, 'unscored_share': 0.5, 'agree_share': 1.0}
+    """
+    agree = metrics["agree"]
+    scored = [a for a in agree if a is not None]
+    kinds = metrics.get("kind") or [None] * len(agree)
+    return {"pairs_by_kind": json.dumps(dict(Counter(str(k) for k in kinds))),
+            "decided_by": json.dumps(dict(Counter(metrics["decided_by"]))),
+            "scored_pairs": len(scored), "unscored_pairs": len(agree) - len(scored),
+            "unscored_share": (len(agree) - len(scored)) / len(agree) if agree else None,
+            "agree_share": sum(scored) / len(scored) if scored else None}
+
+
+def agreement_frame(request_ids: list[str], metrics: dict[str, list], **constants) -> pl.DataFrame:
+    """One agreement row a pair: ``constants`` (day, keys, version), every numeric metric as a
+    float, kind, agree (null when unscored), decided_by and the judge's cut flags."""
+    columns = [pl.Series("request_id", request_ids, dtype=pl.String),
+               *[pl.Series(name, [value] * len(request_ids)) for name, value in constants.items()]]
+    for name, values in metrics.items():
+        dtype = LABEL_COLUMNS.get(name, pl.Int32 if name == "judge_chars_cut" else
+                                  pl.Boolean if name == "judge_prompt_truncated" else pl.Float64)
+        columns.append(pl.Series(name, values, dtype=dtype))
+    return pl.DataFrame(columns)
 
 
 @dg.asset(partitions_def=daily_partitions, deps=["small_replays", "large_replays"],
           group_name="score", kinds={"pytorch", "duckdb"}, pool=WRITER_POOL)
 def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
-    """Exact match, token F1, containment, ROUGE-L, content containment and embedding cosine
-    of each small/large answer pair, the judge's score in the uncertain band when a judge is
-    configured, and the agree label, under the configured rule's scoring_version (re-scored
-    when the rule changes)."""
+    """Each small/large answer pair's kind of answer (short, core, open), every metric (exact,
+    token F1, containment, ROUGE-L, content containment, embedding cosine, the judge's score where
+    it was asked) and the agree label with what decided it, under the configured rule's
+    scoring_version (re-scored when the rule changes). Open-ended pairs need the pairwise judge:
+    without one they are unscored (agree NULL), counted here and left out of agreement."""
     cfg = planb.load()
     day = partition_day(context)
     small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
@@ -98,17 +163,13 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
         pairs = q.replay_pairs(con, day, small_key, large_key)
     embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
     runs: list = []
-    metrics = score_pairs(pairs["small_output"].to_list(), pairs["large_output"].to_list(),
-                          embedder=embedder, rule=rule, questions=pairs["query"].to_list(),
-                          judge=_judge(cfg, pairs, runs))
-    scored = pairs.select("request_id").with_columns(
-        pl.lit(day).alias("day"), pl.lit(small_key).alias("small_key"),
-        pl.lit(large_key).alias("large_key"), pl.lit(version).alias("scoring_version"),
-        *[pl.Series(name, values, dtype=pl.Float64) for name, values in metrics.items()
-          if name not in ("agree", "decided_by")],
-        pl.Series("agree", metrics["agree"], dtype=pl.Boolean),
-        pl.Series("decided_by", metrics["decided_by"], dtype=pl.String),
-    )
+    ids, questions = pairs["request_id"].to_list(), pairs["query"].to_list()
+    small, large = pairs["small_output"].to_list(), pairs["large_output"].to_list()
+    metrics = score_pairs(small, large, embedder=embedder, rule=rule, questions=questions,
+                          judge=judge_callback(cfg, ids, questions, small, large, runs))
+    metrics = {**metrics, **judge_columns(len(ids), runs)}
+    scored = agreement_frame(ids, metrics, day=day, small_key=small_key, large_key=large_key,
+                             scoring_version=version)
     with writer(cfg.data_dir) as con:
         replace_rows(con, "agreement", scored, _PAIR, [day, small_key, large_key, version])
         con.execute(
@@ -122,11 +183,10 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
              for m in ("exact", "token_f1", "rouge_l", "cosine")}
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": scored.height,
-            "agree_share": float(scored["agree"].mean()) if scored.height else None,
+            "dagster/row_count": scored.height, **label_counts(metrics),
             **means, "scoring_version": version, "rule": rule.describe(),
-            "decided_by": json.dumps(dict(Counter(metrics["decided_by"]))), **judged,
-            "preview": markdown_preview(preview),
+            "judge": judge_spec(cfg).name if judge_spec(cfg) else "none (open-ended pairs unscored)",
+            **judged, "preview": markdown_preview(preview),
         }
     )
 

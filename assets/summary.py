@@ -52,6 +52,25 @@ def recommendation_lines(table, *, target: float) -> list[str]:
     return lines
 
 
+def label_lines(data_dir) -> list[str]:
+    """The pipeline's pairs under the latest agreement rule, labelled and unscored, and the
+    judge's cost when a judge was asked: what the analysis itself cost."""
+    from warehouse.dashboard_queries import judge_cost, scoring_versions
+
+    rules = scoring_versions(data_dir)
+    if rules.is_empty():
+        return []
+    rule = rules.row(0, named=True)
+    share = rule["unscored"] / rule["pairs"] if rule["pairs"] else 0.0
+    lines = [f"Pairs scored: {rule['pairs']:,}, {rule['labelled']:,} labelled, {rule['unscored']:,} unscored "
+             f"({share:.1%}: open-ended answers with no judge configured, left out of agreement)."]
+    for row in judge_cost(data_dir).iter_rows(named=True):
+        lines.append(f"Judge {row['judge']}: {row['pairs']:,} pairs, {row['calls']:,} calls, "
+                     f"{row['prompt_tokens'] + row['output_tokens']:,} tokens, "
+                     f"{row['device_seconds']:.1f} device-seconds on {row['device']} (the cost of this analysis).")
+    return lines
+
+
 def guarantee_line(row: dict, *, target: float) -> str:
     """What the recommended threshold promises and what it costs in sample size, from a
     ``recommendations`` row (its gate measure, risk and certify_min_routed)."""
@@ -80,6 +99,7 @@ def summary(cfg: PlanBConfig, dataset: str = "pipeline") -> str:
         f"{first['n_sample']} replayed requests standing for {first['requests_per_day']:,.0f} logged requests "
         f"a day; {costs}" + (f" ({first['price_note']})" if first["price_note"] else "") + ".",
         *([f"Output tokens charged at {first['cost_basis']}."] if first.get("cost_basis") else []),
+        *(label_lines(cfg.data_dir) if dataset == "pipeline" else []),
         *recommendation_lines(table, target=float(table["agreement_target"][0])),
     ]
     return "\n".join(lines)

@@ -33,6 +33,11 @@ def render_sidebar(data_dir: Path) -> View:
             f"Snapshot published {info['published_at']:%Y-%m-%d %H:%M} · "
             f"{info['days']} days · {info['chat_log_rows']:,} logged requests"
         )
+    rules = loaders.frame(directory, version, "scoring_versions")
+    if rules.height:  # the latest rule's pairs; unscored ones are left out of agreement
+        latest = rules.row(0, named=True)
+        st.sidebar.caption(f"Replayed pairs (latest rule): {latest['pairs']:,} · {latest['labelled']:,} labelled · "
+                           f"{latest['unscored']:,} unscored (open-ended, no judge: left out of agreement)")
     datasets = loaders.frame(directory, version, "datasets")["dataset"].to_list()
     if not datasets:
         return View(data_dir, version)

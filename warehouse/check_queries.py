@@ -66,7 +66,8 @@ def replays_day(con: duckdb.DuckDBPyConnection, day: date, model_key: str) -> di
 
 def agreement_day(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str, version: str) -> dict:
     """The day's agreement rows of the current scoring version against the pairs both models
-    answered, and metric values outside their ranges."""
+    answered (``missing``: answered but no row), the unscored rows (agree NULL), metric values
+    outside their ranges, and the agree share among the scored rows."""
     return _row(con, """
         WITH pairs AS (
             SELECT s.request_id FROM replay_sample s
@@ -78,9 +79,10 @@ def agreement_day(con: duckdb.DuckDBPyConnection, day: date, small_key: str, lar
             WHERE day = ? AND small_key = ? AND large_key = ? AND scoring_version = ?)
         SELECT (SELECT count(*) FROM pairs) AS pairs,
                (SELECT count(*) FROM scored) AS scored,
-               (SELECT count(*) FROM pairs ANTI JOIN scored USING (request_id)) AS unscored,
-               (SELECT count(*) FROM scored WHERE agree IS NULL
-                  OR exact NOT IN (0, 1) OR token_f1 NOT BETWEEN 0 AND 1
+               (SELECT count(*) FROM pairs ANTI JOIN scored USING (request_id)) AS missing,
+               -- agree NULL: an open-ended pair with no judge (unscored), left out of agree_share
+               (SELECT count(*) FROM scored WHERE agree IS NULL) AS unscored,
+               (SELECT count(*) FROM scored WHERE exact NOT IN (0, 1) OR token_f1 NOT BETWEEN 0 AND 1
                   OR containment NOT BETWEEN 0 AND 1 OR coalesce(rouge_l, 0) NOT BETWEEN 0 AND 1
                   OR coalesce(content_containment, 0) NOT BETWEEN 0 AND 1
                   OR coalesce(judge, 0) NOT BETWEEN 0 AND 1

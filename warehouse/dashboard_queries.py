@@ -164,12 +164,24 @@ EXAMPLE_METRICS = ("token_f1", "rouge_l", "content_containment", "cosine", "judg
 
 def scoring_versions(data_dir: str | Path) -> pl.DataFrame:
     """Agreement rules with scores in the snapshot, latest first: ``scoring_version``, ``rule``,
-    ``first_scored_at``, ``pairs``.
+    ``first_scored_at``, ``pairs``, ``labelled`` (agree true or false) and ``unscored`` (agree
+    NULL: open-ended answers with no judge).
 
     Example:
         >>> scoring_versions("./data")["scoring_version"].to_list()  # doctest: +SKIP
     """
     return _query(data_dir, "scoring_versions")
+
+
+def judge_cost(data_dir: str | Path) -> pl.DataFrame:
+    """The judge's cost under the latest agreement rule, per judge: ``calls``, ``pairs``,
+    ``prompt_tokens``, ``output_tokens``, ``device_seconds``, ``device`` (no rows: no judge).
+
+    Example:
+        >>> judge_cost("./data")["device_seconds"].sum()  # doctest: +SKIP
+        12.5
+    """
+    return _query(data_dir, "judge_cost")
 
 
 def example_segments(data_dir: str | Path) -> pl.DataFrame:

@@ -89,7 +89,8 @@ def batches(con: duckdb.DuckDBPyConnection, model_key: str) -> pl.DataFrame:
 def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
                       scoring_version: str) -> pl.DataFrame:
     """Every scored sample request of the window: weight, label (of the current scoring_version
-    only), both replays' tokens, scores."""
+    only; NULL for an unscored pair, which still costs and is routed, but is no evidence of
+    agreement), both replays' tokens, scores."""
     return read_frame(
         con,
         "SELECT s.day, s.request_id, s.weight, a.agree, "
@@ -119,13 +120,14 @@ def calibrated_model_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def window_router_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
                          scoring_version: str) -> pl.DataFrame:
-    """Every scored sample request of the window with its query and agree label: what a router
-    trained on the whole window (query_classifier) learns from."""
+    """Every labelled sample request of the window with its query and agree label: what a router
+    trained on the whole window (query_classifier) learns from. Unscored pairs (agree NULL) are
+    left out: they are no evidence either way."""
     return read_frame(
         con,
         "SELECT a.day, a.request_id, l.query, a.agree "
         "FROM agreement a JOIN chat_logs l USING (day, request_id) "
-        "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
+        "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? AND a.agree IS NOT NULL "
         "ORDER BY a.day, a.request_id",
         [small_key, large_key, scoring_version],
     )

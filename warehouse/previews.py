@@ -16,8 +16,8 @@ _DAY_COLUMNS = {
     "replay_sample": "request_id, stratum, stratum_size, stratum_sample_size, round(weight, 2) AS weight",
     "replays": "request_id, left(output, 60) AS output, prompt_tokens, output_tokens, round(seconds, 4) AS seconds, "
                "round(mean_logprob, 3) AS mean_logprob, error",
-    "agreement": "request_id, exact, round(token_f1, 3) AS token_f1, round(content_containment, 3) AS "
-                 "content_containment, round(cosine, 3) AS cosine, agree, decided_by",
+    "agreement": "request_id, kind, exact, round(token_f1, 3) AS token_f1, round(content_containment, 3) AS "
+                 "content_containment, round(cosine, 3) AS cosine, round(judge, 2) AS judge, agree, decided_by",
 }
 
 

@@ -36,12 +36,12 @@ def test_009_makes_agree_nullable_and_keeps_the_rows_of_before(tmp_path):
         ("r1", True, None, None)]
     con.execute("INSERT INTO agreement (day, request_id, small_key, large_key, exact, token_f1, containment, cosine, "
                 "agree, kind, decided_by, judge_chars_cut, judge_prompt_truncated, scoring_version) VALUES "
-                "('2026-11-01', 'r2', 's', 'l', 0, 0.2, 0.1, 0.5, NULL, 'open', 'unscored', NULL, NULL, 'v2')")
+                "('2026-11-01', 'r2', 's', 'l', 0, 0.2, 0.1, NULL, NULL, 'open', 'unscored', NULL, NULL, 'v2')")
     counts = con.execute("SELECT count(*), count(agree), avg(agree::INT) FROM agreement").fetchone()
     assert counts == (2, 1, 1.0)  # the unscored pair is left out of the agree share, not a disagreement
     columns = {row[0] for row in con.execute("DESCRIBE judge_calls").fetchall()}
     assert {"preference", "prompt_truncated", "chars_cut"} <= columns
     nullable = dict(con.execute("SELECT column_name, is_nullable FROM information_schema.columns "
                                 "WHERE table_name = 'agreement'").fetchall())
-    assert nullable["agree"] == "YES" and nullable["request_id"] == "NO"
+    assert nullable["agree"] == "YES" and nullable["cosine"] == "YES" and nullable["request_id"] == "NO"
     assert migrate(con) == []  # applied once

@@ -7,6 +7,9 @@ ALTER TABLE agreement ADD COLUMN kind VARCHAR;
 -- NULL = unscored: an open-ended pair with no judge configured. Unscored pairs are counted and
 -- shown as such and left out of agreement (never counted as disagree).
 ALTER TABLE agreement ALTER COLUMN agree DROP NOT NULL;
+-- The embedding cosine is computed for short pairs only (it decides nothing for core and open
+-- pairs): NULL for those.
+ALTER TABLE agreement ALTER COLUMN cosine DROP NOT NULL;
 -- Answer characters left out of the judge's prompts for this pair (both answers; 0 when the judge
 -- saw them whole), and whether the engine kept only the end of a prompt too long for the judge's
 -- context. NULL when the judge was not asked.

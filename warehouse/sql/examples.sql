@@ -13,7 +13,7 @@ WITH scored AS (
 )
 SELECT s.day, s.request_id, l.surface, l.mode, l.language, l.query,
        small.output AS small_answer, large.output AS large_answer,
-       s.agree, s.decided_by, s.exact, s.token_f1, s.rouge_l, s.content_containment, s.cosine, s.judge
+       s.kind, s.agree, s.decided_by, s.exact, s.token_f1, s.rouge_l, s.content_containment, s.cosine, s.judge
 FROM scored s
 JOIN chat_logs l USING (day, request_id)
 LEFT JOIN replays small ON small.day = s.day AND small.request_id = s.request_id AND small.model_key = s.small_key
