@@ -107,6 +107,36 @@ def agreement_interval_width(planb: PlanBResource) -> dg.AssetCheckResult:
     )
 
 
+@dg.asset_check(asset="routing_projection", pool=WRITER_POOL,
+                description="each router (the oracle aside) has a recommended threshold certified to keep its "
+                "quality measure among requests routed small (agreement, or the imported quality) at or above "
+                "projection.agreement_target, which fails in at most 5% of samples (fixed-sequence test); none "
+                "warns with the reason and the sample-size cost: raise sample.per_day")
+def recommendation_certified(planb: PlanBResource) -> dg.AssetCheckResult:
+    cfg = planb.load()
+    with writer(cfg.data_dir) as con:
+        rows = read_frame(con, "SELECT router, gate_measure, recommended_threshold, certify_min_routed, "
+                          "certifiable_share_small, note FROM router_metrics WHERE dataset = ? AND segment_by = 'all' "
+                          "AND router <> 'oracle' ORDER BY router", [PIPELINE])
+    missing = [f"{r['router']}: {r['note'] or 'no certified threshold'}" for r in rows.iter_rows(named=True)
+               if r["recommended_threshold"] is None]
+    measures = sorted({m for m in rows["gate_measure"].to_list() if m})
+    need = rows["certify_min_routed"].max() if rows.height else None
+    return dg.AssetCheckResult(
+        passed=not missing, severity=WARN,
+        description=(f"no certified threshold for {', '.join(missing)}; certifying "
+                     f"{cfg.projection.agreement_target:.0%} takes about {need:.0f} scored requests routed small, "
+                     "all keeping quality: raise sample.per_day") if missing
+        else f"every router certified to keep {' / '.join(measures)} >= {cfg.projection.agreement_target:.0%} "
+             "among requests routed small (risk 5%)",
+        metadata={"gate_measure": ", ".join(measures) or "none",
+                  "recommended_threshold": dg.MetadataValue.json(dict(zip(
+                      rows["router"].to_list(), rows["recommended_threshold"].to_list(), strict=True))),
+                  "certifiable_share_small": dg.MetadataValue.json(dict(zip(
+                      rows["router"].to_list(), rows["certifiable_share_small"].to_list(), strict=True)))},
+    )
+
+
 @dg.asset_check(asset="published_snapshot",
                 description="the snapshot opens read-only, has every migration, and holds the state its "
                 "last snapshot_log row describes (published whole, never half-written)")
@@ -128,4 +158,5 @@ def snapshot_is_consistent(planb: PlanBResource) -> dg.AssetCheckResult:
         metadata={"chat_logs_rows": state["rows"], "projection_rows": state["projected"]})
 
 
-WINDOW_CHECKS = [cost_model_fit, projection_in_range, agreement_interval_width, snapshot_is_consistent]
+WINDOW_CHECKS = [cost_model_fit, projection_in_range, agreement_interval_width, recommendation_certified,
+                 snapshot_is_consistent]

@@ -68,27 +68,47 @@ def _recommendation(view: View) -> None:
     if mine.is_empty():
         return
     rec = mine.row(0, named=True)
-    target = rec["agreement_target"]
     if rec["recommended_threshold"] is None:
-        best = rec["best_agreement_lo"]
-        st.warning(
-            f"**No recommended threshold for {view.router}.** None keeps the lower 95% bound of agreement "
-            f"among requests routed small at or above the target {percent(target)}"
-            + (f"; the best any threshold reaches is {percent(best)}" if best is not None else "")
-            + (f". {rec['note'][:1].upper()}{rec['note'][1:]}." if rec.get("note") else ".")
-        )
+        st.warning(f"**No recommended threshold for {view.router}.** "
+                   + (f"{rec['note'][:1].upper()}{rec['note'][1:]}. " if rec.get("note") else "")
+                   + guarantee_text(rec))
         return
+    measure = rec.get("gate_measure") or "agreement"
+    kept = "" if measure == "agreement" or rec.get("kept_small") is None else (
+        f"{measure} among them {percent(rec['kept_small'])} (p = {rec['kept_p_value']:.3f}), ")
     st.success(
         f"**Recommended threshold for {view.router}: {rec['recommended_threshold']:.2f}.** It saves the most "
-        f"while the lower 95% bound of agreement among requests routed small stays at or above "
-        f"{percent(target)}: agreement {percent(rec['agreement_small'])} "
+        f"of the thresholds certified to keep {measure} among requests routed small at or above "
+        f"{percent(rec['agreement_target'])}: {percent(rec['share_small'])} of requests routed small, {kept}"
+        f"agreement {percent(rec['agreement_small'])} "
         f"{interval(rec['agreement_small_lo'], rec['agreement_small_hi'], percent) or ''}, "
-        f"{amount(rec['gpu_hours_saved_per_day'])} GPU-hours and {dollars(rec['dollars_saved_per_year'])} "
-        f"a year saved, {percent(rec['share_small'])} of requests routed small."
+        f"{amount(rec['gpu_hours_saved_per_day'])} GPU-hours a day and {dollars(rec['dollars_saved_per_year'])} "
+        f"a year saved. " + guarantee_text(rec)
     )
     if abs(rec["recommended_threshold"] - view.threshold) > 0.005:
         st.button("Use the recommended threshold", on_click=_set_threshold,
                   args=(round(rec["recommended_threshold"], 2),))
+
+
+def guarantee_text(rec: dict) -> str:
+    """The recommendation's guarantee and its sample-size cost, from a ``recommendations`` row.
+
+    Example:
+        >>> guarantee_text({"gate_measure": "agreement", "agreement_target": 0.95, "recommendation_risk": 0.05,
+        ...                 "certify_min_routed": 59.0, "certifiable_share_small": 0.62})[:60]
+        'The guarantee: agreement among requests routed small at or a'
+    """
+    measure, risk = rec.get("gate_measure") or "agreement", rec.get("recommendation_risk") or 0.05
+    text = (f"The guarantee: {measure} among requests routed small at or above {percent(rec['agreement_target'])} "
+            f"fails in at most {risk:.0%} of samples (each threshold tested from the strictest down, stopping at "
+            f"the first that fails: learn-then-test).")
+    if rec.get("certify_min_routed") is not None:
+        text += (f" Its sample-size cost: certifying takes about {rec['certify_min_routed']:.0f} scored requests "
+                 "routed small, all keeping quality (more when some do not)")
+        share = rec.get("certifiable_share_small")
+        text += (f"; with this sample the smallest share routed small that can be certified is {percent(share)}."
+                 if share is not None else "; no threshold of this sample routes that many.")
+    return text
 
 
 def _set_threshold(value: float) -> None:

@@ -8,13 +8,14 @@ import polars as pl
 import streamlit as st
 
 from dashboards import figures, loaders
-from dashboards.formatting import MISSING, interval
+from dashboards.formatting import MISSING, interval, percent
 from dashboards.repricing import reprice
 from dashboards.view import View, current_view, explain_missing, window_row
 
 # router_metrics figures per router, each with its 95% interval, as the table shows them.
 METRICS_TABLE = {
     "auc": "AUC", "apgr": "APGR", "cpt50": "CPT(50%)", "cpt80": "CPT(80%)", "cpt95": "CPT(95%)",
+    "cpt50_routellm": "RouteLLM CPT(50%)", "cpt80_routellm": "RouteLLM CPT(80%)", "cpt95_routellm": "RouteLLM CPT(95%)",
 }
 # The projection table's columns, in the order shown and downloaded.
 PROJECTION_COLUMNS = [
@@ -24,30 +25,46 @@ PROJECTION_COLUMNS = [
     "gpu_hours_saved_per_day", "gpu_hours_saved_lo", "gpu_hours_saved_hi",
     "dollars_saved_per_30_days", "dollars_saved_per_30_days_lo", "dollars_saved_per_30_days_hi",
     "dollars_saved_per_year", "dollars_saved_per_year_lo", "dollars_saved_per_year_hi",
+    "kept_small", "kept_p_value", "certified",
     "pareto", "recommended", "n_sample", "n_routed_small", "threshold_source",
     "device", "dollars_per_gpu_hour", "utilisation",
 ]
 
 
 def metrics_table(metrics: pl.DataFrame) -> pl.DataFrame:
-    """One row per router: each metric as 'value [lo – hi]' text, and the recommended threshold.
+    """One row per router: each metric as 'value [lo – hi]' text, the recommended threshold, what
+    it is certified to keep and the smallest share routed small the sample can certify.
 
     Example:
         >>> frame = pl.DataFrame({"router": ["length"], **{f"{m}{s}": [0.5] for m in METRICS_TABLE
-        ...     for s in ("", "_lo", "_hi")}, "recommended_threshold": [0.4], "note": [None]})
-        >>> metrics_table(frame)["AUC"].item()
-        '0.500 [0.500 – 0.500]'
+        ...     for s in ("", "_lo", "_hi")}, "recommended_threshold": [0.4], "note": [None],
+        ...     "gate_measure": ["agreement"], "agreement_target": [0.95], "recommendation_risk": [0.05],
+        ...     "certifiable_share_small": [0.3]})
+        >>> row = metrics_table(frame).row(0, named=True)
+        >>> row["AUC"], row["Certified to keep"], row["Smallest certifiable share small"]
+        ('0.500 [0.500 – 0.500]', 'agreement >= 95.0% (risk 5%)', '30.0%')
     """
     rows = [
         {"Router": row["router"],
          **{label: _with_interval(row, name) for name, label in METRICS_TABLE.items()},
-         "Recommended threshold": row["recommended_threshold"], "Note": row["note"]}
+         "Recommended threshold": row["recommended_threshold"],
+         "Certified to keep": _certified_to_keep(row),
+         "Smallest certifiable share small": percent(row.get("certifiable_share_small")), "Note": row["note"]}
         for row in metrics.iter_rows(named=True)
     ]
     return pl.DataFrame(rows, schema_overrides={"Recommended threshold": pl.Float64, "Note": pl.String})
 
 
+def _certified_to_keep(row: dict) -> str:
+    if row.get("recommendation_risk") is None:
+        return MISSING  # a snapshot from before migration 014
+    return f"{row.get('gate_measure') or 'agreement'} >= {percent(row['agreement_target'])} " \
+           f"(risk {row['recommendation_risk']:.0%})"
+
+
 def _with_interval(row: dict, name: str) -> str:
+    if name not in row:
+        return MISSING  # a snapshot from before migration 014 has no RouteLLM CPT
     value = MISSING if row[name] is None else f"{row[name]:.3f}"
     span = interval(row[f"{name}_lo"], row[f"{name}_hi"], lambda v: f"{v:.3f}")
     return f"{value} {span}" if span else value
@@ -67,8 +84,15 @@ def render(view: View) -> None:
                     key="routers_savings_vs_agreement")
     st.subheader("How well each router ranks requests")
     st.caption("AUC: chance a request whose small answer agrees outranks one whose does not. APGR: average "
-               "performance gap recovered; CPT(x%): least share of calls to the large model that recovers x% "
-               "of the gap (RouteLLM's definitions, quality = agreement). Each with its 95% interval.")
+               "performance gap recovered; CPT(x%): least share of calls to the large model measured to recover "
+               "x% of the gap (RouteLLM's paper); RouteLLM CPT(x%): the same read off np.interp between operating "
+               "points, as RouteLLM's evaluate.py prints it, to compare with a published figure (quality = "
+               "agreement, or the imported quality). Each with its 95% interval. The recommended threshold is "
+               "the most saving one certified to keep the target among requests routed small: each threshold "
+               "is tested from the strictest down (p-value in kept_p_value, certified below) and the sequence "
+               "stops at the first that fails, so the recommendation misses the target in at most 5% of "
+               "samples (learn-then-test). Certifying takes enough requests routed small: the last column is "
+               "the smallest share routed small this sample can certify.")
     metrics = loaders.frame(view.directory, view.version, "recommendations", view.dataset)
     st.dataframe(metrics_table(metrics), hide_index=True, key="router_metrics_table")
     st.subheader(f"Projection of {view.router}, every threshold")
