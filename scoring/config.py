@@ -415,6 +415,9 @@ class ChecksConfig(_Strict):
     max_interval_width: float = Field(
         0.5, gt=0, le=1, description="warn when the 95% interval of agreement at a router's recommended "
         "threshold is wider than this (the sample is too small: raise sample.per_day)")
+    max_unscored_share: float = Field(
+        0.5, ge=0, le=1, description="warn when a larger share of the day's pairs is unscored (open-ended "
+        "answers with no judge configured: agree is NULL and they are left out of agreement)")
     min_cost_model_r2: float = Field(
         0.5, ge=0, le=1, description="warn when a cost model fitted on replay batches explains less of "
         "their seconds (R^2) than this")
@@ -427,9 +430,6 @@ class AlertsConfig(_Strict):
     """Week-over-week alerts on routing_projection (assets/alerts.py): the last 7 days of the
     window against the 7 before, per router."""
 
-    max_unscored_share: float = Field(
-        0.5, ge=0, le=1, description="warn when a larger share of the day's pairs is unscored (open-ended "
-        "answers with no judge configured: agree is NULL and they are left out of agreement)")
     max_agreement_drop_points: float = Field(
         5.0, ge=0, le=100, description="alert when agreement among requests routed small at the "
         "recommended threshold falls by more than this many percentage points")
