@@ -11,6 +11,7 @@ reads a day again from the files that hold it, replacing its rows (one copy).
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 
 from assets.ingestion import ingest_landing, ingest_settings
@@ -27,6 +28,9 @@ def add_parser(sub) -> None:
                      help="format of every file (default: ingest.format in the config, auto)")
     ing.add_argument("--reingest-day", type=date.fromisoformat, metavar="YYYY-MM-DD",
                      help="read this UTC day again from the files that hold it, replacing it")
+    ing.add_argument("--day", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                     help="the day of records with no time field at all (default: ingest.undated_day, else the "
+                     "date in the file's name, else its modification day)")
     ing.set_defaults(func=cmd_ingest)
 
 
@@ -43,6 +47,8 @@ def describe(report: FileReport) -> str:
     """
     if report.status == "already_ingested":
         return f"{report.path}: already ingested (as {report.same_as}), skipped"
+    if report.status == "quarantined":
+        return f"{report.path}: quarantined ({report.reason}): {report.detail}"
     return (f"{report.path} [{report.format}]: {report.records} records, {report.accepted} accepted, "
             f"{sum(report.duplicates.values())} duplicates ({_counts(report.duplicates)}), "
             f"{sum(report.rejected.values())} rejected ({_counts(report.rejected)}); "
@@ -51,7 +57,7 @@ def describe(report: FileReport) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> None:
     cfg = load_config(args.config, data_dir=args.data_dir)
-    settings = ingest_settings(cfg)
+    settings = ingest_settings(cfg, undated_day=args.day)
     if args.reingest_day and args.paths:
         raise SystemExit("planb ingest: give PATHs or --reingest-day, not both")
     if not args.reingest_day and not args.paths:
@@ -62,9 +68,13 @@ def cmd_ingest(args: argparse.Namespace) -> None:
             if not reports:
                 raise LogInputError(f"no ingested file holds {args.reingest_day}")
         else:
-            reports = ingest_paths(con, args.paths, settings, fmt=args.format or cfg.ingest.format)
+            reports = ingest_paths(con, args.paths, settings, fmt=args.format or cfg.ingest.format,
+                                   progress=lambda line: print(line, file=sys.stderr, flush=True))
     for report in reports:
         print(describe(report))
+    quarantined = sum(r.status == "quarantined" for r in reports)
+    if quarantined:  # the others landed; say so in the exit status, for scripts
+        raise SystemExit(f"planb ingest: {quarantined} file(s) quarantined (table quarantined_files); the others landed")
 
 
 def landing_days(cfg: PlanBConfig) -> list[str]:

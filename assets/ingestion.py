@@ -3,6 +3,7 @@ landing folder, and a check on each day's rejected share."""
 
 import hashlib
 import json
+from datetime import date
 
 import dagster as dg
 from pydantic import Field
@@ -27,16 +28,21 @@ from warehouse.previews import day_rows
 REJECTED_SHARE_CHECK = "rejected_share_within_limit"
 
 
-def ingest_settings(cfg: PlanBConfig) -> IngestSettings:
+def ingest_settings(cfg: PlanBConfig, *, undated_day: date | None = None) -> IngestSettings:
+    """The config's ingest section as ingestion's settings; ``undated_day`` (``--day``) wins over
+    ``ingest.undated_day``."""
     return IngestSettings(salt=cfg.user_salt, max_field_chars=cfg.ingest.max_field_chars,
                           raw_chars=cfg.ingest.raw_chars, context_turns=cfg.ingest.context_turns,
-                          memory_limit=cfg.ingest.memory_limit)
+                          memory_limit=cfg.ingest.memory_limit, earliest_day=cfg.ingest.earliest_day,
+                          undated_day=undated_day or cfg.ingest.undated_day)
 
 
-def ingest_landing(cfg: PlanBConfig) -> list[FileReport]:
-    """Ingest the landing folder's files not ingested before (all their days)."""
+def ingest_landing(cfg: PlanBConfig, progress=None) -> list[FileReport]:
+    """Ingest the landing folder's files not ingested before (all their days); ``progress`` gets a
+    line per batch of files."""
     with writer(cfg.data_dir) as con:
-        return ingest_paths(con, [str(cfg.landing_dir)], ingest_settings(cfg), fmt=cfg.ingest.format)
+        return ingest_paths(con, [str(cfg.landing_dir)], ingest_settings(cfg), fmt=cfg.ingest.format,
+                            progress=progress)
 
 
 def _files_table(reports: list[FileReport]) -> dg.MetadataValue:
@@ -44,7 +50,7 @@ def _files_table(reports: list[FileReport]) -> dg.MetadataValue:
 
     rows = [{"file": r.path.rsplit("/", 1)[-1], "format": r.format, "status": r.status, "accepted": r.accepted,
              "duplicates": sum(r.duplicates.values()), "rejected": json.dumps(dict(r.rejected)),
-             "redacted": json.dumps(dict(r.redacted))} for r in reports]
+             "redacted": json.dumps(dict(r.redacted)), "quarantined": r.reason or ""} for r in reports]
     return markdown_preview(pl.DataFrame(rows), rows=100) if rows else dg.MetadataValue.md("no files")
 
 
@@ -52,12 +58,17 @@ def _files_table(reports: list[FileReport]) -> dg.MetadataValue:
 def landing_files(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Every file of the landing folder ingested once (table ingested_files: path, size, sha256):
     its records go to chat_logs, whatever their days, and its bad records to rejected_log_rows."""
-    reports = ingest_landing(planb.load())
-    new = [r for r in reports if r.status == "ingested"]
+    reports = ingest_landing(planb.load(), progress=context.log.info)
+    new = [r for r in reports if r.status in ("ingested", "reformatted")]
+    quarantined = [r for r in reports if r.status == "quarantined"]
     days = sorted({d.isoformat() for r in new for d in r.days})
-    context.log.info(f"{len(new)} new of {len(reports)} landing files; days {', '.join(days) or 'none'}")
+    context.log.info(f"{len(new)} new of {len(reports)} landing files, {len(quarantined)} quarantined; "
+                     f"days {', '.join(days) or 'none'}")
+    for r in quarantined:
+        context.log.warning(f"quarantined {r.path}: {r.reason} ({r.detail})")
     return dg.MaterializeResult(metadata={
         "new_files": len(new), "files": len(reports), "days": dg.MetadataValue.json(days),
+        "quarantined_files": len(quarantined),
         "dagster/row_count": sum(r.accepted for r in new),
         "rejected": sum(sum(r.rejected.values()) for r in new),
         "duplicates_removed": sum(sum(r.duplicates.values()) for r in new),
@@ -85,8 +96,8 @@ def chat_logs(context: dg.AssetExecutionContext, planb: PlanBResource, config: C
     day = partition_day(context)
     settings = ingest_settings(cfg)
     with writer(cfg.data_dir) as con:
-        reports = ingest_paths(con, [str(cfg.landing_dir)], settings, fmt=cfg.ingest.format)
-        fresh = any(day in r.days for r in reports if r.status == "ingested")
+        reports = ingest_paths(con, [str(cfg.landing_dir)], settings, fmt=cfg.ingest.format, progress=context.log.info)
+        fresh = any(day in r.days for r in reports if r.status in ("ingested", "reformatted"))
         if config.reingest and not fresh:
             reports = reingest_day(con, day, settings)
         accepted, rejected = day_counts(con, day)

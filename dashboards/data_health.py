@@ -1,5 +1,6 @@
 """Data health page: which days the snapshot holds and how far each got through the pipeline,
-the log rows rejected and why, the asset checks' latest results and the latest Dagster runs.
+the log rows rejected and why, the files quarantined whole, the asset checks' latest results and
+the latest Dagster runs.
 
 Runs and checks come from the snapshot's ``pipeline_runs`` and ``asset_check_results``, copied
 from the Dagster instance at publish time: the dashboard opens nothing but the snapshot. The
@@ -24,10 +25,11 @@ DAY_COLUMNS = [
 ]
 
 
-def headline(days: pl.DataFrame, reasons: pl.DataFrame, checks: pl.DataFrame) -> dict[str, int]:
+def headline(days: pl.DataFrame, reasons: pl.DataFrame, checks: pl.DataFrame,
+             quarantined: pl.DataFrame | None = None) -> dict[str, int]:
     """The counts the page opens on: days with logged rows, days in the range without, logged
-    and rejected rows (rejected ones without a readable day included, and counted apart),
-    failed checks (ERROR) and check warnings (WARN).
+    and rejected rows (rejected ones without a readable day included, and counted apart), files
+    quarantined whole, failed checks (ERROR) and check warnings (WARN).
 
     Example:
         >>> from datetime import date
@@ -46,6 +48,7 @@ def headline(days: pl.DataFrame, reasons: pl.DataFrame, checks: pl.DataFrame) ->
         "logged_rows": int(days["logged_rows"].sum()),
         "rejected_rows": int(reasons["rows"].sum()),
         "rejected_without_day": int(reasons["rows_without_day"].sum()),
+        "quarantined_files": 0 if quarantined is None else quarantined.height,
         "failed_checks": failed.filter(pl.col("severity") == "ERROR").height,
         "check_warnings": failed.filter(pl.col("severity") == "WARN").height,
     }
@@ -68,6 +71,23 @@ def check_table(checks: pl.DataFrame) -> pl.DataFrame:
         pl.col("partition").alias("Partition"), pl.col("blocking").alias("Blocking"),
         pl.col("description").alias("Found"), pl.col("evaluated_at").alias("Evaluated (UTC)"),
         pl.col("run_id").alias("Run"),
+    )
+
+
+def quarantined_table(quarantined: pl.DataFrame) -> pl.DataFrame:
+    """The quarantined files as shown: the file's name first, then why.
+
+    Example:
+        >>> frame = pl.DataFrame({"path": ["landing/a.jsonl.gz"], "reason": ["corrupt_compression"],
+        ...     "detail": ["gzip: invalid header"], "format": ["flat"], "size": [10], "sha256_prefix": ["ab12"],
+        ...     "quarantined_at": [None]})
+        >>> quarantined_table(frame).columns[:3]
+        ['File', 'Reason', 'What failed']
+    """
+    return quarantined.select(
+        pl.col("path").alias("File"), pl.col("reason").alias("Reason"), pl.col("detail").alias("What failed"),
+        pl.col("format").alias("Read as"), pl.col("size").alias("Bytes"), pl.col("sha256_prefix").alias("sha256"),
+        pl.col("quarantined_at").alias("Quarantined (UTC)"),
     )
 
 
@@ -96,6 +116,7 @@ def _metrics(counts: dict[str, int]) -> None:
         ("Logged rows", f"{counts['logged_rows']:,}", None),
         ("Rejected rows", f"{counts['rejected_rows']:,}",
          f"{counts['rejected_without_day']} without a readable day" if counts["rejected_without_day"] else None),
+        ("Quarantined files", f"{counts['quarantined_files']:,}", None),
         ("Failed checks", f"{counts['failed_checks']:,}", None),
         ("Check warnings", f"{counts['check_warnings']:,}", None),
     ]
@@ -113,7 +134,8 @@ def render(view: View) -> None:
     reasons = loaders.frame(directory, version, "rejected_by_reason")
     checks = loaders.frame(directory, version, "check_results")
     runs = loaders.frame(directory, version, "latest_runs", RUNS_SHOWN)
-    _metrics(headline(days, reasons, checks))
+    quarantined = loaders.frame(directory, version, "quarantined_files")
+    _metrics(headline(days, reasons, checks, quarantined))
 
     st.subheader("Partitions")
     if days.is_empty():
@@ -144,6 +166,15 @@ def render(view: View) -> None:
         with st.expander("By day"):
             st.dataframe(loaders.frame(directory, version, "rejected_by_day"), hide_index=True,
                          key="health_rejected_days")
+
+    st.subheader("Quarantined files")
+    if quarantined.is_empty():
+        st.caption("No landing file was quarantined.")
+    else:
+        st.caption("Files that could not be read as a whole (corrupt or mislabelled compression, not Parquet, "
+                   "a CSV without a header, a link loop, an unreachable bucket): nothing of them is stored, the "
+                   "other files of the same call landed. Replace the file (new bytes) and it is ingested.")
+        st.dataframe(quarantined_table(quarantined), hide_index=True, key="health_quarantined")
 
     st.subheader("Asset checks")
     if checks.is_empty():

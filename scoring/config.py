@@ -399,6 +399,10 @@ class IngestConfig(_Strict):
     )
     memory_limit: str = Field("2GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$",
                               description="DuckDB's memory limit while ingesting; staging spills to disk past it")
+    earliest_day: date = Field(date(2000, 1, 1), description="a record timestamped before this day (UTC) is "
+                               "rejected as implausible_timestamp, as is one more than a day past the run")
+    undated_day: date | None = Field(None, description="the day of records with no time field at all (`planb "
+                                     "ingest --day`); none: the date in the file's name, else its modification day")
 
 
 class ChecksConfig(_Strict):

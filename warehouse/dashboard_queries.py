@@ -273,3 +273,16 @@ def check_results(data_dir: str | Path) -> pl.DataFrame:
         >>> check_results("./data").filter(~pl.col("passed"))  # doctest: +SKIP
     """
     return _query(data_dir, "health_checks")
+
+
+def quarantined_files(data_dir: str | Path) -> pl.DataFrame:
+    """Landing files quarantined whole, newest first: ``path``, ``reason``, ``detail``, ``format``,
+    ``size``, ``sha256_prefix``, ``quarantined_at``; empty for a snapshot from before migration 012.
+
+    Example:
+        >>> quarantined_files("./data").select("path", "reason")  # doctest: +SKIP
+    """
+    with closing(open_snapshot(data_dir)) as con:
+        if not con.execute("SELECT count(*) FROM schema_migrations WHERE version = 12").fetchone()[0]:
+            return pl.DataFrame(schema={"path": pl.String, "reason": pl.String, "detail": pl.String})
+        return read_frame(con, _sql("health_quarantined"))

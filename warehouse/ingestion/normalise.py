@@ -102,6 +102,7 @@ def _trimmed(field: str) -> str:
     return f"CASE WHEN starts_with({field}, ' ') OR ends_with({field}, ' ') THEN trim({field}) ELSE {field} END"
 
 
+_USER_IN_TEXT = r'"(?:user_id|user|judge)"\s*:\s*"([^"\\]+)"'
 STAGED_COLUMNS = ("source_line", "file_order", "reason", "detail", "raw", "day", "request_id", "ts", "session_id", "user_hash",
                   "surface", "mode", "language", "query", "response", "model", "prompt_tokens", "completion_tokens",
                   "latency_ms", "context", "pii", "id_key", "session_key")
@@ -128,8 +129,13 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
     user_hash = f"sha256({_sql_str(salt + ':')} || user_id)"
 
-    def hide_user(text: str) -> str:  # a rejected record's raw text and detail name no user id
-        return f"CASE WHEN user_id IS NOT NULL AND length(user_id) >= 3 THEN replace({text}, user_id, {user_hash}) ELSE {text} END"
+    # a rejected record's raw text and detail name no user id; a line that is not valid JSON has
+    # no fields, so its user id is looked for in the text
+    found_user = f"coalesce(user_id, nullif(regexp_extract(raw, {_sql_str(_USER_IN_TEXT)}, 1), ''))"
+
+    def hide_user(text: str) -> str:
+        return (f"CASE WHEN length({found_user}) >= 3 THEN replace({text}, {found_user}, "
+                f"sha256({_sql_str(salt + ':')} || {found_user})) ELSE {text} END")
 
     raw_text = hide_user("rtrim(raw, chr(13) || chr(10))")
     any_pii = _sql_str(ANY_PII)

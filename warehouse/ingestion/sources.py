@@ -148,7 +148,8 @@ def sha256(path: str) -> str:
 def detect_format(path: str) -> str:
     """flat, openai, conversation, csv or parquet, from the suffix and the first JSON object.
 
-    A JSON-lines file is ``conversation`` when its first object has a ``conversation`` list,
+    A JSON-lines file is ``conversation`` when its first object has a ``conversation`` list (or
+    Chatbot Arena's ``conversation_a``),
     ``openai`` when it has ``messages`` in ``request`` or ``choices`` in ``response``, else ``flat``.
     """
     suffix = suffixes(path)[0]
@@ -162,7 +163,7 @@ def detect_format(path: str) -> str:
         except ValueError:
             continue
         if isinstance(record, dict):
-            if isinstance(record.get("conversation"), list):
+            if isinstance(record.get("conversation"), list) or isinstance(record.get("conversation_a"), list):
                 return "conversation"
             request, response = record.get("request"), record.get("response")
             if (isinstance(request, dict) and "messages" in request) or (
