@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
-from scoring.intervals import bootstrap_variance_scale, kish_effective_n, total_acceleration
+from scoring.intervals import bootstrap_variance_scale, kish_effective_n
 
 HOURS = 3600.0
 # Float32 replicate weights made at once by Weights.columns (and the sums over them after it).
@@ -65,11 +65,14 @@ class Curves:
     n_routed_scored: np.ndarray | None = None  # of those, routed small, by threshold
     n_eff: float = 0.0  # Kish effective size of the group
     n_eff_scored: float = 0.0  # ... and of its scored requests
-    # BCa acceleration of the savings totals, by threshold (scoring.intervals.total_acceleration)
-    seconds_acceleration: np.ndarray | None = None
-    dollars_acceleration: np.ndarray | None = None
+    # sum of (w x saving)^2 over the group, like seconds_saved / dollars_saved, and the number of
+    # sampled requests drawn (1 x replicates): each replicate's own standard error of the savings
+    seconds_squares: np.ndarray | None = None
+    dollars_squares: np.ndarray | None = None
+    draws: np.ndarray | None = None
     variance_scale: float = 1.0  # n / (n - 1) within a day: what the plain bootstrap's variance lacks
     quality_is_proportion: bool = True  # every scored quality value in [0, 1]
+    n_quality_differs: int = 0  # scored requests whose small and large answers differ in quality
 
 
 def threshold_bins(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -207,9 +210,14 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
     counted = suffix_sums(np.column_stack([np.ones(len(w)), w]), np.column_stack([np.ones(len(w)), scored, scored * w]),
                           bins, len(thresholds))
     days = sample["day"].cast(pl.String).to_numpy() if "day" in sample.columns else np.zeros(len(w))
-    _, day_codes, day_sizes = np.unique(days, return_inverse=True, return_counts=True)
-    acceleration = {name: total_acceleration(w, routed_values[:, k], total_values[:, k], bins, day_codes,
-                                             len(thresholds)) for name, k in (("seconds", 4), ("dollars", 5))}
+    _, day_sizes = np.unique(days, return_counts=True)
+    # Savings of request i at t: w_i (b_i + R_i a_i), b its fixed part, a what routing it small
+    # saves; its square w^2 b^2 + R w^2 ((a + b)^2 - b^2), summed like the savings themselves.
+    fixed, saved = total_values[:, 4:6], routed_values[:, 4:6]
+    routed_squares = w[:, None] * ((fixed + saved) ** 2 - fixed**2)
+    square_sums = weights.columns(lambda m: suffix_sums(m, routed_squares.astype(m.dtype), bins, len(thresholds)))
+    fixed_squares = np.column_stack([w[:, None] * fixed**2, 1.0 / w])  # 1 / w: counts the draws
+    fixed_sums = weights.columns(lambda m: fixed_squares.T.astype(m.dtype) @ m)
     return Curves(
         share_small=s_routed / population,
         agreement_small=agreement,
@@ -227,8 +235,10 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
         n_routed_scored=np.rint(counted[1, 1:, 0]).astype(np.int64),
         n_eff=float(kish_effective_n(w.sum(), (w * w).sum())),
         n_eff_scored=float(kish_effective_n((w * scored).sum(), (w * w * scored).sum())),
-        seconds_acceleration=acceleration["seconds"],
-        dollars_acceleration=acceleration["dollars"],
+        seconds_squares=fixed_sums[[0]] + square_sums[0, 1:],
+        dollars_squares=fixed_sums[[1]] + square_sums[1, 1:],
+        draws=fixed_sums[[2]],
         variance_scale=bootstrap_variance_scale(day_sizes),
         quality_is_proportion=bool(np.all((total_values[:, 2:4] >= 0) & (total_values[:, 2:4] <= 1))),
+        n_quality_differs=int(np.sum((scored > 0) & (total_values[:, 2] != total_values[:, 3]))),
     )

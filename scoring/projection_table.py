@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from scoring.intervals import bca_interval, percentile_interval, proportion_interval, rescaled
+from scoring.intervals import percentile_interval, proportion_interval, rescaled, studentized_interval
 from scoring.projection import HOURS, Curves, Weights, project_group, suffix_sums, threshold_bins
 from scoring.routing_metrics import (
     RISK,
@@ -125,11 +125,11 @@ def _rows(c: Curves, sweep: Sweep, days: int) -> dict[str, np.ndarray]:
             else _interval(c.quality, scored_enough, c.variance_scale))
     out["pgr"] = performance_gap_recovered(c.quality[:, :1], c.weak[:, :1], c.strong[:, :1])[:, 0]
     always_large = c.seconds_always_large[0, 0] / HOURS / days
-    saved_hours, hours_lo, hours_hi = _triple(c.seconds_saved / HOURS / days, enough, c.seconds_acceleration, c)
+    saved_hours, hours_lo, hours_hi = _triple(c.seconds_saved, c.seconds_squares, c, enough, 1 / HOURS / days)
     out.update(gpu_hours_per_day=always_large - saved_hours,
                gpu_hours_always_large_per_day=np.full_like(saved_hours, always_large),
                gpu_hours_saved_per_day=saved_hours, gpu_hours_saved_lo=hours_lo, gpu_hours_saved_hi=hours_hi)
-    dollars = _triple(c.dollars_saved / days, enough, c.dollars_acceleration, c)
+    dollars = _triple(c.dollars_saved, c.dollars_squares, c, enough, 1 / days)
     for name, factor in (("per_30_days", 30), ("per_year", 365)):
         out[f"gpu_hours_saved_{name}"] = saved_hours * factor
         out[f"gpu_hours_saved_{name}_lo"], out[f"gpu_hours_saved_{name}_hi"] = hours_lo * factor, hours_hi * factor
@@ -139,11 +139,27 @@ def _rows(c: Curves, sweep: Sweep, days: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _triple(values: np.ndarray, enough: bool, acceleration: np.ndarray,
-            c: Curves) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # Savings are skewed totals (a few long answers carry much of them): BCa, not percentiles.
-    lo, hi = bca_interval(values, acceleration, variance_scale=c.variance_scale)
-    return values[:, 0], np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
+def _triple(totals: np.ndarray, squares: np.ndarray, c: Curves, enough: bool,
+            factor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # Savings are skewed totals (a few long answers carry much of them): bootstrap-t, not percentiles.
+    lo, hi = studentized_interval(totals, squares, c.draws)
+    return totals[:, 0] * factor, np.where(enough, lo * factor, np.nan), np.where(enough, hi * factor, np.nan)
+
+
+def _rank_support(labels: np.ndarray, c: Curves, minimum: int) -> tuple[dict[str, int], list[str]]:
+    """What AUC's interval rests on, the scored requests of its rarer label, and what APGR's and
+    CPT's rest on, those whose small and large answers differ in quality (under agreement: the
+    disagreeing ones); with a handful of them the bootstrap is far too narrow (issue 15's study:
+    AUC 57% with ~2 disagreeing a day), so below ``minimum`` there is none, and a note says why."""
+    rarer = int(min(np.sum(labels == 1), np.sum(labels == 0)))
+    support = {"auc": rarer, "apgr": c.n_quality_differs}
+    notes = []
+    if 0 < rarer < minimum:
+        notes.append(f"AUC rests on {rarer} requests of its rarer label < {minimum}: no interval")
+    if 0 < c.n_quality_differs < minimum:
+        notes.append(f"APGR and CPT rest on {c.n_quality_differs} requests whose answers differ in quality "
+                     f"< {minimum}: no intervals")
+    return support, notes
 
 
 def _number(value) -> float | None:
@@ -210,9 +226,12 @@ def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights
         stats[f"cpt{round(target * 100)}"] = call_performance_threshold(c.share_small, pgr, target)
         stats[f"cpt{round(target * 100)}_routellm"] = call_performance_threshold_interpolated(c.share_small, pgr, target)
     summary = {"n_sample": c.n_sample, "weak_quality": _number(c.weak[0, 0]), "strong_quality": _number(c.strong[0, 0])}
+    support, support_notes = _rank_support(labels, c, sweep.min_sample)
+    notes += support_notes if enough else []
     for name, values in stats.items():
         summary[name] = _number(values[0])
-        lo, hi = _interval(values[None, :], enough & ~np.isnan(values[0]), c.variance_scale)
+        rests = support["auc" if name == "auc" else "apgr"] >= sweep.min_sample
+        lo, hi = _interval(values[None, :], enough & rests & ~np.isnan(values[0]), c.variance_scale)
         summary[f"{name}_lo"], summary[f"{name}_hi"] = _number(lo[0]), _number(hi[0])
     if summary["auc"] is None:
         notes.append("the label has one value only: AUC undefined")

@@ -141,9 +141,17 @@ def test_unscored_requests_count_in_shares_and_costs_not_in_quality():
     assert c.n_eff_routed[1] == pytest.approx(1.0) and c.n_eff_scored == pytest.approx(80**2 / 2600)
 
 
-def test_savings_acceleration_and_variance_scale_come_with_the_curves():
+def test_savings_squares_draws_and_variance_scale_by_hand():
     sample = SAMPLE.with_columns(day=pl.Series(["d1", "d1", "d2", "d2"]))
-    c = project_group(sample, SCORES, _weights(), thresholds=THRESHOLDS, cascade=False)
+    counts = np.array([[2, 0], [0, 1], [1, 3], [1, 0]])
+    c = project_group(sample, SCORES, _weights(counts), thresholds=THRESHOLDS, cascade=False)
     assert c.variance_scale == pytest.approx(2.0)  # two requests a day: 2 / 1
-    assert c.seconds_acceleration.shape == (3,) and np.isfinite(c.seconds_acceleration).all()
-    assert c.quality_is_proportion
+    assert c.draws[0].tolist() == pytest.approx([4.0, 4.0, 4.0], rel=1e-6)  # the sample, then each replicate's draws
+    # each request's saving at t = 0.5 (requests 0 and 1 routed small): w (large - small - router) or -w router
+    w = SAMPLE["weight"].to_numpy()
+    saving = np.where(SCORES >= 0.5, SAMPLE["large_seconds"] - SAMPLE["small_seconds"], 0.0) - SAMPLE["router_seconds"]
+    z = w * saving.to_numpy()
+    assert c.seconds_squares[1, 0] == pytest.approx((z**2).sum())
+    assert c.seconds_squares[1, 1:].tolist() == pytest.approx((z**2 @ counts).tolist(), rel=1e-5)
+    assert c.seconds_saved[1, 0] == pytest.approx(z.sum())
+    assert c.quality_is_proportion and c.n_quality_differs == 2

@@ -1,0 +1,283 @@
+"""Coverage study: do the projection's 95% intervals cover the truth as often as they claim?
+
+A synthetic logged population with a known truth (default 7 days x 200,000 requests in 9
+surface x mode strata of unequal size), in three regimes: agreement high (~97%), moderate
+(~80%), and moderate with imported quality scores (correctness of each answer) and 10% of the
+sampled pairs unscored (label NULL, issue 14). Router scores are correlated with agreement;
+per-request device-seconds are skewed (lognormal token counts: the top 1% of requests carry
+13-24% of the savings).
+
+Each replication draws a sample the way the pipeline draws it (``scoring.sampling``: each day
+on its own, strata allocated by ``_allocate``, a uniformly random subset of each stratum,
+weight N_h / n_h; the pipeline's sha256 ranks are a seeded random permutation, and hashing 1.4
+million ids per replication would take the study hours, so the subset is drawn with numpy:
+tests/scoring/test_coverage.py checks the plan is the same), runs the real
+``scoring.projection_run.project_all`` on it (window and per day), and records whether each
+interval covers the population's value: share routed small, agreement among them, unchanged
+share, quality, GPU-hours and dollars saved per day (at thresholds 0.3, 0.5, 0.7), AUC, APGR
+and CPT(50%, 80%); and the recommended threshold's miss rate (its true agreement below target).
+Coverage is reported with its Monte-Carlo standard error sqrt(c (1 - c) / trials).
+
+    .venv/bin/python bench/coverage.py [--replications 500] [--per-day 12 50 200] [--regimes high moderate imported]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import polars as pl
+
+from scoring.config import load_config
+from scoring.projection import HOURS, request_values
+from scoring.projection_run import project_all, with_costs
+from scoring.projection_table import sweep_thresholds
+from scoring.routing_metrics import apgr, call_performance_threshold, performance_gap_recovered, weighted_auc
+from scoring.sampling import _allocate
+
+ROUTER = "query_classifier"  # chooses up front (not a cascade): savings are large - small where routed
+REPORTED_THRESHOLDS = (0.3, 0.5, 0.7)
+SURFACES = {"chat": 0.6, "search": 0.3, "sidebar": 0.1}
+MODES = {"precise": 0.2, "balanced": 0.5, "creative": 0.3}
+FIT = {"small": {"seconds_per_request": 0.002, "seconds_per_prompt_token": 2e-5, "seconds_per_output_token": 0.004,
+                 "device": "cuda:NVIDIA H100 80GB HBM3"},
+       "large": {"seconds_per_request": 0.01, "seconds_per_prompt_token": 2e-4, "seconds_per_output_token": 0.03,
+                 "device": "cuda:NVIDIA H100 80GB HBM3"}}
+# agree ~ Bernoulli(sigmoid(intercept + 1.5 easiness)); imported: each answer's correctness too.
+REGIMES = {"high": {"intercept": 4.6, "imported": False, "unscored": 0.0},
+           "moderate": {"intercept": 1.9, "imported": False, "unscored": 0.0},
+           "imported": {"intercept": 1.9, "imported": True, "unscored": 0.1}}
+# (figure, projection column, lo column, hi column)
+TABLE_FIGURES = (("share_small", "share_small", "share_small_lo", "share_small_hi"),
+                 ("agreement", "agreement_small", "agreement_small_lo", "agreement_small_hi"),
+                 ("unchanged", "unchanged_share", "unchanged_lo", "unchanged_hi"),
+                 ("quality", "quality", "quality_lo", "quality_hi"),
+                 ("gpu_hours_saved", "gpu_hours_saved_per_day", "gpu_hours_saved_lo", "gpu_hours_saved_hi"),
+                 ("dollars_saved", "dollars_saved_per_day", "dollars_saved_per_day_lo", "dollars_saved_per_day_hi"))
+SUMMARY_FIGURES = ("auc", "apgr", "cpt50", "cpt80")
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def make_population(regime: str, *, days: int = 7, per_day: int = 200_000, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
+    """The logged population with every column the projection needs (costs included) and its
+    router scores. Strata differ in size, easiness and answer length, so stratification matters."""
+    spec = REGIMES[regime]
+    rng = np.random.default_rng(seed)
+    n = days * per_day
+    surface = rng.choice(list(SURFACES), n, p=list(SURFACES.values()))
+    mode = rng.choice(list(MODES), n, p=list(MODES.values()))
+    shift = {"chat": 0.0, "search": 0.5, "sidebar": -0.4, "precise": 0.3, "balanced": 0.0, "creative": -0.5}
+    easiness = rng.normal(size=n) + np.vectorize(shift.get)(surface) + np.vectorize(shift.get)(mode)
+    agree = rng.uniform(size=n) < _sigmoid(spec["intercept"] + 1.5 * easiness)
+    if spec["imported"]:
+        large_right = rng.uniform(size=n) < 0.9
+        small_right = np.where(agree, large_right, rng.uniform(size=n) < 0.2)
+        quality_small, quality_large = small_right.astype(float), large_right.astype(float)
+    else:
+        quality_small, quality_large = agree.astype(float), np.ones(n)
+    longer = np.where(mode == "creative", 0.6, 0.0) - 0.3 * easiness  # hard questions get long answers
+    output = np.maximum(1, np.rint(np.exp(3.5 + longer + rng.normal(0, 1.2, n)))).astype(np.int64)
+    prompt = np.maximum(1, np.rint(np.exp(3.0 + rng.normal(0, 0.8, n)))).astype(np.int64)
+    frame = pl.DataFrame({
+        "request_id": np.arange(n), "day": np.repeat([f"2026-11-{d + 1:02d}" for d in range(days)], per_day),
+        "surface": surface, "mode": mode, "agree": agree.astype(float), "label": agree,
+        "quality_small": quality_small, "quality_large": quality_large,
+        "small_prompt_tokens": prompt, "large_prompt_tokens": prompt,
+        "small_output_tokens": np.maximum(1, np.rint(output * 0.9)).astype(np.int64), "large_output_tokens": output,
+    })
+    frame, _ = with_costs(frame, FIT, load_config(None))
+    scores = _sigmoid(easiness + rng.normal(0, 0.8, n))
+    return frame.with_columns(router_seconds=pl.lit(0.0), router_dollars=pl.lit(0.0), weight=pl.lit(1.0)), scores
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The population's figures for one group (the window or one day)."""
+
+    sorted_scores: np.ndarray
+    routed_suffix: np.ndarray  # ROUTED values summed over requests with score >= sorted_scores[k] (k .. n)
+    totals: np.ndarray  # TOTALS summed over the group
+    days: int
+    summary: dict[str, float]
+
+    def at(self, thresholds: np.ndarray) -> dict[str, np.ndarray]:
+        """Each table figure at ``thresholds`` (the projection's own definitions)."""
+        k = np.searchsorted(self.sorted_scores, thresholds, side="left")
+        routed, _, agree, gain, seconds, dollars = self.routed_suffix[:, k]
+        requests, _, q_small, q_large, seconds_fixed, dollars_fixed, _, _ = self.totals
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"share_small": routed / requests, "agreement": np.where(routed > 0, agree / routed, np.nan),
+                    "unchanged": 1 - (routed - agree) / requests, "quality": (q_large + gain) / requests,
+                    "gpu_hours_saved": (seconds_fixed + seconds) / HOURS / self.days,
+                    "dollars_saved": (dollars_fixed + dollars) / self.days}
+
+
+def truth_of(frame: pl.DataFrame, scores: np.ndarray, days: int) -> Truth:
+    """The population truth of one group, AUC, APGR and CPT included (APGR and CPT over the
+    operating points the projection would sweep on the whole population)."""
+    order = np.argsort(scores, kind="stable")
+    routed, totals = request_values(frame[order], cascade=False)
+    suffix = np.vstack([np.cumsum(routed[::-1], axis=0)[::-1], np.zeros((1, routed.shape[1]))]).T
+    truth = Truth(scores[order], suffix, totals.sum(axis=0), days, {})
+    thresholds, _ = sweep_thresholds(101, scores)
+    curve = truth.at(thresholds)
+    weak, strong = totals[:, 2].mean(), totals[:, 3].mean()
+    pgr = performance_gap_recovered(curve["quality"][:, None], np.array([[weak]]), np.array([[strong]]))
+    share = curve["share_small"][:, None]
+    truth.summary.update(auc=float(weighted_auc(scores, frame["label"].to_numpy(), np.ones((len(scores), 1)))[0]),
+                         apgr=float(apgr(share, pgr)[0]),
+                         cpt50=float(call_performance_threshold(share, pgr, 0.5)[0]),
+                         cpt80=float(call_performance_threshold(share, pgr, 0.8)[0]))
+    return truth
+
+
+class Sampler:
+    """Draws the pipeline's stratified sample (per day, surface x mode, proportional allocation)."""
+
+    def __init__(self, frame: pl.DataFrame):
+        keyed = frame.select("day", pl.concat_str(["surface", "mode"], separator="|").alias("stratum"))
+        self.cells: dict[str, list[np.ndarray]] = {}
+        for (day,), part in keyed.with_row_index().group_by(["day"], maintain_order=True):
+            members = part.group_by("stratum").agg("index").sort("stratum")  # sorted, as stratified_sample
+            self.cells[day] = [np.asarray(m) for m in members["index"].to_list()]
+
+    def plan(self, day: str, per_day: int) -> list[int]:
+        return _allocate([len(m) for m in self.cells[day]], per_day)
+
+    def draw(self, per_day: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Row numbers of the sampled requests and their weights."""
+        rows, weights = [], []
+        for day, members in self.cells.items():
+            for stratum, take in zip(members, self.plan(day, per_day)):
+                rows.append(rng.choice(stratum, take, replace=False))
+                weights.append(np.full(take, len(stratum) / take))
+        return np.concatenate(rows), np.concatenate(weights)
+
+
+def one_replication(frame, scores, sampler, truths, *, per_day, cfg, regime, rng) -> tuple[list[dict], dict]:
+    """Intervals of one sample against the truth: a record per (segment, figure, threshold)."""
+    spec = REGIMES[regime]
+    rows, weights = sampler.draw(per_day, rng)
+    sample = frame[rows].with_columns(weight=pl.Series(weights))
+    if spec["unscored"]:
+        unscored = rng.uniform(size=len(rows)) < spec["unscored"]
+        sample = sample.with_columns(*[pl.when(pl.Series(unscored)).then(None).otherwise(pl.col(c)).alias(c)
+                                       for c in ("agree", "label", "quality_small", "quality_large")])
+    costing = with_costs(sample.head(1), FIT, cfg)[1]
+    table, metrics = project_all(sample, {ROUTER: scores[rows]}, {}, cfg=cfg, costing=costing, days=len(sampler.cells),
+                                 dataset="coverage", quality_measure="correctness" if spec["imported"] else "agreement",
+                                 segments=("day",))
+    records = []
+    for (segment_by, segment), part in table.group_by(["segment_by", "segment"]):
+        truth = truths["all" if segment_by == "all" else segment]
+        thresholds = part["threshold"].to_numpy()
+        picked = [int(np.argmin(np.abs(thresholds - t))) for t in REPORTED_THRESHOLDS]
+        true = truth.at(thresholds[picked])
+        for figure, column, lo, hi in TABLE_FIGURES:
+            for j, t in zip(picked, REPORTED_THRESHOLDS):
+                records.append(_record(segment_by, figure, t, part[column][j], part[lo][j], part[hi][j],
+                                       true[figure][picked.index(j)]))
+    for row in metrics.iter_rows(named=True):
+        truth = truths["all" if row["segment_by"] == "all" else row["segment"]]
+        for figure in SUMMARY_FIGURES:
+            records.append(_record(row["segment_by"], figure, None, row[figure], row[f"{figure}_lo"],
+                                   row[f"{figure}_hi"], truth.summary[figure]))
+    window = metrics.filter(pl.col("segment_by") == "all").row(0, named=True)
+    chosen = window["recommended_threshold"]
+    true_agreement = None if chosen is None else float(truths["all"].at(np.array([chosen]))["agreement"][0])
+    return records, {"recommended": chosen, "true_agreement": true_agreement}
+
+
+def _record(segment_by, figure, threshold, point, lo, hi, true) -> dict:
+    true = float(true)
+    has = lo is not None and hi is not None and not np.isnan(true)
+    return {"segment": "window" if segment_by == "all" else "day", "figure": figure,
+            "threshold": None if threshold is None else float(threshold),
+            "has_interval": has, "covered": bool(has and lo - 1e-12 <= true <= hi + 1e-12),
+            "low_miss": bool(has and true < lo - 1e-12), "width": (hi - lo) if has else None,
+            "relative_width": (hi - lo) / abs(true) if has and true else None, "defined": not np.isnan(true)}
+
+
+def study(regime: str, per_day: int, replications: int, *, population_per_day: int, days: int, bootstrap: int,
+          seed: int, thresholds: int = 101) -> tuple[pl.DataFrame, dict]:
+    """Coverage table of one regime and sample size, and the recommendation's miss rate."""
+    frame, scores = make_population(regime, days=days, per_day=population_per_day, seed=seed)
+    truths = {"all": truth_of(frame, scores, days)}
+    for day, idx in frame.with_row_index().group_by("day").agg("index").iter_rows():
+        idx = np.asarray(idx)
+        truths[day] = truth_of(frame[idx], scores[idx], 1)
+    sampler = Sampler(frame)
+    cfg = load_config(None, projection={"bootstrap": bootstrap, "seed": seed, "thresholds": thresholds})
+    rng = np.random.default_rng(seed + 1)
+    records, chosen = [], []
+    for r in range(replications):
+        cfg = cfg.model_copy(update={"projection": cfg.projection.model_copy(update={"seed": seed + 1000 + r})})
+        recs, rec = one_replication(frame, scores, sampler, truths, per_day=per_day, cfg=cfg, regime=regime, rng=rng)
+        records.extend(recs)
+        chosen.append(rec)
+    table = summarise(pl.DataFrame(records, infer_schema_length=None))
+    target = cfg.projection.agreement_target
+    made = [c for c in chosen if c["recommended"] is not None]
+    misses = sum(c["true_agreement"] < target for c in made)
+    recommendation = {"replications": replications, "recommended": len(made), "misses": misses,
+                      "miss_rate": misses / len(made) if made else None,
+                      "miss_rate_se": (np.sqrt(misses / len(made) * (1 - misses / len(made)) / len(made))
+                                       if made else None)}
+    return table.with_columns(regime=pl.lit(regime), per_day=pl.lit(per_day)), recommendation
+
+
+def summarise(records: pl.DataFrame) -> pl.DataFrame:
+    """Coverage, its Monte-Carlo standard error, misses below, width and share with an interval."""
+    return (records.filter(pl.col("defined"))
+            .group_by("segment", "figure", "threshold", maintain_order=True)
+            .agg(trials=pl.col("has_interval").sum(), with_interval=pl.col("has_interval").mean(),
+                 coverage=pl.col("covered").filter(pl.col("has_interval")).mean(),
+                 low_misses=pl.col("low_miss").filter(pl.col("has_interval")).mean(),
+                 mean_width=pl.col("width").mean(), relative_width=pl.col("relative_width").median())
+            .with_columns(coverage_se=(pl.col("coverage") * (1 - pl.col("coverage")) / pl.col("trials")).sqrt()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=500)
+    parser.add_argument("--per-day", type=int, nargs="+", default=[12, 50, 200])
+    parser.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=list(REGIMES))
+    parser.add_argument("--population-per-day", type=int, default=200_000)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--thresholds", type=int, default=101, help="projection.thresholds (grid size)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "coverage.json"))
+    args = parser.parse_args()
+    tables, recommendations = [], []
+    for regime in args.regimes:
+        for per_day in args.per_day:
+            start = time.perf_counter()
+            table, rec = study(regime, per_day, args.replications, population_per_day=args.population_per_day,
+                               days=args.days, bootstrap=args.bootstrap, seed=args.seed, thresholds=args.thresholds)
+            tables.append(table)
+            recommendations.append({"regime": regime, "per_day": per_day, **rec})
+            print(f"{regime}, {per_day}/day: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+    table = pl.concat(tables).sort("regime", "per_day", "segment", "figure", "threshold", nulls_last=True)
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, float_precision=3, tbl_width_chars=200):
+        print(table.select("regime", "per_day", "segment", "figure", "threshold", "coverage", "coverage_se",
+                           "low_misses", "with_interval", "relative_width"))
+        print(pl.DataFrame(recommendations))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"args": vars(args), "coverage": table.to_dicts(),
+                                          "recommendation": recommendations}, indent=1) + "\n", encoding="utf-8")
+    print(f"written to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
