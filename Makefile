@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-dashboard bench-import clean
+.PHONY: install demo test dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-import clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ bench-agreement: $(STAMP)
 # per-threshold Python loop on a smaller population (issue 5's goal: < 5 s, >= 50x).
 bench-projection: $(STAMP)
 	$(BIN)/python bench/projection.py
+
+# Coverage of every 95% interval against a synthetic population with a known truth, sampled and
+# projected as the pipeline does, at 12, 50 and 200 sampled a day (issue 15); docs/STATISTICS.md.
+bench-coverage: $(STAMP)
+	$(BIN)/python bench/coverage.py
 
 # Slider change to rerendered page over a 10M-request snapshot (built once into bench/results/.cache),
 # cached against uncached, plus headless Chromium (issue 6's goal: median < 200 ms cached).
