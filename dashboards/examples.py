@@ -64,9 +64,11 @@ def _filters(view: View) -> dict:
 def _pair(pair: dict) -> None:
     verdict = "agree" if pair["agree"] else "disagree"
     with st.container(border=True):
-        st.markdown(f"**{pair['query']}**")
-        st.caption(f"{pair['request_id']} · {pair['day']} · {pair['surface']} / {pair['mode']} / {pair['language']} · "
-                   f"**{verdict}** (decided by {pair['decided_by']})")
+        # Logged text (the query, its ids and segments) is shown as text, never as Markdown: a
+        # query holding a link or an image would render one (and the browser fetch the image).
+        st.code(pair["query"], language=None, wrap_lines=True)
+        st.text(f"{pair['request_id']} · {pair['surface']} / {pair['mode']} / {pair['language']}")
+        st.caption(f"{pair['day']} · **{verdict}** (decided by {pair['decided_by']})")
         small, large = st.columns(2)
         small.markdown("Small model")
         small.text(pair["small_answer"] or "(no answer)")
