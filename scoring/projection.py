@@ -98,12 +98,34 @@ def suffix_sums(weights: np.ndarray, values: np.ndarray, bins: np.ndarray, n_thr
         >>> s[0, :, 0].tolist()  # three in all, all three clear the first threshold, two the second
         [3.0, 3.0, 2.0]
     """
-    n, k = values.shape
-    width = n_thresholds + 1
-    rows = (np.arange(k)[None, :] * width + bins[:, None]).ravel()
-    placed = sparse.csr_matrix((values.ravel(), (rows, np.repeat(np.arange(n), k))), shape=(k * width, n))
-    binned = np.asarray(placed @ weights).reshape(k, width, weights.shape[1])
-    return np.cumsum(binned[:, ::-1], axis=1)[:, ::-1]
+    return BinnedSums(values, bins, n_thresholds)(weights)
+
+
+class BinnedSums:
+    """``suffix_sums`` of fixed ``values`` and ``bins`` for any weights: each request's values
+    are placed in its bin once per dtype and kept (building the sparse matrix costs about a third
+    of a product, and ``Weights.columns`` calls this once per block of replicates).
+
+    Example:
+        >>> sums = BinnedSums(np.ones((3, 1)), np.array([1, 2, 2]), 2)
+        >>> sums(np.ones((3, 1)))[0, :, 0].tolist()
+        [3.0, 3.0, 2.0]
+    """
+
+    def __init__(self, values: np.ndarray, bins: np.ndarray, n_thresholds: int) -> None:
+        self.values, self.bins, self.width = values, bins, n_thresholds + 1
+        self.placed: dict = {}
+
+    def __call__(self, weights: np.ndarray) -> np.ndarray:
+        n, k = self.values.shape
+        placed = self.placed.get(weights.dtype)
+        if placed is None:
+            rows = (np.arange(k)[None, :] * self.width + self.bins[:, None]).ravel()
+            placed = self.placed[weights.dtype] = sparse.csr_matrix(
+                (self.values.astype(weights.dtype).ravel(), (rows, np.repeat(np.arange(n), k))),
+                shape=(k * self.width, n))
+        binned = np.asarray(placed @ weights).reshape(k, self.width, weights.shape[1])
+        return np.cumsum(binned[:, ::-1], axis=1)[:, ::-1]
 
 
 def request_values(sample: pl.DataFrame, *, cascade: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +215,7 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
     w = sample["weight"].cast(pl.Float64).to_numpy()
     routed_values, total_values = request_values(sample, cascade=cascade)
     bins = threshold_bins(scores, thresholds)
-    sums = weights.columns(lambda m: suffix_sums(m, routed_values.astype(m.dtype), bins, len(thresholds)))
+    sums = weights.columns(BinnedSums(routed_values, bins, len(thresholds)))
     totals = weights.columns(lambda m: total_values.T.astype(m.dtype) @ m)  # TOTALS x replicates
     # The total weight is the suffix sum over every bin, so share_small is exactly 1 where all clear.
     population = sums[0, :1]
@@ -215,7 +237,7 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
     # saves; its square w^2 b^2 + R w^2 ((a + b)^2 - b^2), summed like the savings themselves.
     fixed, saved = total_values[:, 4:6], routed_values[:, 4:6]
     routed_squares = w[:, None] * ((fixed + saved) ** 2 - fixed**2)
-    square_sums = weights.columns(lambda m: suffix_sums(m, routed_squares.astype(m.dtype), bins, len(thresholds)))
+    square_sums = weights.columns(BinnedSums(routed_squares, bins, len(thresholds)))
     fixed_squares = np.column_stack([w[:, None] * fixed**2, 1.0 / w])  # 1 / w: counts the draws
     fixed_sums = weights.columns(lambda m: fixed_squares.T.astype(m.dtype) @ m)
     return Curves(
