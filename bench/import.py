@@ -14,7 +14,7 @@ scored text agreement the import never used; it cannot take 1M rows, so it runs 
 tables, and its wall time and peak are extrapolated linearly in rows to 1M (a line through the
 two points: fixed cost + cost per row). Ours runs on the same two tables too, and on 1M.
 
-    .venv/bin/python bench/import.py [--rows 1000000] [--baseline-rows 25000 50000]
+    .venv/bin/python bench/import.py [--rows 1000000] [--baseline-rows 10000 20000] [--routers random ...]
 """
 
 from __future__ import annotations
@@ -73,11 +73,11 @@ def synthetic_table(rows: int, seed: int = 0) -> pl.DataFrame:
     })
 
 
-def measure(code_dir: Path, table: Path, work: Path, label: str) -> dict:
+def measure(code_dir: Path, table: Path, work: Path, label: str, routers: list[str]) -> dict:
     """One `planb import-replays` of ``table`` with the code in ``code_dir``, in a fresh warehouse."""
     data = work / f"data-{label}"
     config = work / f"planb-{label}.yaml"
-    config.write_text(yaml.safe_dump({"data_dir": str(data), "projection": {"routers": ROUTERS}}), encoding="utf-8")
+    config.write_text(yaml.safe_dump({"data_dir": str(data), "projection": {"routers": routers}}), encoding="utf-8")
     command = [sys.executable, "-m", "assets.cli", "--config", str(config), "import-replays", str(table), "--name", "bench"]
     env_note = os.getloadavg()
     done = subprocess.run([sys.executable, "-c", MEASURE, str(code_dir), *command], capture_output=True, text=True,
@@ -99,7 +99,9 @@ def _line(rows: list[int], values: list[float], at: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--baseline-rows", type=int, nargs=2, default=[25_000, 50_000])
+    parser.add_argument("--baseline-rows", type=int, nargs=2, default=[10_000, 20_000])
+    parser.add_argument("--routers", nargs="+", default=ROUTERS, choices=ROUTERS,
+                        help="routers projected (each is projected in turn: the peak is one router's)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "import_cpu.json"))
     parser.add_argument("--repo", default=str(ROOT), help="the git repository BASELINE_COMMIT is taken from")
     args = parser.parse_args()
@@ -114,15 +116,19 @@ def main() -> None:
         for rows in [*args.baseline_rows, args.rows]:
             tables[rows] = work / f"table-{rows}.parquet"
             synthetic_table(rows).write_parquet(tables[rows])
-        print(f"planb import-replays, routers {', '.join(ROUTERS)}, 1,000 replicates; {os.cpu_count()} cores")
+        print(f"planb import-replays, routers {', '.join(args.routers)}, 1,000 replicates; {os.cpu_count()} cores")
         report = {"machine": {"platform": platform.platform(), "processor": platform.processor(),
                               "cores": os.cpu_count(), "python": platform.python_version()},
-                  "baseline_commit": BASELINE_COMMIT, "routers": ROUTERS, "runs": {}}
+                  "baseline_commit": BASELINE_COMMIT, "routers": args.routers, "runs": {}}
         small = args.baseline_rows
-        for rows in small:
-            report["runs"][f"baseline_{rows}"] = measure(baseline_code, tables[rows], work, f"baseline {rows:,} rows")
-            report["runs"][f"ours_{rows}"] = measure(ROOT, tables[rows], work, f"ours {rows:,} rows")
-        report["runs"][f"ours_{args.rows}"] = ours = measure(ROOT, tables[args.rows], work, f"ours {args.rows:,} rows")
+        # The big run first; the report is written after every run, so a stopped bench keeps its figures.
+        plan = [(f"ours_{args.rows}", ROOT, args.rows)]
+        plan += [(f"{who}_{rows}", code, rows) for rows in small for who, code in (("baseline", baseline_code),
+                                                                                   ("ours", ROOT))]
+        for key, code, rows in plan:
+            report["runs"][key] = measure(code, tables[rows], work, f"{key.split('_')[0]} {rows:,} rows", args.routers)
+            Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        ours = report["runs"][f"ours_{args.rows}"]
     scaled = {key: _line(small, [report["runs"][f"baseline_{r}"][key] for r in small], args.rows)
               for key in ("wall_s", "peak_bytes")}
     report["baseline_scaled_to_rows"] = {"rows": args.rows, **scaled}
