@@ -37,7 +37,7 @@ def _shown(value: object, limit: int = 60) -> str:
 def read_pairs(path: str | Path) -> pl.DataFrame:
     """The pairs of ``path`` as text columns id, question, small_answer, large_answer, checked
     row by row: every id present and unique, every question non-empty, every answer text (an
-    empty answer is "", not missing).
+    empty answer is "", not missing; in a CSV an empty cell is an empty answer).
 
     Example:
         >>> read_pairs("pairs.csv").columns  # doctest: +SKIP
@@ -58,6 +58,8 @@ def read_pairs(path: str | Path) -> pl.DataFrame:
             raise PairsInputError(f"{path}: row 1, column {column}: not text but {dtype}: "
                                   f"{_shown(frame[column][0])}")
     frame = frame.select(pl.col(c).cast(pl.String) for c in COLUMNS)
+    if Path(path).suffix.lower() == ".csv":  # a CSV cell cannot tell an empty answer from a missing one
+        frame = frame.with_columns(pl.col("small_answer", "large_answer").fill_null(""))
     seen: dict[str, int] = {}
     for number, row in enumerate(frame.iter_rows(named=True), start=1):
         for column in COLUMNS:

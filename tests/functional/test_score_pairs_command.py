@@ -88,3 +88,16 @@ def test_a_bad_row_stops_it_with_one_line_naming_row_and_column(tmp_path, edit, 
 def test_an_unknown_output_extension_stops_before_any_work(tmp_path):
     with pytest.raises(SystemExit, match=r"unknown output extension '\.xlsx'"):
         _run(tmp_path, FIXTURE, "out.xlsx")
+
+
+def test_an_empty_csv_cell_is_an_empty_answer_but_a_null_in_json_lines_is_missing(tmp_path):
+    from assets.score_pairs_command import PairsInputError, read_pairs
+
+    csv = tmp_path / "pairs.csv"
+    csv.write_text('id,question,small_answer,large_answer\nq1,who wrote hamlet,,Shakespeare\n', encoding="utf-8")
+    assert read_pairs(csv)["small_answer"].to_list() == [""]
+    jsonl = tmp_path / "pairs.jsonl"
+    jsonl.write_text('{"id": "q1", "question": "who wrote hamlet", "small_answer": null, "large_answer": "x"}\n',
+                     encoding="utf-8")
+    with pytest.raises(PairsInputError, match="row 1, column small_answer: missing"):
+        read_pairs(jsonl)
