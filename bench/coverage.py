@@ -247,6 +247,33 @@ def summarise(records: pl.DataFrame) -> pl.DataFrame:
             .with_columns(coverage_se=(pl.col("coverage") * (1 - pl.col("coverage")) / pl.col("trials")).sqrt()))
 
 
+def markdown(table: pl.DataFrame, recommendations: list[dict]) -> str:
+    """The study as Markdown: per regime, sample size, window / day and figure, the coverage
+    at each threshold (or the figure's one) with its Monte-Carlo standard error, the share of
+    samples that had an interval, and the median width relative to the truth."""
+    lines = ["| regime | a day | where | figure | coverage (t = 0.3 / 0.5 / 0.7) | MC s.e. | with interval | rel. width |",
+             "|---|---|---|---|---|---|---|---|"]
+    grouped = table.group_by("regime", "per_day", "segment", "figure", maintain_order=True).agg(
+        pl.col("coverage"), pl.col("coverage_se").max(), pl.col("with_interval").min(),
+        pl.col("relative_width").median())
+    order = {name: k for k, name in enumerate(["share_small", "agreement", "unchanged", "quality", "gpu_hours_saved",
+                                               "dollars_saved", *SUMMARY_FIGURES])}
+    grouped = grouped.with_columns(rank=pl.col("figure").replace_strict(order, return_dtype=pl.Int32)).sort(
+        "regime", "per_day", "segment", "rank", descending=[False, False, True, False])
+    for row in grouped.iter_rows(named=True):
+        cover = " / ".join("-" if c is None else f"{c:.3f}" for c in row["coverage"])
+        se = "-" if row["coverage_se"] is None else f"{row['coverage_se']:.3f}"
+        width = "-" if row["relative_width"] is None else f"{row['relative_width']:.2f}"
+        lines.append(f"| {row['regime']} | {row['per_day']} | {row['segment']} | {row['figure']} | {cover} | {se} | "
+                     f"{row['with_interval']:.0%} | {width} |")
+    lines += ["", "| regime | a day | samples | recommended | true agreement < target | MC s.e. |", "|---|---|---|---|---|---|"]
+    for r in recommendations:
+        rate = "-" if r["miss_rate"] is None else f"{r['miss_rate']:.3f}"
+        se = "-" if r["miss_rate_se"] is None else f"{r['miss_rate_se']:.3f}"
+        lines.append(f"| {r['regime']} | {r['per_day']} | {r['replications']} | {r['recommended']} | {rate} | {se} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=500)
@@ -258,6 +285,7 @@ def main() -> None:
     parser.add_argument("--thresholds", type=int, default=101, help="projection.thresholds (grid size)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "coverage.json"))
+    parser.add_argument("--markdown", help="also write the tables as Markdown here")
     args = parser.parse_args()
     tables, recommendations = [], []
     for regime in args.regimes:
@@ -276,6 +304,8 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"args": vars(args), "coverage": table.to_dicts(),
                                           "recommendation": recommendations}, indent=1) + "\n", encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(table, recommendations), encoding="utf-8")
     print(f"written to {args.out}", file=sys.stderr)
 
 
