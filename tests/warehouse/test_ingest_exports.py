@@ -34,7 +34,7 @@ def test_the_three_public_export_shapes_load_without_a_rejection(tmp_path):
     reports, rows, rejected = _load(tmp_path, [FIXTURES / n for n in names], settings)
     assert [r.format for r in reports] == ["conversation"] * 3 and rejected == []
     by_id = {r[0]: r for r in rows}
-    assert len(rows) == 2 + 3 + 1  # one row per user turn
+    assert len(rows) == 3 + 3 + 1  # one row per user turn
     # Arena: question_id, conversation_a answered by model_a, tstamp in epoch seconds, judge hashed
     arena = by_id["7e6d5c4b3a2940f8e7d6c5b4a3928170:2"]
     assert (arena[4], arena[5], arena[6]) == ("oasst-pythia-12b", "and an insect?", "Six.")

@@ -27,8 +27,9 @@ LINE_SCHEMA = pa.schema([
 ])
 
 
-def _numbered(block, first_line: int, mask: np.ndarray) -> pa.RecordBatch:
-    """``block`` (bytes or a memoryview of them) ends with a line break."""
+def numbered_lines(block, first_line: int, mask: np.ndarray) -> pa.RecordBatch:
+    """The lines of ``block`` (bytes or a memoryview of them, ending with a line break), numbered
+    from ``first_line``; ``mask`` is scratch space (grown here when too small)."""
     data = np.frombuffer(block, np.uint8)
     if len(data) > len(mask):  # a line carried over from earlier blocks can outgrow one block
         mask = np.empty(len(data), np.bool_)
@@ -79,7 +80,7 @@ def line_batches(stream, *, block_bytes: int = BLOCK_BYTES, max_line_bytes: int 
         ['a\\n', 'b\\n']
     """
     max_line_bytes = max(max_line_bytes, block_bytes)
-    mask = np.empty(block_bytes, np.bool_)
+    mask = np.empty(0, np.bool_)  # grown to the largest block met (a small file needs a small one)
     first_line, carry = 1, b""
     skipped: list | None = None  # [kept start, bytes so far] of a line over the limit being read past
     while True:
@@ -88,6 +89,8 @@ def line_batches(stream, *, block_bytes: int = BLOCK_BYTES, max_line_bytes: int 
             break
         if first_line == 1 and not carry and skipped is None and block.startswith(b"\xef\xbb\xbf"):
             block = block[3:]  # a UTF-8 byte order mark (Windows exports) is not part of line 1
+        if len(block) > len(mask):
+            mask = np.empty(len(block), np.bool_)
         parts, start = [], 0
         if carry or skipped is not None:  # finish the line begun in earlier blocks
             head = block.find(b"\n") + 1
@@ -105,11 +108,11 @@ def line_batches(stream, *, block_bytes: int = BLOCK_BYTES, max_line_bytes: int 
             elif len(carry) + head > max_line_bytes:
                 parts.append(_oversize(carry[:_KEPT_BYTES], len(carry) + head, first_line, max_line_bytes))
             else:
-                parts.append(_numbered(carry + block[:head], first_line, mask))
+                parts.append(numbered_lines(carry + block[:head], first_line, mask))
             carry, start, first_line = b"", head, first_line + 1
         cut = block.rfind(b"\n") + 1
         if cut > start:
-            parts.append(_numbered(memoryview(block)[start:cut], first_line, mask))
+            parts.append(numbered_lines(memoryview(block)[start:cut], first_line, mask))
             first_line += parts[-1].num_rows
         carry = block[max(cut, start):]
         if parts:
@@ -118,4 +121,4 @@ def line_batches(stream, *, block_bytes: int = BLOCK_BYTES, max_line_bytes: int 
         yield pa.Table.from_batches([_oversize(skipped[0], skipped[1], first_line, max_line_bytes)])
     elif carry:
         tail = carry + b"\n"
-        yield pa.Table.from_batches([_numbered(tail, first_line, np.empty(len(tail), np.bool_))])
+        yield pa.Table.from_batches([numbered_lines(tail, first_line, np.empty(len(tail), np.bool_))])

@@ -91,28 +91,43 @@ def _csv(path: str) -> Batches:
                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
 
+    def place(pending: list[int], record: int, rows: int) -> list[int]:
+        """The set-aside rows (indexes into bad_rows) that sit among the next ``rows`` good ones:
+        Arrow numbers a set-aside row by its record (quoted line breaks not counted)."""
+        taken = []
+        for i in sorted(pending, key=lambda i: result.bad_rows[i][0] or 0):
+            number = result.bad_rows[i][0]
+            if number is not None and number <= record + rows + len(taken) + 1:
+                taken.append(i)
+        return taken
+
     def numbered() -> Iterator[pa.RecordBatch]:
-        line, placed = 2, 0  # the header is line 1; bad rows already placed
+        # record: the last record's ordinal (the header is 1), line: the physical line the next starts on
+        record, line, pending, seen = 1, 2, [], 0
         for batch in reader:
             breaks = np.zeros(batch.num_rows, np.int64)
             for column in batch.columns:
                 counts = pc.count_substring(column.cast(pa.large_binary()), b"\n")
                 breaks += counts.fill_null(0).to_numpy(zero_copy_only=False)
-            starts = line + np.concatenate([[0], np.cumsum(1 + breaks)[:-1]]).astype(np.int64)
-            # rows the reader set aside while parsing this batch sit between its rows: shift the
-            # rows after each by its lines (Arrow gives the line a set-aside row starts on)
-            after = 0
-            for number, text in result.bad_rows[placed:]:
-                span = text.count("\n") + 1
-                later = starts >= number if number else np.zeros(len(starts), bool)
-                if later.any():
-                    starts[later] += span
-                else:
-                    after += span
-            placed = len(result.bad_rows)
-            line = (int(starts[-1] + 1 + breaks[-1]) if batch.num_rows else line) + after
-            yield batch.append_column("source_line", pa.array(starts))
-
+            pending += range(seen, len(result.bad_rows))  # set aside while this batch was parsed
+            seen = len(result.bad_rows)
+            taken = place(pending, record, batch.num_rows)
+            total = batch.num_rows + len(taken)
+            ordinals = np.arange(record + 1, record + 1 + total)
+            is_bad = np.isin(ordinals, [result.bad_rows[i][0] for i in taken])
+            spans = np.empty(total, np.int64)
+            spans[~is_bad] = 1 + breaks
+            spans[is_bad] = [result.bad_rows[i][1].count("\n") + 1 for i in taken]
+            starts = line + np.concatenate([[0], np.cumsum(spans)[:-1]]).astype(np.int64)
+            for i, start in zip(taken, starts[is_bad]):  # the set-aside rows get their physical lines
+                result.bad_rows[i] = (int(start), result.bad_rows[i][1])
+            pending = [i for i in pending if i not in taken]
+            record, line = record + total, line + int(spans.sum())
+            yield batch.append_column("source_line", pa.array(starts[~is_bad]))
+        for i in sorted(pending, key=lambda i: result.bad_rows[i][0] or 0):  # set aside after the last good row
+            text = result.bad_rows[i][1]
+            result.bad_rows[i] = (line, text)
+            line += text.count("\n") + 1
     result.batches = numbered()
     return result
 

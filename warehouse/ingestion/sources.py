@@ -22,6 +22,7 @@ COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 FORMAT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 FORMATS = ("flat", "openai", "conversation", "csv", "parquet")
 _PEEK_BYTES = 1 << 20
+_LOCAL = pafs.LocalFileSystem()
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def filesystem(path: str) -> tuple[pafs.FileSystem, str]:
             return pafs.FileSystem.from_uri(path)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
             raise LogInputError(f"cannot open {path}: {err}") from None
-    return pafs.LocalFileSystem(), str(Path(path.removeprefix("file://")).resolve())
+    return _LOCAL, os.path.abspath(path.removeprefix("file://"))  # no resolve(): a stat per part of the path
 
 
 def suffixes(path: str) -> tuple[str, str]:
@@ -138,6 +139,12 @@ def open_binary(path: str, *, decompress: bool = True) -> pa.NativeFile:
 
 def sha256(path: str) -> str:
     """sha256 of the file as stored (before decompression), streamed."""
+    if not is_url(path):  # the local file read by Python directly: a tenth of the cost for small files
+        try:
+            with open(path.removeprefix("file://"), "rb") as local:
+                return hashlib.file_digest(local, "sha256").hexdigest()
+        except OSError as err:
+            raise LogInputError(f"cannot read {path}: {_one_line(err)}") from None
     digest = hashlib.sha256()
     with open_binary(path, decompress=False) as stream:
         while block := stream.read(8 << 20):
@@ -155,8 +162,15 @@ def detect_format(path: str) -> str:
     suffix = suffixes(path)[0]
     if FORMAT_SUFFIXES.get(suffix) != "jsonl":
         return FORMAT_SUFFIXES[suffix]
-    with open_binary(path) as stream:
-        head = stream.read(_PEEK_BYTES)
+    if not is_url(path) and not suffixes(path)[1]:  # plain local file: Python reads a small head faster
+        try:
+            with open(path.removeprefix("file://"), "rb") as local:
+                head = local.read(_PEEK_BYTES)
+        except OSError as err:
+            raise LogInputError(f"cannot read {path}: {_one_line(err)}") from None
+    else:
+        with open_binary(path) as stream:
+            head = stream.read(_PEEK_BYTES)
     for raw in head.split(b"\n"):
         try:
             record = json.loads(raw)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,11 +30,13 @@ from warehouse.ingestion.formats import (
     openai_sql,
     tabular_sql,
 )
-from warehouse.ingestion.lines import LINE_SCHEMA
+from warehouse.ingestion.errors import LogInputError
+from warehouse.ingestion.lines import LINE_SCHEMA, numbered_lines
 from warehouse.ingestion.normalise import REDACTED, Limits, redacted_sql, staged_sql
 from warehouse.ingestion.readers import Batches, read_batches
 from warehouse.ingestion.redact import KINDS, redact_select
 from warehouse.ingestion.redact import MACROS as REDACT_MACROS
+from warehouse.ingestion.sources import is_url, open_binary
 
 T = TypeVar("T")
 # Batches of this many rows let DuckDB scan a batch on every core (it splits Arrow input by batch).
@@ -160,11 +163,42 @@ def stage_file(scratch: duckdb.DuckDBPyConnection, file: FileToStage, *, salt: s
     return read, stage_batches(scratch, sql, (_with_file(b, file) for b in read.batches), only_day)
 
 
-def read_lines_whole(file: FileToStage) -> pa.Table:
-    """A small JSON-lines file's numbered lines, read whole, with its file columns: batches of many
-    small files are staged together (one query for hundreds of files, not one each)."""
-    tables = [_with_file(t, file) for t in read_batches(file.path, file.fmt).batches]
-    return pa.concat_tables(tables) if tables else _with_file(LINE_SCHEMA.empty_table(), file)
+def read_whole(path: str) -> bytes:
+    """A small uncompressed file's bytes, ending with a line break, without a byte order mark."""
+    data = open_binary(path).read() if is_url(path) else _read_local(path)
+    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    return data if not data or data.endswith(b"\n") else data + b"\n"
+
+
+def _read_local(path: str) -> bytes:
+    try:
+        with open(path.removeprefix("file://"), "rb") as local:
+            return local.read()
+    except OSError as err:
+        raise LogInputError(f"cannot read {path}: {' '.join(str(err).split())}") from None
+
+
+def lines_of_files(contents: list[bytes], files: list[FileToStage]) -> pa.Table:
+    """The numbered lines of many small files as one table, split at every line break in one pass
+    (``lines.py``), each row with its own file's line number, ``file_order`` and ``undated_ts``.
+
+    Example:
+        >>> files = [FileToStage(0, "a.jsonl", "flat", datetime(2026, 11, 1)), FileToStage(1, "b.jsonl", "flat",
+        ...          datetime(2026, 11, 2))]
+        >>> table = lines_of_files([b"x\\ny\\n", b"z\\n"], files)
+        >>> table["source_line"].to_pylist(), table["file_order"].to_pylist()
+        ([1, 2, 1], [0, 0, 1])
+    """
+    counts = np.array([c.count(b"\n") for c in contents], np.int64)
+    block = b"".join(contents)
+    table = pa.Table.from_batches([numbered_lines(block, 1, np.empty(len(block), np.bool_))]) if block else \
+        LINE_SCHEMA.empty_table()
+    firsts = np.repeat(np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    lines = np.arange(1, table.num_rows + 1, dtype=np.int64) - firsts
+    orders = np.repeat(np.array([f.order for f in files], np.int32), counts)
+    undated = np.repeat(np.array([f.undated_ts for f in files], "datetime64[us]"), counts)
+    return (table.set_column(0, "source_line", pa.array(lines)).append_column("file_order", pa.array(orders))
+            .append_column("undated_ts", pa.array(undated)))
 
 
 def stage_bad_csv_rows(scratch: duckdb.DuckDBPyConnection, rows: list[tuple[int | None, str]], order: int,
