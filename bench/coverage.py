@@ -244,17 +244,25 @@ def summarise(records: pl.DataFrame) -> pl.DataFrame:
                  coverage=pl.col("covered").filter(pl.col("has_interval")).mean(),
                  low_misses=pl.col("low_miss").filter(pl.col("has_interval")).mean(),
                  mean_width=pl.col("width").mean(), relative_width=pl.col("relative_width").median())
-            .with_columns(coverage_se=(pl.col("coverage") * (1 - pl.col("coverage")) / pl.col("trials")).sqrt()))
+            .with_columns(coverage_se=_standard_error(pl.col("coverage"), pl.col("trials"))))
+
+
+def _standard_error(coverage: pl.Expr, trials: pl.Expr) -> pl.Expr:
+    # sqrt(c (1 - c) / trials), at least that of a 95% coverage (a run that covers every time
+    # does not have an error of 0)
+    return pl.when(trials > 0).then((pl.max_horizontal(coverage * (1 - coverage), pl.lit(0.95 * 0.05)) / trials).sqrt())
 
 
 def markdown(table: pl.DataFrame, recommendations: list[dict]) -> str:
     """The study as Markdown: per regime, sample size, window / day and figure, the coverage
     at each threshold (or the figure's one) with its Monte-Carlo standard error, the share of
     samples that had an interval, and the median width relative to the truth."""
-    lines = ["| regime | a day | where | figure | coverage (t = 0.3 / 0.5 / 0.7) | MC s.e. | with interval | rel. width |",
+    lines = ["| regime | a day | where | figure | coverage (t = 0.3 / 0.5 / 0.7) | MC s.e. (largest) | with interval | "
+             "rel. width |",
              "|---|---|---|---|---|---|---|---|"]
+    table = table.with_columns(coverage_se=_standard_error(pl.col("coverage"), pl.col("trials")))
     grouped = table.group_by("regime", "per_day", "segment", "figure", maintain_order=True).agg(
-        pl.col("coverage"), pl.col("coverage_se").max(), pl.col("with_interval").min(),
+        pl.col("coverage"), pl.col("coverage_se").max(), pl.col("with_interval"),
         pl.col("relative_width").median())
     order = {name: k for k, name in enumerate(["share_small", "agreement", "unchanged", "quality", "gpu_hours_saved",
                                                "dollars_saved", *SUMMARY_FIGURES])}
@@ -264,8 +272,9 @@ def markdown(table: pl.DataFrame, recommendations: list[dict]) -> str:
         cover = " / ".join("-" if c is None else f"{c:.3f}" for c in row["coverage"])
         se = "-" if row["coverage_se"] is None else f"{row['coverage_se']:.3f}"
         width = "-" if row["relative_width"] is None else f"{row['relative_width']:.2f}"
+        has = " / ".join(f"{h:.0%}" for h in row["with_interval"])
         lines.append(f"| {row['regime']} | {row['per_day']} | {row['segment']} | {row['figure']} | {cover} | {se} | "
-                     f"{row['with_interval']:.0%} | {width} |")
+                     f"{has} | {width} |")
     lines += ["", "| regime | a day | samples | recommended | true agreement < target | MC s.e. |", "|---|---|---|---|---|---|"]
     for r in recommendations:
         rate = "-" if r["miss_rate"] is None else f"{r['miss_rate']:.3f}"
@@ -296,17 +305,22 @@ def main() -> None:
             tables.append(table)
             recommendations.append({"regime": regime, "per_day": per_day, **rec})
             print(f"{regime}, {per_day}/day: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
-    table = pl.concat(tables).sort("regime", "per_day", "segment", "figure", "threshold", nulls_last=True)
+            _write(args, pl.concat(tables), recommendations)  # after each cell: a long run keeps what it has
+    table = pl.concat(tables)
     with pl.Config(tbl_rows=-1, tbl_cols=-1, float_precision=3, tbl_width_chars=200):
         print(table.select("regime", "per_day", "segment", "figure", "threshold", "coverage", "coverage_se",
                            "low_misses", "with_interval", "relative_width"))
         print(pl.DataFrame(recommendations))
+    print(f"written to {args.out}", file=sys.stderr)
+
+
+def _write(args, table: pl.DataFrame, recommendations: list[dict]) -> None:
+    table = table.sort("regime", "per_day", "segment", "figure", "threshold", nulls_last=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"args": vars(args), "coverage": table.to_dicts(),
                                           "recommendation": recommendations}, indent=1) + "\n", encoding="utf-8")
     if args.markdown:
         Path(args.markdown).write_text(markdown(table, recommendations), encoding="utf-8")
-    print(f"written to {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
-"""95% intervals from a weighted sample: the within-day bootstrap and its guards.
+"""95% intervals from a weighted sample: the within-day bootstrap and the intervals built on it.
+Which method serves which figure was chosen by its coverage (bench/coverage.py, docs/STATISTICS.md).
 
 - ``bootstrap_counts``: how often each sampled request is drawn in each replicate, resampled
   with replacement within its day (the sample is drawn per day).
 - ``percentile_interval``: the 2.5th and 97.5th percentiles of the replicates, NaN ignored,
-  for every column at once (one sort, no per-column loop).
-- ``exact_bound``: when every sampled request routed small agrees (or none does), no
-  replicate can show a disagreement, so the bootstrap interval collapses to a point. The
-  one-sided bound then comes from the binomial: with n_eff successes out of n_eff the 95%
-  (Clopper-Pearson) lower bound is 0.025^(1/n_eff), n_eff being Kish's effective sample size.
+  for every column at once (one sort, no per-column loop); ``rescaled`` widens it by the
+  n / (n - 1) that resampling n of n lacks (``bootstrap_variance_scale``). AUC, APGR, CPT.
+- ``proportion_interval``: Korn and Graubard's Clopper-Pearson at the effective sample size
+  from the bootstrap variance; where every sampled request agrees (or none does), no replicate
+  varies and the bound is the binomial's at Kish's effective size, 0.025^(1/n_eff). Shares,
+  agreement, unchanged share, quality.
+- ``studentized_interval``: bootstrap-t for skewed totals (savings).
 - ``MIN_SAMPLE``: below this many sampled requests behind a figure there is no interval at all
   (NULL), rather than a narrow one that the sample cannot support.
 """
@@ -15,7 +18,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse, special
+from scipy import special
 
 LEVEL = 0.95
 MIN_SAMPLE = 30  # the default of projection.min_sample_for_interval
@@ -111,18 +114,6 @@ def kish_effective_n(weight_sum: np.ndarray, weight_square_sum: np.ndarray) -> n
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(weight_square_sum > 0, weight_sum**2 / weight_square_sum, 0.0)
-
-
-def exact_bound(n_eff: np.ndarray, level: float = LEVEL) -> np.ndarray:
-    """Clopper-Pearson bound for a proportion observed at 1 in ``n_eff`` trials: the lower
-    bound of p (and 1 minus it is the upper bound of a proportion observed at 0).
-
-    Example:
-        >>> round(float(exact_bound(np.array(72.0))), 4)
-        0.9501
-    """
-    with np.errstate(divide="ignore"):
-        return np.where(n_eff > 0, ((1.0 - level) / 2.0) ** (1.0 / np.maximum(n_eff, 1e-300)), 0.0)
 
 
 def bootstrap_variance_scale(group_sizes: np.ndarray) -> float:

@@ -11,7 +11,6 @@ from scipy.stats import beta
 from scoring.intervals import (
     bootstrap_counts,
     bootstrap_variance_scale,
-    exact_bound,
     kish_effective_n,
     percentile_interval,
     proportion_interval,
@@ -63,13 +62,17 @@ def test_percentile_interval_by_hand():
     assert (lo[0], hi[0]) == (2.0, 4.0)
 
 
-def test_kish_and_exact_bound_by_hand():
+def test_kish_and_the_all_agree_bound_by_hand():
     assert kish_effective_n(np.array(4.0), np.array(4.0)) == 4.0  # four equal weights
     assert kish_effective_n(np.array(4.0), np.array(6.0)) == pytest.approx(16 / 6)  # weights 1, 1, 2
-    assert exact_bound(np.array(4.0)) == pytest.approx(0.025 ** 0.25)
+
+    def bound(n_eff: float) -> float:
+        lo, _ = proportion_interval(np.array([1.0]), np.ones((1, 10)), np.array([1000]), np.array([n_eff]))
+        return float(lo[0])
+
+    assert bound(4.0) == pytest.approx(0.025 ** 0.25)
     # the smallest all-agree sample whose lower bound reaches 95%: 72 = ceil(log 0.025 / log 0.95)
-    assert exact_bound(np.array(71.0)) < 0.95 <= exact_bound(np.array(72.0))
-    assert exact_bound(np.array(0.0)) == 0.0
+    assert bound(71.0) < 0.95 <= bound(72.0)
 
 
 def test_bootstrap_variance_scale_and_rescaled_bounds():
