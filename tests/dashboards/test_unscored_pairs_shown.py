@@ -41,3 +41,24 @@ def test_every_page_says_how_many_pairs_are_unscored(monkeypatch, snapshot_dir):
         captions = [c.value for c in app.sidebar.caption]
         line = "Replayed pairs (latest rule): 5 · 3 labelled · 2 unscored (open-ended, no judge: left out of agreement)"
         assert line in captions, (module, captions)
+
+
+def test_the_demo_summary_counts_unscored_pairs_and_the_judges_cost(snapshot_dir):
+    from assets.summary import label_lines
+
+    _add_scored_pairs(snapshot_dir)
+    assert label_lines(snapshot_dir) == [
+        "Pairs scored: 5, 3 labelled, 2 unscored (40.0%: open-ended answers with no judge configured, "
+        "left out of agreement)."]
+    calls = pl.DataFrame([{"day": date(2026, 11, 1), "request_id": "r3", "small_key": "s", "large_key": "l",
+                           "judge_key": "j", "scoring_version": version, "answer_order": order, "output": "[[A]]",
+                           "verdict": 1.0, "prompt_tokens": 300, "output_tokens": 4, "seconds": 1.25,
+                           "device": "cpu"}
+                          for version in ("old", "new") for order in ("small_first", "large_first")])
+    with writer(snapshot_dir) as con:
+        insert_rows(con, "judge_calls", calls)
+        insert_rows(con, "models", pl.DataFrame({"model_key": ["j"], "name": ["tiny-judge"], "role": ["judge"],
+                                                 "backend": ["transformers"], "spec_json": ["{}"]}))
+    publish_snapshot(snapshot_dir)
+    assert label_lines(snapshot_dir)[1] == ("Judge tiny-judge: 1 pairs, 2 calls, 608 tokens, 2.5 device-seconds "
+                                            "on cpu (the cost of this analysis).")  # the latest rule's calls only
