@@ -16,8 +16,8 @@ import numpy as np
 
 from scoring.agreement import LEXICAL_METRICS, _content_containment, content_tokens, lexical_metrics, normalize_answer
 from scoring.agreement_rule import AgreementRule
-from scoring.answer_core import ENTITY, FINAL, NUMBER, Core, cores_agree, extract_core
-from scoring.answer_kind import CORE, OPEN, SHORT, asked_or_final, pair_kind
+from scoring.answer_core import ENTITY, FINAL, NUMBER, Core, answer_numbers, cores_agree, extract_core
+from scoring.answer_kind import CORE, SHORT, pair_core_type, pair_kind
 from scoring.embedding import embedding_cosine
 
 METRICS = (*LEXICAL_METRICS, "cosine")
@@ -55,13 +55,17 @@ def core_label(question: str | None, small: str, large: str, rule: AgreementRule
         ...            "We subtract: 8 - 3 = 5. Therefore 5 apples remain.", rule)
         (True, 'core:number')
     """
-    core_type = asked_or_final(question)
+    core_type = pair_core_type(question, small, large)
     a, b = extract_core(small, question, core_type), extract_core(large, question, core_type)
     if a is None or b is None:
         return None, UNSCORED
     if a.type == FINAL and b.type == FINAL:
         return _final_text_agree(a, b, rule.core_number_tolerance), f"core:{FINAL}"
     if a.type == ENTITY and b.type == ENTITY:
+        na = answer_numbers(" ".join(a.values), question or "")
+        nb = answer_numbers(" ".join(b.values), question or "")
+        if na and nb:  # "second place" / "the third position": an entity that is a number
+            return set(na) == set(nb), f"core:{ENTITY}"
         ta = content_tokens(" ".join(a.values), question)
         tb = content_tokens(" ".join(b.values), question)
         return _content_containment(ta, tb) >= rule.core_entity_threshold, f"core:{ENTITY}"

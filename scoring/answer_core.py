@@ -35,7 +35,7 @@ _ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth".split())}
 _NUMBER_RE = re.compile(
     r"(?<![\w.])(?P<sign>[-−])?\$?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
-    r"(?:\s*/\s*(?P<den>\d+)(?![\d.]))?(?P<pct>\s*%)?"
+    r"(?:\s*/\s*(?P<den>\d+)(?!\d|\.\d))?(?P<pct>\s*%)?"
     r"|\b(?P<word>" + "|".join((*_NUMBER_WORDS, *_ORDINAL_WORDS)) + r")\b",
     re.IGNORECASE)
 _YEAR_RE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
@@ -49,27 +49,29 @@ _FINAL_RE = re.compile(
     r"|\bthe (?:final |correct )?answer is\s+(?P<is>[^\n.]+)", re.IGNORECASE | re.MULTILINE)
 _YES_NO_RE = re.compile(r"^\W*(?:(?:the )?(?:short )?answer(?: is)?\W*)?(yes|no|correct|incorrect|true|false)\b",
                         re.IGNORECASE)
-_OPTION_LIST_RE = re.compile(r"\b([a-z]+(?:[ -][a-z]+)?), ([a-z]+(?:[ -][a-z]+)?)(?:, ([a-z]+(?:[ -][a-z]+)?))*,? or "
-                             r"([a-z]+(?:[ -][a-z]+)?)\b", re.IGNORECASE)
+_OPTION_LIST_RE = re.compile(r"\b[a-z]+(?:, [a-z]+)+,? or [a-z]+\b", re.IGNORECASE)
 _LETTER_OPTIONS_RE = re.compile(r"(?:^|\s)\(?([a-eA-E])\)\s")
 
 _ASKS = (  # (core type, pattern on the request's question sentence); the first that matches wins
-    (CHOICE, re.compile(r"\btrue, false,? or uncertain\b|\bwhich (?:one|option|word|of the following)\b"
+    (CHOICE, re.compile(r"\btrue, false,? or uncertain\b|\b[a-z]+(?:, [a-z]+)+,? or [a-z]+\?|\bwhich (?:one|option|word|of the following)\b"
                         r"|(?:^|\s)\(?[a-e]\)\s.*(?:^|\s)\(?[b-e]\)\s", re.IGNORECASE | re.DOTALL)),
     (YEAR, re.compile(r"\b(?:what|which) year\b|\bin what year\b|\bwhen (?:was|were|did|does|is|will|do)\b",
                       re.IGNORECASE)),
     (NUMBER, re.compile(
         r"\bhow (?:many|much|long|far|old|tall|big|fast|often)\b|\bcalculate\b|\bcompute\b|\bevaluate\b"
-        r"|\bsolve\b|\bfind (?:the |x|y|z\b)|\bwhat(?:'s| is| was| are| would be| will be)? (?:the )?(?:total |"
+        r"|\bsolve\b|\bfind (?:the |x|y|z\b)|\bwhat(?:'s| is| was| are| would be| will be)? "
+        r"(?:the |his |her |their |its |your |our |my )?(?:total |"
         r"exact |approximate |expected |final )?(?:value|area|volume|sum|product|probability|percentage|"
         r"number|amount|cost|price|remainder|result|speed|distance|average|mean|median|ratio|perimeter|"
         r"length|revenue|profit|answer)\b|\bexpress\b|\bhow much\b|\bwhat is \d|\d\s*[-+*/x×]\s*\d+\s*\?",
         re.IGNORECASE)),
-    (YES_NO, re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|"
+    # "Can you list ...?" and "Could you check ...?" are requests, not yes / no questions.
+    (YES_NO, re.compile(r"^\W*(?!(?:can|could|would|will) you\b|are there any\b|is there any\b)(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|"
                         r"may|might|must|am)\b(?!.*\bor\b)", re.IGNORECASE)),
-    (ENTITY, re.compile(r"^\W*(?:who|whom|whose|where|which|what(?:'s| is| was| were| are)? (?:the )?"
+    # "Who is Larry Page?" asks for a description, not an entity.
+    (ENTITY, re.compile(r"^\W*(?i:(?:so|and|then|now)\b,?\s*)?(?!(?i:who (?:is|was|are|were)) [A-Z][\w.]*(?: [A-Z][\w.]*)*\W*$)(?i:who|whom|whose|where|which|what(?:'s| is| was| were| are)? (?:the )?"
                         r"(?:name|capital|largest|smallest|first|last|relationship|word|direction|"
-                        r"position|color|colour|country|city))\b", re.IGNORECASE)),
+                        r"position|color|colour|country|city))\b")),
 )
 
 
@@ -184,36 +186,53 @@ def final_answer(text: str) -> str | None:
     return found.strip() if found else None
 
 
+def answer_numbers(text: str, question: str) -> list[frozenset[float]]:
+    """The numbers of ``text`` that the request does not contain (all of them if none is left).
+
+    Example:
+        >>> answer_numbers("You are second; they are third.", "You overtook the second person.")
+        [frozenset({3.0})]
+    """
+    asked = numbers(question)
+    found = numbers(text)
+    return [v for v in found if not any(_close(v, q, 1e-9) for q in asked)] or found
+
+
 def _close(a: frozenset[float], b: frozenset[float], tolerance: float) -> bool:
     return any(abs(x - y) <= tolerance * max(abs(x), abs(y), 1e-12) for x in a for y in b)
 
 
 def _number_core(text: str, question: str) -> Core | None:
-    asked = numbers(question)
     for part in (conclusion(text), text):
-        found = numbers(part)
-        kept = [v for v in found if not any(_close(v, q, 1e-9) for q in asked)] or found
+        kept = answer_numbers(part, question)
         if kept:
             return Core(NUMBER, tuple(kept))
     return None
 
 
-def _options(question: str) -> list[str]:
+def _options(question: str) -> tuple[list[str], bool]:
+    """The request's options and whether they are letters ("(a) ... (b) ...")."""
     found = _OPTION_LIST_RE.search(question)
     if found:
-        return [g.lower() for g in found.groups() if g]
+        return [w.lower() for w in re.findall(r"[a-z]+", found.group(0), re.IGNORECASE) if w.lower() != "or"], False
     letters = _LETTER_OPTIONS_RE.findall(question)
-    return [x.lower() for x in letters] if len(letters) >= 2 else []
+    return ([x.lower() for x in letters], True) if len(letters) >= 2 else ([], False)
 
 
 def _choice_core(text: str, question: str) -> Core | None:
-    options = _options(question)
+    options, letters = _options(question)
     if not options:
         return None
-    pattern = re.compile(r"\b(" + "|".join(re.escape(o) for o in options) + r")\b", re.IGNORECASE)
+    alternatives = "|".join(re.escape(o) for o in options)
+    if letters:  # a letter is an option only where it is written as one: "(c)", "c)", "option c"
+        pattern = re.compile(r"\(([" + "".join(options) + r"])\)|\b([" + "".join(options) + r"])\)"
+                             r"|\b(?:option|answer|choice)\s*:?\s*\(?([" + "".join(options) + r"])\b", re.IGNORECASE)
+    else:
+        pattern = re.compile(r"\b(" + alternatives + r")\b", re.IGNORECASE)
     parts = sentences(text)
-    for part in (parts[:1] + [conclusion(text)]) if parts else []:
-        hits = pattern.findall(part)
+    # a worked answer names its option in its conclusion; a short one leads with it
+    for part in ([conclusion(text)] + parts[:1]) if parts else []:
+        hits = [h if isinstance(h, str) else next(g for g in h if g) for h in pattern.findall(part)]
         if hits:
             return Core(CHOICE, (hits[-1].lower(),))
     return None
@@ -250,7 +269,11 @@ def extract_core(text: str | None, question: str | None, core_type: str) -> Core
     final = final_answer(text)
     if final is not None:
         if core_type in (NUMBER, YEAR) and numbers(final):
-            return Core(NUMBER, tuple(numbers(final)[-1:]))
+            return Core(NUMBER, tuple(numbers(final)))
+        if core_type == CHOICE and _choice_core(final, question):
+            return _choice_core(final, question)
+        if core_type == YES_NO and _yes_no_core(final):
+            return _yes_no_core(final)
         return Core(FINAL, (final.lower().strip(" .*$"),))
     if core_type == NUMBER:
         return _number_core(text, question)
@@ -270,12 +293,13 @@ def cores_agree(a: Core, b: Core, *, tolerance: float = 0.005) -> bool | None:
     """Whether two cores state the same result; None when they are of types that cannot be
     compared here (an entity is compared on its words by ``scoring.answer_kind``).
 
-    Numbers: each answer's final number (the last one of its conclusion) is among the other's
-    numbers, within a relative ``tolerance`` (rounded results such as 0.3056 for 11/36 agree).
+    Numbers: each answer's result (the first number of its conclusion that the request does
+    not contain) is among the other's numbers, within a relative ``tolerance`` (rounded results
+    such as 0.3056 for 11/36 agree).
 
     Example:
         >>> n = lambda *v: Core("number", tuple(frozenset({float(x)}) for x in v))
-        >>> cores_agree(n(8000, 12000), n(12000.0)), cores_agree(n(76), n(100))
+        >>> cores_agree(n(12000, 8000), n(12000.0)), cores_agree(n(76), n(100))
         (True, False)
     """
     if a.type != b.type:
@@ -283,8 +307,8 @@ def cores_agree(a: Core, b: Core, *, tolerance: float = 0.005) -> bool | None:
             return False
         return None
     if a.type == NUMBER:
-        return (any(_close(a.values[-1], v, tolerance) for v in b.values)
-                and any(_close(b.values[-1], v, tolerance) for v in a.values))
+        return (any(_close(a.values[0], v, tolerance) for v in b.values)
+                and any(_close(b.values[0], v, tolerance) for v in a.values))
     if a.type == ENTITY:
         return None
     return a.values == b.values

