@@ -283,6 +283,6 @@ def quarantined_files(data_dir: str | Path) -> pl.DataFrame:
         >>> quarantined_files("./data").select("path", "reason")  # doctest: +SKIP
     """
     with closing(open_snapshot(data_dir)) as con:
-        if not con.execute("SELECT count(*) FROM schema_migrations WHERE version = 12").fetchone()[0]:
+        if not con.execute("SELECT count(*) FROM schema_migrations WHERE version = 12").fetchall()[0][0]:
             return pl.DataFrame(schema={"path": pl.String, "reason": pl.String, "detail": pl.String})
         return read_frame(con, _sql("health_quarantined"))

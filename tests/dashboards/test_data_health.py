@@ -112,10 +112,15 @@ def test_snapshot_without_projection_runs_or_checks(monkeypatch, tmp_path: Path)
                 ('2026-11-03', 'b', '2026-11-03 08:00', 'q b', 'x.jsonl', 2)""")
         con.execute("INSERT INTO rejected_log_rows (day, source_file, source_line, reason) "
                     "VALUES (NULL, 'x.jsonl', 3, 'invalid_json')")
+        con.execute("INSERT INTO quarantined_files VALUES ('landing/y.jsonl.gz', 40, 'ab12cd', 'flat', "
+                    "'corrupt_compression', 'gzip: invalid header', '2026-11-03 09:00')")
     publish_snapshot(tmp_path)
     app = health_page(monkeypatch, tmp_path)
-    assert metrics(app) == {"Days present": 2, "Logged rows": 2, "Rejected rows": 1, "Failed checks": 0,
-                            "Check warnings": 0}
+    assert metrics(app) == {"Days present": 2, "Logged rows": 2, "Rejected rows": 1, "Quarantined files": 1,
+                            "Failed checks": 0, "Check warnings": 0}
+    quarantined = table(app, "File")
+    assert list(quarantined.itertuples(index=False))[0][:3] == (
+        "landing/y.jsonl.gz", "corrupt_compression", "gzip: invalid header")
     days = app.metric[0]
     assert days.delta == "1 missing in the range"  # 2026-11-02 has nothing
     assert app.metric[2].delta == "1 without a readable day"

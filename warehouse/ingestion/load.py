@@ -23,6 +23,7 @@ held it are read again (under the current config: salt, limits, redaction), leav
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
@@ -37,13 +38,23 @@ from warehouse.ingestion.errors import LogInputError
 from warehouse.ingestion.files import READ_ERRORS, FileReport, IngestSettings, log, quarantine, undated_day
 from warehouse.ingestion.normalise import Limits
 from warehouse.ingestion.redact import KINDS
-from warehouse.ingestion.sources import FORMATS, LogFile, detect_format, is_url, list_log_files, sha256, suffixes
+from warehouse.ingestion.sources import (
+    FORMATS,
+    LogFile,
+    detect_format,
+    is_url,
+    list_log_files,
+    read_small,
+    sha256,
+    suffixes,
+)
 from warehouse.ingestion.stage import (
     FileToStage,
     Staged,
     ahead,
     lines_of_files,
     read_whole,
+    whole,
     scratch_connection,
     stage_bad_csv_rows,
     stage_batches,
@@ -59,6 +70,7 @@ LINE_FORMATS = ("flat", "openai", "conversation")
 # then a read and a sha256, not a query each (10,000 one-line files: 17 minutes before).
 SMALL_FILE_BYTES = 1 << 20
 BATCH_FILES = 1000
+KEPT_BYTES = 64 << 20  # small files' bytes kept from hashing to staging, at most
 def _prepare(con: duckdb.DuckDBPyConnection, settings: IngestSettings) -> duckdb.DuckDBPyConnection:
     """Set up the writer's key tables; return the scratch connection batches are staged in."""
     con.execute(f"SET memory_limit = '{settings.memory_limit}'")
@@ -89,8 +101,10 @@ _INSERT_REJECTED = (
 class _Call:
     """One ingest call's state: the writer, scratch database, Bloom filter and the reports by order."""
 
-    def __init__(self, con, settings: IngestSettings, reports: list[FileReport], only_day: date | None = None):
+    def __init__(self, con, settings: IngestSettings, reports: list[FileReport], only_day: date | None = None,
+                 contents: dict[int, bytes] | None = None):
         self.con, self.settings, self.reports, self.only_day = con, settings, reports, only_day
+        self.contents = contents or {}  # small files' bytes read while hashing them, by order
         self.scratch, self.seen = _prepare(con, settings), SeenKeys()
         started = datetime.now(UTC).replace(tzinfo=None)
         self.today = started.date()
@@ -159,7 +173,7 @@ class _Call:
         for order in orders:
             try:
                 file = self.file(order)
-                contents.append(read_whole(file.path))
+                contents.append(whole(self.contents.pop(order)) if order in self.contents else read_whole(file.path))
                 staged.append(order)
                 files.append(file)
             except READ_ERRORS as err:
@@ -192,10 +206,10 @@ class _Call:
         self.scratch.close()
 
 
-def _small(report: FileReport) -> bool:
+def _small(path: str, size: int, fmt: str) -> bool:
     """Read whole and staged with others: an uncompressed JSON-lines file (a compressed one could
     unfold to any size) of at most SMALL_FILE_BYTES."""
-    return report.format in LINE_FORMATS and report.size <= SMALL_FILE_BYTES and not suffixes(report.path)[1]
+    return fmt in LINE_FORMATS and size <= SMALL_FILE_BYTES and not suffixes(path)[1]
 
 
 def _batches(reports: list[FileReport]) -> list[list[int]]:
@@ -204,7 +218,9 @@ def _batches(reports: list[FileReport]) -> list[list[int]]:
     batches: list[list[int]] = []
     for order, report in enumerate(reports):
         last = batches[-1] if batches else None
-        if (_small(report) and last and len(last) < BATCH_FILES and _small(reports[last[0]])
+        first = reports[last[0]] if last else None
+        if (_small(report.path, report.size, report.format) and last and len(last) < BATCH_FILES
+                and _small(first.path, first.size, first.format)
                 and reports[last[0]].format == report.format):
             last.append(order)
         else:
@@ -298,7 +314,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
     # that file: it is not read again to hash it (a landing folder is listed on every run).
     unchanged = {(path, size): (digest, when.replace(tzinfo=UTC).timestamp()) for path, size, digest, when
                  in con.execute("SELECT path, size, sha256, max(ingested_at) FROM ingested_files GROUP BY ALL").fetchall()}
-    todo, taken = [], set()
+    todo, taken, contents, kept = [], set(), {}, 0
     for f in files:
         report = FileReport(f.path, None, f.size, fmt, "ingested", mtime_ns=f.mtime_ns)
         reports.append(report)
@@ -307,8 +323,13 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
             continue
         try:
             digest, ingested = unchanged.get((f.path, f.size), (None, None))
+            content = None
             if digest is None or f.mtime_ns is None or f.mtime_ns / 1e9 > ingested:
-                digest = sha256(f.path)
+                if _small(f.path, f.size, "flat") and not is_url(f.path):  # opened once: hash, format, lines
+                    content = read_small(f.path)
+                    digest = hashlib.sha256(content).hexdigest()
+                else:
+                    digest = sha256(f.path)
             report.sha256 = digest
             if digest in taken or (digest in known and (fmt in ("auto", known[digest][1]))):
                 report.status, report.same_as = "already_ingested", known.get(digest, (f.path,))[0]
@@ -316,14 +337,16 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
             if digest in known:  # named another format than it was read with: read it again
                 _forget(con, digest, known[digest][0])
                 report.status = "reformatted"
-            report.format = detect_format(f.path) if fmt == "auto" else fmt
+            report.format = detect_format(f.path, content) if fmt == "auto" else fmt
+            if content is not None and kept < KEPT_BYTES and _small(report.path, report.size, report.format):
+                contents[len(todo)], kept = content, kept + len(content)
         except READ_ERRORS as err:
             quarantine(con, report, err)
             continue
         taken.add(digest)
         todo.append(report)
     if todo:
-        call = _Call(con, settings, todo)
+        call = _Call(con, settings, todo, contents=contents)
         staged = _stage_all(call, progress or log.info)
         _dedupe(con, staged, todo, "NOT list_contains($shas, coalesce({t}.source_sha256, ''))",
                 {"shas": [r.sha256 for r in todo]})

@@ -164,8 +164,17 @@ def stage_file(scratch: duckdb.DuckDBPyConnection, file: FileToStage, *, salt: s
 
 
 def read_whole(path: str) -> bytes:
-    """A small uncompressed file's bytes, ending with a line break, without a byte order mark."""
-    data = open_binary(path).read() if is_url(path) else _read_local(path)
+    """A small uncompressed file's bytes as ``whole`` gives them."""
+    return whole(open_binary(path).read() if is_url(path) else _read_local(path))
+
+
+def whole(data: bytes) -> bytes:
+    """A small file's bytes ending with a line break, without a byte order mark.
+
+    Example:
+        >>> whole(b"\\xef\\xbb\\xbf{}")
+        b'{}\\n'
+    """
     data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     return data if not data or data.endswith(b"\n") else data + b"\n"
 
