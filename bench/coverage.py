@@ -106,6 +106,7 @@ class Truth:
 
     sorted_scores: np.ndarray
     routed_suffix: np.ndarray  # ROUTED values summed over requests with score >= sorted_scores[k] (k .. n)
+    kept_suffix: np.ndarray  # quality kept, 1 - max(0, q_large - q_small), summed likewise
     totals: np.ndarray  # TOTALS summed over the group
     days: int
     summary: dict[str, float]
@@ -119,7 +120,8 @@ class Truth:
             return {"share_small": routed / requests, "agreement": np.where(routed > 0, agree / routed, np.nan),
                     "unchanged": 1 - (routed - agree) / requests, "quality": (q_large + gain) / requests,
                     "gpu_hours_saved": (seconds_fixed + seconds) / HOURS / self.days,
-                    "dollars_saved": (dollars_fixed + dollars) / self.days}
+                    "dollars_saved": (dollars_fixed + dollars) / self.days,
+                    "kept": np.where(routed > 0, self.kept_suffix[k] / np.maximum(routed, 1), np.nan)}
 
 
 def truth_of(frame: pl.DataFrame, scores: np.ndarray, days: int) -> Truth:
@@ -128,7 +130,8 @@ def truth_of(frame: pl.DataFrame, scores: np.ndarray, days: int) -> Truth:
     order = np.argsort(scores, kind="stable")
     routed, totals = request_values(frame[order], cascade=False)
     suffix = np.vstack([np.cumsum(routed[::-1], axis=0)[::-1], np.zeros((1, routed.shape[1]))]).T
-    truth = Truth(scores[order], suffix, totals.sum(axis=0), days, {})
+    kept = 1.0 - np.clip(totals[:, 3] - totals[:, 2], 0.0, 1.0)  # quality_large - quality_small
+    truth = Truth(scores[order], suffix, np.append(np.cumsum(kept[::-1])[::-1], 0.0), totals.sum(axis=0), days, {})
     thresholds, _ = sweep_thresholds(101, scores)
     curve = truth.at(thresholds)
     weak, strong = totals[:, 2].mean(), totals[:, 3].mean()
@@ -194,8 +197,11 @@ def one_replication(frame, scores, sampler, truths, *, per_day, cfg, regime, rng
                                    row[f"{figure}_hi"], truth.summary[figure]))
     window = metrics.filter(pl.col("segment_by") == "all").row(0, named=True)
     chosen = window["recommended_threshold"]
-    true_agreement = None if chosen is None else float(truths["all"].at(np.array([chosen]))["agreement"][0])
-    return records, {"recommended": chosen, "true_agreement": true_agreement}
+    # what the recommendation certifies among the requests routed small: agreement, or with
+    # imported quality the quality kept (scoring.projection_table.kept_curve)
+    gate = "kept" if spec["imported"] else "agreement"
+    true_gate = None if chosen is None else float(truths["all"].at(np.array([chosen]))[gate][0])
+    return records, {"recommended": chosen, "true_gate": true_gate, "gate": gate}
 
 
 def _record(segment_by, figure, threshold, point, lo, hi, true) -> dict:
@@ -228,8 +234,9 @@ def study(regime: str, per_day: int, replications: int, *, population_per_day: i
     table = summarise(pl.DataFrame(records, infer_schema_length=None))
     target = cfg.projection.agreement_target
     made = [c for c in chosen if c["recommended"] is not None]
-    misses = sum(c["true_agreement"] < target for c in made)
-    recommendation = {"replications": replications, "recommended": len(made), "misses": misses,
+    misses = sum(c["true_gate"] < target for c in made)
+    recommendation = {"replications": replications, "recommended": len(made), "misses": misses, "gate": chosen[0]["gate"],
+                      "thresholds": [c["recommended"] for c in chosen], "true_gate": [c["true_gate"] for c in chosen],
                       "miss_rate": misses / len(made) if made else None,
                       "miss_rate_se": (np.sqrt(misses / len(made) * (1 - misses / len(made)) / len(made))
                                        if made else None)}
@@ -275,11 +282,12 @@ def markdown(table: pl.DataFrame, recommendations: list[dict]) -> str:
         has = " / ".join(f"{h:.0%}" for h in row["with_interval"])
         lines.append(f"| {row['regime']} | {row['per_day']} | {row['segment']} | {row['figure']} | {cover} | {se} | "
                      f"{has} | {width} |")
-    lines += ["", "| regime | a day | samples | recommended | true agreement < target | MC s.e. |", "|---|---|---|---|---|---|"]
+    lines += ["", "| regime | a day | samples | recommended | gate | truth < target | MC s.e. |", "|---|---|---|---|---|---|---|"]
     for r in recommendations:
         rate = "-" if r["miss_rate"] is None else f"{r['miss_rate']:.3f}"
         se = "-" if r["miss_rate_se"] is None else f"{r['miss_rate_se']:.3f}"
-        lines.append(f"| {r['regime']} | {r['per_day']} | {r['replications']} | {r['recommended']} | {rate} | {se} |")
+        lines.append(f"| {r['regime']} | {r['per_day']} | {r['replications']} | {r['recommended']} | {r.get('gate', 'agreement')} | "
+                     f"{rate} | {se} |")
     return "\n".join(lines) + "\n"
 
 

@@ -146,7 +146,7 @@ def proportion_interval(point: np.ndarray, replicates: np.ndarray, count: np.nda
     """Korn and Graubard's (1998) interval for a weighted proportion: Clopper-Pearson at the
     effective sample size n* = p (1 - p) / v, v the (rescaled) bootstrap variance of p, capped
     at ``count`` (the sampled requests behind p); where p is 0 or 1 (no replicate varies), n* is
-    Kish's ``n_eff``. Unlike the percentile bootstrap it neither collapses to a point when no
+    Kish's ``n_eff``; where p is between and no replicate varies, the interval is p. Unlike the percentile bootstrap it neither collapses to a point when no
     sampled request disagrees nor undercovers with a handful that do.
 
     Example:
@@ -164,6 +164,10 @@ def proportion_interval(point: np.ndarray, replicates: np.ndarray, count: np.nda
         tail = (1.0 - level) / 2.0
         lo = np.where(x > 0, special.betaincinv(np.maximum(x, 1e-12), n_star - x + 1, tail), 0.0)
         hi = np.where(x < n_star, special.betaincinv(x + 1, np.maximum(n_star - x, 1e-12), 1.0 - tail), 1.0)
+    # Strictly between 0 and 1 and still no replicate varies (a router scoring every request the
+    # same: AUC 0.5 in every resample; a day of one request): the figure is what it is.
+    fixed = (p > 0) & (p < 1) & (v == 0)
+    lo, hi = np.where(fixed, p, lo), np.where(fixed, p, hi)
     return np.where(np.isnan(n_star), np.nan, lo), np.where(np.isnan(n_star), np.nan, hi)
 
 
