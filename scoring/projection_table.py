@@ -5,11 +5,12 @@ Segments (``segment_by``): ``all`` (the window), ``day``, ``surface``, ``mode``,
 sampled requests, with the window's bootstrap replicates restricted to them (a domain estimate:
 the number of its requests drawn varies from replicate to replicate, as it does between samples).
 
-Intervals (95%, percentile bootstrap) are NULL where the figure rests on fewer than
-``min_sample`` sampled requests: the segment's for every figure, the ones routed small for
-agreement among them. Where every sampled request routed small agrees, the bootstrap cannot
-vary, so agreement's lower bound is the exact binomial bound at Kish's effective sample size
-(``scoring.intervals``) and the unchanged share's is 1 - share_small_hi x (1 - that bound).
+Intervals (95%, ``scoring.intervals``; coverage in docs/STATISTICS.md): proportions (shares,
+agreement, unchanged share, quality, AUC, APGR) by Korn-Graubard, savings by bootstrap-t, CPT by
+the widened percentile bootstrap. NULL where the figure rests on fewer than ``min_sample``
+sampled requests: the segment's (its scored ones for quality figures), the scored ones routed
+small for agreement among them, the rarer label's for AUC, those whose answers differ in
+quality for APGR and CPT.
 """
 
 from __future__ import annotations
