@@ -1,15 +1,21 @@
-"""scoring.routing_metrics: PGR, CPT and APGR as RouteLLM defines them, AUC, Pareto frontier and
-the recommended threshold, each on a case computed by hand."""
+"""scoring.routing_metrics: PGR, CPT and APGR as RouteLLM defines them (and its evaluate.py's
+interpolated CPT), AUC, Pareto frontier, the recommendation's p-values and fixed-sequence test,
+each on a case computed by hand or against scipy."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import binom, binomtest
 from sklearn.metrics import roc_auc_score
 
 from scoring.routing_metrics import (
     apgr,
+    binomial_p_value,
     call_performance_threshold,
+    call_performance_threshold_interpolated,
+    certify,
+    hoeffding_bentkus_p_value,
     pareto_front,
     performance_gap_recovered,
     recommend,
@@ -110,9 +116,66 @@ def test_pareto_front_by_hand():
 def test_recommend_by_hand():
     thresholds = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
     savings = np.array([9.0, 7.0, 7.0, 2.0, 0.0])
-    lower = np.array([0.80, 0.951, 0.96, 0.99, np.nan])
-    # 0.1 fails the bound; 0.3 and 0.5 tie on savings: the higher bound (0.5) wins
-    assert recommend(savings, lower, thresholds, 0.95) == 2
-    assert recommend(savings, lower, thresholds, 0.995) is None  # no bound reaches it
-    assert recommend(np.array([-1.0, 0.0]), np.array([0.99, 0.99]), np.array([0.2, 0.8]), 0.95) is None  # nothing saved
-    assert recommend(np.array([3.0, 3.0]), np.array([0.97, 0.97]), np.array([0.2, 0.8]), 0.95) == 1  # then higher threshold
+    certified = np.array([False, True, True, True, True])
+    # 0.1 is not certified; 0.3 and 0.5 tie on savings: the higher threshold (0.5) wins
+    assert recommend(savings, certified, thresholds) == 2
+    assert recommend(savings, np.zeros(5, dtype=bool), thresholds) is None  # nothing certified
+    assert recommend(np.array([-1.0, 0.0]), np.array([True, True]), np.array([0.2, 0.8])) is None  # nothing saved
+
+
+def test_routellm_cpt_is_np_interp_over_the_operating_points():
+    # RouteLLM's pct_call_metric: np.interp(weak + x (strong - weak), accuracy, strong %), points
+    # sorted by strong %; PGR is accuracy rescaled, so np.interp(x, PGR, c) is the same number.
+    share = np.array([[1.0], [0.5], [0.0]])
+    pgr = np.array([[0.0], [0.4], [1.0]])
+    assert call_performance_threshold_interpolated(share, pgr, 0.5).tolist() == pytest.approx([0.5 + 0.5 / 6])
+    weak, strong = 60.0, 90.0  # accuracies in %, as RouteLLM prints them
+    accuracy = weak + np.array([0.0, 0.0, 0.4, 1.0, 1.0]) * (strong - weak)  # with the two ends
+    calls = np.array([0.0, 0.0, 0.5, 1.0, 1.0])
+    assert call_performance_threshold_interpolated(share, pgr, 0.8)[0] == pytest.approx(
+        np.interp(weak + 0.8 * (strong - weak), accuracy, calls))
+    # never above the measured CPT where PGR rises; NaN where PGR is
+    pgr_hand = performance_gap_recovered(QUALITY, WEAK, STRONG)
+    for target in (0.5, 0.8, 0.95):
+        assert (call_performance_threshold_interpolated(SHARE_SMALL, pgr_hand, target)
+                <= call_performance_threshold(SHARE_SMALL, pgr_hand, target) + 1e-12).all()
+    assert np.isnan(call_performance_threshold_interpolated(share, np.full((3, 1), np.nan), 0.5)).all()
+
+
+def test_binomial_p_value_is_the_exact_test():
+    # equal weights: P(Binomial(n, target) >= successes), scipy's own
+    for n, successes in ((59, 59), (100, 99), (100, 90), (30, 0)):
+        expected = binomtest(successes, n, 0.95, alternative="greater").pvalue
+        assert binomial_p_value(np.array([successes / n]), np.array([float(n)]), 0.95)[0] == pytest.approx(expected)
+    # Kish's n_eff between counts: between their p-values
+    between = binomial_p_value(np.array([1.0]), np.array([60.5]), 0.95)[0]
+    assert 0.95**61 < between < 0.95**60
+
+
+def test_hoeffding_bentkus_p_value_by_hand():
+    # n = 100, mean loss 0.02 against 0.05: Hoeffding exp(-n h1(0.02, 0.05)); Bentkus
+    # e P(Binomial(100, 0.05) <= 2); the smaller wins
+    h1 = 0.02 * np.log(0.02 / 0.05) + 0.98 * np.log(0.98 / 0.95)
+    bentkus = np.e * binom.cdf(2, 100, 0.05)
+    assert hoeffding_bentkus_p_value(np.array([0.98]), np.array([100.0]), 0.95)[0] == pytest.approx(
+        min(np.exp(-100 * h1), bentkus))
+    # above the bound: no evidence at all; it is never below the exact binomial for 0 / 1 scores
+    assert hoeffding_bentkus_p_value(np.array([0.9]), np.array([100.0]), 0.95)[0] == 1.0
+    kept = np.array([0.97, 0.99, 1.0])
+    assert (hoeffding_bentkus_p_value(kept, np.full(3, 200.0), 0.95)
+            >= binomial_p_value(kept, np.full(3, 200.0), 0.95) - 1e-12).all()
+
+
+def test_certify_stops_at_the_first_failure_from_the_strictest():
+    # thresholds ascending: from the last (strictest) down; the third from the top fails, so the
+    # two below it are not certified even though their own p-values pass
+    kept = np.array([1.0, 1.0, 0.9, 1.0, 1.0, 1.0])
+    n_eff = np.array([400.0, 300.0, 200.0, 100.0, 70.0, 20.0])
+    test = certify(kept, n_eff, 0.95, binary=True)
+    assert np.isnan(test.p_value[5])  # 20 < 59: not tested, not a failure
+    assert test.certified.tolist() == [False, False, False, True, True, False]
+    assert test.first_tested == 4 and test.p_value[2] > 0.05 and test.p_value[0] < 0.05
+    # nothing testable, a target of 1 or an untested NaN: nothing certified
+    assert not certify(kept, np.full(6, 10.0), 0.95, binary=True).certified.any()
+    assert certify(kept, n_eff, 1.0, binary=True).first_tested is None
+    assert certify(np.array([np.nan, 1.0]), np.array([100.0, 100.0]), 0.95, binary=True).certified.tolist() == [False, True]
