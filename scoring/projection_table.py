@@ -240,7 +240,8 @@ def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights
              "apgr": apgr(c.share_small, pgr)}
     for target in CPT_TARGETS:
         stats[f"cpt{round(target * 100)}"] = call_performance_threshold(c.share_small, pgr, target)
-        stats[f"cpt{round(target * 100)}_routellm"] = call_performance_threshold_interpolated(c.share_small, pgr, target)
+        stats[f"cpt{round(target * 100)}_routellm"] = call_performance_threshold_interpolated(
+            c.share_small, pgr, target)
     summary = {"n_sample": c.n_sample, "weak_quality": _number(c.weak[0, 0]), "strong_quality": _number(c.strong[0, 0])}
     support, support_notes = _rank_support(labels, c, sweep.min_sample)
     notes += support_notes if enough else []
@@ -276,10 +277,12 @@ def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights
 def _no_recommendation(test, kept: Kept, rows: dict[str, np.ndarray], target: float) -> str:
     if test.first_tested is None:
         return (f"too few requests routed small to certify {target:.0%} at any threshold: it takes "
-                f"{test.min_routed:.0f} (effective) routed small, all kept; at most {np.max(kept.n_eff, initial=0):.0f} are")
+                f"{test.min_routed:.0f} (effective) routed small, all kept; at most "
+                f"{np.max(kept.n_eff, initial=0):.0f} are")
     if not test.certified.any():
         first = test.first_tested
-        return (f"not certified at {target:.0%} even at the strictest testable threshold {rows['threshold'][first]:.3f} "
+        return (f"not certified at {target:.0%} even at the strictest testable threshold "
+                f"{rows['threshold'][first]:.3f} "
                 f"({rows['share_small'][first]:.1%} routed small, {kept.n_eff[first]:.0f} effective, "
                 f"{kept.share[first]:.1%} kept, p = {test.p_value[first]:.2f} > {RISK})")
     return f"no threshold certified at {target:.0%} saves anything"

@@ -103,7 +103,8 @@ def test_the_recommendation_gates_on_imported_correctness(imported):
 def test_every_certified_threshold_passes_its_test_and_the_sequence_is_unbroken(imported):
     _, con = imported
     for router in ROUTERS:
-        table = con.execute("SELECT threshold, kept_p_value, certified FROM routing_projection WHERE dataset = 'graded' "
+        table = con.execute("SELECT threshold, kept_p_value, certified FROM routing_projection "
+                            "WHERE dataset = 'graded' "
                             "AND router = ? AND segment_by = 'all' ORDER BY threshold DESC", [router]).fetchall()
         tested = [(p, c) for _, p, c in table if p is not None]
         certified = [c for _, c in tested]
