@@ -215,12 +215,19 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
     w = sample["weight"].cast(pl.Float64).to_numpy()
     routed_values, total_values = request_values(sample, cascade=cascade)
     bins = threshold_bins(scores, thresholds)
-    sums = weights.columns(BinnedSums(routed_values, bins, len(thresholds)))
-    totals = weights.columns(lambda m: total_values.T.astype(m.dtype) @ m)  # TOTALS x replicates
+    # Savings of request i at t: w_i (b_i + R_i a_i), b its fixed part, a what routing it small
+    # saves; its square w^2 b^2 + R w^2 ((a + b)^2 - b^2), summed like the savings themselves
+    # (each replicate's own standard error, for the bootstrap-t), in the same pass.
+    fixed, saved = total_values[:, 4:6], routed_values[:, 4:6]
+    routed_all = np.column_stack([routed_values, w[:, None] * ((fixed + saved) ** 2 - fixed**2)])
+    draws = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), 0.0)  # weight x 1 / w: counts the draws
+    totals_all = np.column_stack([total_values, w[:, None] * fixed**2, draws])
+    sums = weights.columns(BinnedSums(routed_all, bins, len(thresholds)))
+    totals = weights.columns(lambda m: totals_all.T.astype(m.dtype) @ m)  # TOTALS, squares, draws x replicates
     # The total weight is the suffix sum over every bin, so share_small is exactly 1 where all clear.
     population = sums[0, :1]
     population = np.where(population > 0, population, np.nan)
-    s_routed, s_scored, s_agree, s_gain, s_seconds, s_dollars = sums[:, 1:]
+    s_routed, s_scored, s_agree, s_gain, s_seconds, s_dollars, s_seconds_squares, s_dollars_squares = sums[:, 1:]
     _, scored_total, q_small, q_large, seconds_fixed, dollars_fixed, seconds_large, _ = (
         totals[[k]] for k in range(len(TOTALS)))
     scored_total = np.where(scored_total > 0, scored_total, np.nan)
@@ -233,13 +240,6 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
                           bins, len(thresholds))
     days = sample["day"].cast(pl.String).to_numpy() if "day" in sample.columns else np.zeros(len(w))
     _, day_sizes = np.unique(days, return_counts=True)
-    # Savings of request i at t: w_i (b_i + R_i a_i), b its fixed part, a what routing it small
-    # saves; its square w^2 b^2 + R w^2 ((a + b)^2 - b^2), summed like the savings themselves.
-    fixed, saved = total_values[:, 4:6], routed_values[:, 4:6]
-    routed_squares = w[:, None] * ((fixed + saved) ** 2 - fixed**2)
-    square_sums = weights.columns(BinnedSums(routed_squares, bins, len(thresholds)))
-    fixed_squares = np.column_stack([w[:, None] * fixed**2, 1.0 / w])  # 1 / w: counts the draws
-    fixed_sums = weights.columns(lambda m: fixed_squares.T.astype(m.dtype) @ m)
     return Curves(
         share_small=s_routed / population,
         agreement_small=agreement,
@@ -257,9 +257,9 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
         n_routed_scored=np.rint(counted[1, 1:, 0]).astype(np.int64),
         n_eff=float(kish_effective_n(w.sum(), (w * w).sum())),
         n_eff_scored=float(kish_effective_n((w * scored).sum(), (w * w * scored).sum())),
-        seconds_squares=fixed_sums[[0]] + square_sums[0, 1:],
-        dollars_squares=fixed_sums[[1]] + square_sums[1, 1:],
-        draws=fixed_sums[[2]],
+        seconds_squares=totals[[len(TOTALS)]] + s_seconds_squares,
+        dollars_squares=totals[[len(TOTALS) + 1]] + s_dollars_squares,
+        draws=totals[[len(TOTALS) + 2]],
         variance_scale=bootstrap_variance_scale(day_sizes),
         quality_is_proportion=bool(np.all((total_values[:, 2:4] >= 0) & (total_values[:, 2:4] <= 1))),
         n_quality_differs=int(np.sum((scored > 0) & (total_values[:, 2] != total_values[:, 3]))),
