@@ -215,3 +215,19 @@ def test_many_small_files_land_in_batches_with_progress(tmp_path, monkeypatch):
     assert [(Path(f).name, n) for f, n, _ in lines_by_file] == [
         ("f003.jsonl", 2), ("f013.jsonl", 2), ("f020.jsonl", 1), ("f023.jsonl", 2), ("f033.jsonl", 2)]
     assert _rows(tmp_path / "data", "SELECT count(*) FROM ingested_files") == [(40,)]
+
+
+def test_planb_ingest_prints_each_file_lands_the_rest_and_exits_1_on_a_quarantined_one(tmp_path, capsys):
+    from assets.cli import main
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "lmsys.jsonl").write_bytes((Path(__file__).parent / "fixtures" / "lmsys_chat_1m.jsonl").read_bytes())
+    (landing / "broken.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(SystemExit) as stop:
+        main(["--data-dir", str(tmp_path / "data"), "ingest", str(landing), "--day", "2026-11-05"])
+    assert str(stop.value.code) == "planb ingest: 1 file(s) quarantined (table quarantined_files); the others landed"
+    out = capsys.readouterr().out.splitlines()
+    assert "broken.jsonl.gz: quarantined (corrupt_compression): " in out[0] and len(out) == 2
+    assert "[conversation]: 3 records, 3 accepted" in out[1]
+    assert _rows(tmp_path / "data", "SELECT DISTINCT day FROM chat_logs") == [(date(2026, 11, 5),)]

@@ -69,7 +69,8 @@ LINE_FORMATS = ("flat", "openai", "conversation")
 # Files this small (JSON lines) are read whole and staged many at a time: per file the cost is
 # then a read and a sha256, not a query each (10,000 one-line files: 17 minutes before).
 SMALL_FILE_BYTES = 1 << 20
-BATCH_FILES = 1000
+BATCH_FILES = 2500
+BATCH_BYTES = 32 << 20
 KEPT_BYTES = 64 << 20  # small files' bytes kept from hashing to staging, at most
 def _prepare(con: duckdb.DuckDBPyConnection, settings: IngestSettings) -> duckdb.DuckDBPyConnection:
     """Set up the writer's key tables; return the scratch connection batches are staged in."""
@@ -88,6 +89,9 @@ _STORED = ", ".join(c for c in CHAT_LOG_COLUMNS if c not in ("source_file", "sou
 _INSERT_ROWS = (f"INSERT INTO {{table}} ({_STORED}, source_file, source_sha256) "
                 f"SELECT {_STORED}, source_file, source_sha256 FROM staged_rows JOIN ingest_files USING (file_order) "
                 "WHERE reason IS NULL AND held = {held}")
+# a batch of one file (a large file's many batches): its path as a parameter, no join
+_INSERT_FILE_ROWS = (f"INSERT INTO {{table}} ({_STORED}, source_file, source_sha256) "
+                     f"SELECT {_STORED}, $file, $sha FROM staged_rows WHERE reason IS NULL AND held = {{held}}")
 # A file that grew since it was ingested comes back whole under a new sha256: its old bad lines
 # are quarantined already, so only lines not stored before are added.
 _INSERT_REJECTED = (
@@ -120,14 +124,18 @@ class _Call:
         day = undated_day(report.path, report.mtime_ns, self.settings, self.today)
         return FileToStage(order, report.path, report.format, datetime.combine(day, datetime.min.time()))
 
-    def store(self, staged: Staged) -> None:
+    def store(self, staged: Staged, order: int | None = None) -> None:
         """Append a staged batch to the writer's tables (INSERT ... SELECTs over its Arrow table):
         accepted rows to chat_logs, or to held_rows when they may repeat an earlier row
-        (``dedup.py``); count what happened into the reports."""
+        (``dedup.py``); count what happened into the reports. ``order``: the one file the batch is of."""
         con = self.con
         staged_rows = staged.rows.append_column("held", self.seen.maybe_repeats(staged.rows))  # noqa: F841 - DuckDB
         for table, held in (("chat_logs", "false"), ("held_rows", "true")):
-            con.execute(_INSERT_ROWS.format(table=table, held=held))
+            if order is None:
+                con.execute(_INSERT_ROWS.format(table=table, held=held))
+            else:
+                report = self.reports[order]
+                con.execute(_INSERT_FILE_ROWS.format(table=table, held=held), {"file": report.path, "sha": report.sha256})
         con.execute(_INSERT_REJECTED.format(day="s.day", reason="s.reason", n=self.settings.raw_chars,
                                             table="staged_rows", where="s.reason IS NOT NULL AND"))
         con.execute("INSERT INTO ingest_keys SELECT file_order, source_line, id_key, session_key "
@@ -154,7 +162,7 @@ class _Call:
         read, batches = stage_file(self.scratch, self.file(order), salt=s.salt, limits=self.limits,
                                    context_turns=s.context_turns, only_day=self.only_day)
         for staged in ahead(batches):
-            self.store(staged)
+            self.store(staged, order)
         if read.bad_rows and self.only_day is None:  # they have no day: only a whole-file read stores them
             bad, counts = stage_bad_csv_rows(self.scratch, read.bad_rows, order, list(read.columns or {}), salt=s.salt)
             self.con.register("bad_csv_rows", bad)
@@ -214,17 +222,21 @@ def _small(path: str, size: int, fmt: str) -> bool:
 
 def _batches(reports: list[FileReport]) -> list[list[int]]:
     """File orders in batches: runs of small JSON-lines files of one format together (up to
-    BATCH_FILES), every other file alone."""
+    BATCH_FILES files and BATCH_BYTES), every other file alone. Each batch pays a fixed cost
+    (planning the staging query, redaction, inserts), so batches are as large as memory allows."""
     batches: list[list[int]] = []
+    size = 0
     for order, report in enumerate(reports):
         last = batches[-1] if batches else None
         first = reports[last[0]] if last else None
         if (_small(report.path, report.size, report.format) and last and len(last) < BATCH_FILES
-                and _small(first.path, first.size, first.format)
-                and reports[last[0]].format == report.format):
+                and size + report.size <= BATCH_BYTES and _small(first.path, first.size, first.format)
+                and first.format == report.format):
             last.append(order)
+            size += report.size
         else:
             batches.append([order])
+            size = report.size
     return batches
 
 
@@ -348,8 +360,8 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
     if todo:
         call = _Call(con, settings, todo, contents=contents)
         staged = _stage_all(call, progress or log.info)
-        _dedupe(con, staged, todo, "NOT list_contains($shas, coalesce({t}.source_sha256, ''))",
-                {"shas": [r.sha256 for r in todo]})
+        # stored before the call: not from a file of this call (a table, not a list: 10,000 files)
+        _dedupe(con, staged, todo, "coalesce({t}.source_sha256, '') NOT IN (SELECT source_sha256 FROM ingest_files)", {})
         _register(con, staged)
         call.close()
     return reports
