@@ -244,6 +244,25 @@ def test_costs_show_the_fitted_cost_models(app, pipeline_snapshot):
     # Shown to three decimals.
     assert shown_table["ms per 1k output tokens"].tolist() == pytest.approx(
         [f["seconds_per_output_token"] * 1e6 for f in fits], abs=5e-4)
+    # The backtest is stored for every replay-fitted model and shown beside it: with the demo
+    # slice's few batches a model is not backtested, and the page gives the reason, not a number.
+    for fit in fits:
+        assert fit["backtest_method"] == "5-fold by batch_id"
+        assert (fit["backtest_total_error"] is None) == (fit["n_batches"] < 10) == (fit["backtest_note"] is not None)
+        assert fit["min_batch_size"] <= fit["mean_batch_size"] <= fit["max_batch_size"]
+        assert fit["seconds_per_output_token"] == pytest.approx(
+            fit["seconds_per_output_slot"] + fit["seconds_per_decode_step"] / fit["mean_batch_size"])
+    assert shown_table["Backtest total error"].tolist() == [
+        "none" if f["backtest_total_error"] is None else f"{f['backtest_total_error']:+.1%}" for f in fits]
+    assert shown_table["Backtest note"].tolist() == [f["backtest_note"] for f in fits]
+    # The figures say which batch size they charge each model at: no serving batch size is
+    # configured, so the replay's mean.
+    (row,) = nearest(pipeline_snapshot, app.sidebar.selectbox(key="router").value,
+                     app.sidebar.slider(key="threshold").value)
+    assert row["cost_basis"].startswith("small: replay mean batch ")
+    assert "; large: replay mean batch " in row["cost_basis"]
+    assert f"**Cost basis**: {row['cost_basis']}." in [m.value.split(" Production")[0] for m in app.markdown]
+
 
 
 def test_a_shared_link_reopens_the_same_view(monkeypatch, pipeline_snapshot):
