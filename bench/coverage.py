@@ -68,7 +68,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def make_population(regime: str, *, days: int = 7, per_day: int = 200_000, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
+def make_population(regime: str, *, days: int = 7, per_day: int = 200_000,
+                    seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
     """The logged population with every column the projection needs (costs included) and its
     router scores. Strata differ in size, easiness and answer length, so stratification matters."""
     spec = REGIMES[regime]
@@ -235,7 +236,8 @@ def study(regime: str, per_day: int, replications: int, *, population_per_day: i
     target = cfg.projection.agreement_target
     made = [c for c in chosen if c["recommended"] is not None]
     misses = sum(c["true_gate"] < target for c in made)
-    recommendation = {"replications": replications, "recommended": len(made), "misses": misses, "gate": chosen[0]["gate"],
+    recommendation = {"replications": replications, "recommended": len(made), "misses": misses,
+                      "gate": chosen[0]["gate"],
                       "thresholds": [c["recommended"] for c in chosen], "true_gate": [c["true_gate"] for c in chosen],
                       "miss_rate": misses / len(made) if made else None,
                       "miss_rate_se": (np.sqrt(misses / len(made) * (1 - misses / len(made)) / len(made))
@@ -284,12 +286,13 @@ def markdown(table: pl.DataFrame, recommendations: list[dict]) -> str:
         has = " / ".join(f"{h:.0%}" for h in row["with_interval"])
         lines.append(f"| {row['regime']} | {row['per_day']} | {row['segment']} | {row['figure']} | {cover} | {se} | "
                      f"{has} | {width} |")
-    lines += ["", "| regime | a day | samples | recommended | gate | truth < target | MC s.e. |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "| regime | a day | samples | recommended | gate | truth < target | MC s.e. |",
+              "|---|---|---|---|---|---|---|"]
     for r in recommendations:
         rate = "-" if r["miss_rate"] is None else f"{r['miss_rate']:.3f}"
         se = "-" if r["miss_rate_se"] is None else f"{r['miss_rate_se']:.3f}"
-        lines.append(f"| {r['regime']} | {r['per_day']} | {r['replications']} | {r['recommended']} | {r.get('gate', 'agreement')} | "
-                     f"{rate} | {se} |")
+        lines.append(f"| {r['regime']} | {r['per_day']} | {r['replications']} | {r['recommended']} | "
+                     f"{r.get('gate', 'agreement')} | {rate} | {se} |")
     return "\n".join(lines) + "\n"
 
 

@@ -146,8 +146,9 @@ def proportion_interval(point: np.ndarray, replicates: np.ndarray, count: np.nda
     """Korn and Graubard's (1998) interval for a weighted proportion: Clopper-Pearson at the
     effective sample size n* = p (1 - p) / v, v the (rescaled) bootstrap variance of p, capped
     at ``count`` (the sampled requests behind p); where p is 0 or 1 (no replicate varies), n* is
-    Kish's ``n_eff``; where p is between and no replicate varies, the interval is p. Unlike the percentile bootstrap it neither collapses to a point when no
-    sampled request disagrees nor undercovers with a handful that do.
+    Kish's ``n_eff``; where p is between and no replicate varies, the interval is p. Unlike
+    the percentile bootstrap it neither collapses to a point when no sampled request disagrees
+    nor undercovers with a handful that do.
 
     Example:
         >>> lo, hi = proportion_interval(np.array([1.0]), np.ones((1, 50)), np.array([80]), np.array([80.0]))

@@ -103,7 +103,8 @@ def _interval(values: np.ndarray, enough: np.ndarray | bool, scale: float = 1.0,
     return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
 
 
-def _proportion(values: np.ndarray, enough: np.ndarray | bool, count, n_eff, c: Curves) -> tuple[np.ndarray, np.ndarray]:
+def _proportion(values: np.ndarray, enough: np.ndarray | bool, count, n_eff,
+                c: Curves) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = proportion_interval(values[:, 0], values[:, 1:], count, n_eff, variance_scale=c.variance_scale)
     return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
 
