@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,7 +218,9 @@ def render_report(spec: ModelSpec, figs: list[JudgeFigures], *, per_set: int | N
         "model changes when the answers swap places; a judge that always prefers position A flips on every "
         "pair it does not call a tie. \"Prefers position A\": of the parsed verdicts that are not ties, the "
         "share that chose the answer shown first (0.5 for an unbiased judge). Device-seconds per pair are "
-        "both orders' shares of their batches' time, on the device named above.", "",
+        "both orders' shares of their batches' wall time, on the device named above: on a shared machine "
+        f"they include waiting for the cores (1-minute load average when this was written: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores).", "",
         "Reading it: a kappa whose interval holds 0 means the judge agrees with the strong judge no more "
         "than chance does, whatever its accuracy (the accuracy of always answering the majority label is "
         "the truth's parity share, or one minus it). The bundled models (135M and 270M parameters) are "
