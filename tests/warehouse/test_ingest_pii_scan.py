@@ -94,3 +94,13 @@ def test_no_seeded_pii_in_any_text_column_of_any_table(tmp_path):
     rejected = texts[("rejected_log_rows", "raw")]
     assert len(rejected) >= 10 and scanned > 50
     assert any("[CARD]" in v for v in rejected) and any("[EMAIL]" in v for v in texts[("rejected_log_rows", "detail")])
+
+
+def test_a_quarantined_files_message_is_redacted_too(tmp_path):
+    from warehouse.ingestion.files import FileReport, quarantine
+
+    with writer(tmp_path / "data") as con:
+        report = quarantine(con, FileReport("x.csv", "ab", 9, "csv", "ingested"),
+                            ValueError(f"CSV parse error: row 3: {EMAIL},{CARDS[1]},{PHONE}"))
+        (detail,) = con.execute("SELECT detail FROM quarantined_files").fetchall()[0]
+    assert detail == report.detail == "CSV parse error: row 3: [EMAIL],[CARD],[PHONE]"

@@ -107,6 +107,25 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())[:500] or type(err).__name__
 
 
+def redacted(text: str) -> str:
+    """``text`` with PII replaced as in stored records: a reader's message can quote the bytes it
+    choked on (a CSV row, say), and it is stored and shown on the Data health page.
+
+    Example:
+        >>> redacted("row 3: alice@example.com,4111 1111 1111 1111")
+        'row 3: [EMAIL],[CARD]'
+    """
+    from warehouse.ingestion.redact import redact_select  # stage.py imports this module's neighbours
+    from warehouse.ingestion.stage import scratch_connection
+
+    message = pa.table({"row": [0], "detail": [text]})  # noqa: F841 - read by DuckDB
+    scratch = scratch_connection("64MB")
+    try:
+        return scratch.sql(f"SELECT detail FROM ({redact_select('message', ['detail'], ['row'])})").fetchall()[0][0]
+    finally:
+        scratch.close()
+
+
 def quarantine(con, report: FileReport, err: BaseException | str, reason: str | None = None) -> FileReport:
     """Record a file that cannot be read as a whole in quarantined_files (once per version and
     reason), with ``reason`` or the one ``quarantine_reason`` finds in the error; returns the report.
@@ -115,7 +134,7 @@ def quarantine(con, report: FileReport, err: BaseException | str, reason: str | 
         >>> quarantine(con, FileReport("a.jsonl.gz", None, 10, "auto", "ingested"), OSError("gzip: bad"))  # doctest: +SKIP
     """
     report.status, report.reason = "quarantined", reason or quarantine_reason(Exception(str(err)))
-    report.detail = err if isinstance(err, str) else _one_line(err)
+    report.detail = redacted(err if isinstance(err, str) else _one_line(err))
     con.execute("INSERT INTO quarantined_files SELECT $path, $size, $sha, $fmt, $reason, $detail, "
                 "now() AT TIME ZONE 'UTC' WHERE NOT EXISTS (SELECT 1 FROM quarantined_files WHERE path = $path "
                 "AND sha256 IS NOT DISTINCT FROM $sha AND reason = $reason)",
