@@ -26,8 +26,9 @@ _EMAIL = (
 # Separators are normalised in the patterns themselves: any Unicode space (no-break, thin, narrow),
 # dash or minus sign, and the invisible format characters (zero-width space and joiners, word
 # joiner, soft hyphen, BOM) count as a space or a dash, so "4111\u00a01111..." is a card too.
-_SPACE = r"[ \p{Zs}\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]"
-_DASH = r"[\-\p{Pd}\x{2212}]"
+# Written as the characters themselves (not \p{Zs}, \x{...}): RE2 and Python's re both read them.
+_SPACE = "[ \u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff\u00ad]"  # Zs, zero-width, soft hyphen
+_DASH = "[\\-\u058a\u05be\u1806\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d]"  # Pd and minus
 _SEP = rf"(?:{_SPACE}|{_DASH}|\.)"
 # 13-19 digits, single spaces or dashes between them; the Luhn check below decides.
 _CARD = rf"\b(?:\d(?:{_SPACE}|{_DASH})?){{12,18}}\d\b"
