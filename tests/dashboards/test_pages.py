@@ -125,6 +125,11 @@ def test_overview_shows_the_window_row_and_the_recommendation(app, pipeline_snap
     # The recommendation names the router and what it rests on.
     message = (app.success or app.warning)[0].value
     assert "length" in message and "95" in message
+    # ... and its guarantee with its sample-size cost (migration 014's columns)
+    (metrics,) = sql(pipeline_snapshot, "SELECT * FROM router_metrics WHERE dataset = 'pipeline' "
+                     "AND segment_by = 'all' AND router = 'length'")
+    assert "fails in at most 5% of samples" in message
+    assert f"certifying takes about {metrics['certify_min_routed']:.0f} scored requests routed small" in message
 
 
 def test_cost_edits_reach_every_dollar_figure(app, pipeline_snapshot):
@@ -186,8 +191,10 @@ def test_threshold_explorer_plots_every_router_and_tables_their_metrics(app, pip
     shown_table = table(app, "APGR")
     assert shown_table["Router"].tolist() == [m["router"] for m in metrics]
     for shown_row, row in zip(shown_table.to_dict("records"), metrics, strict=True):
-        for name, label in (("auc", "AUC"), ("apgr", "APGR"), ("cpt50", "CPT(50%)"), ("cpt80", "CPT(80%)")):
+        for name, label in (("auc", "AUC"), ("apgr", "APGR"), ("cpt50", "CPT(50%)"), ("cpt80", "CPT(80%)"),
+                            ("cpt50_routellm", "RouteLLM CPT(50%)"), ("cpt95_routellm", "RouteLLM CPT(95%)")):
             assert_figure(shown_row[label], row[name], row[f"{name}_lo"], row[f"{name}_hi"])
+        assert shown_row["Certified to keep"] == f"{row['gate_measure']} >= {row['agreement_target']:.1%} (risk 5%)"
 
     projection = table(app, "n_routed_small")
     rows = sql(pipeline_snapshot, "SELECT * FROM routing_projection WHERE dataset = 'pipeline' AND router = 'length' "
