@@ -233,6 +233,11 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
     scored_total = np.where(scored_total > 0, scored_total, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         agreement = np.where(s_scored > 0, s_agree / s_scored, np.nan)
+
+    def share(part: np.ndarray) -> np.ndarray:
+        # Suffix sums and totals add the same weights in another order: keep shares in [0, 1].
+        return np.clip(part, 0.0, 1.0)
+
     # Sampled requests routed small (all, scored; unweighted) and the sum of w^2 over the scored
     # ones, for Kish's n_eff.
     scored = routed_values[:, 1]
@@ -241,15 +246,15 @@ def project_group(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, *,
     days = sample["day"].cast(pl.String).to_numpy() if "day" in sample.columns else np.zeros(len(w))
     _, day_sizes = np.unique(days, return_counts=True)
     return Curves(
-        share_small=s_routed / population,
-        agreement_small=agreement,
-        unchanged=1.0 - (s_scored - s_agree) / scored_total,
-        quality=(q_large + s_gain) / scored_total,
+        share_small=share(s_routed / population),
+        agreement_small=share(agreement),
+        unchanged=share(1.0 - (s_scored - s_agree) / scored_total),
+        quality=share((q_large + s_gain) / scored_total),
         seconds_saved=seconds_fixed + s_seconds,
         dollars_saved=dollars_fixed + s_dollars,
         seconds_always_large=seconds_large,
-        weak=q_small / scored_total,
-        strong=q_large / scored_total,
+        weak=share(q_small / scored_total),
+        strong=share(q_large / scored_total),
         n_sample=len(w),
         n_routed=np.rint(counted[0, 1:, 0]).astype(np.int64),
         n_eff_routed=kish_effective_n(s_scored[:, 0], counted[2, 1:, 1]),

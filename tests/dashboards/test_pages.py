@@ -271,7 +271,6 @@ def test_costs_show_the_fitted_cost_models(app, pipeline_snapshot):
     assert f"**Cost basis**: {row['cost_basis']}." in [m.value.split(" Production")[0] for m in app.markdown]
 
 
-
 def test_a_shared_link_reopens_the_same_view(monkeypatch, pipeline_snapshot):
     monkeypatch.setenv("PLANB_DATA_DIR", str(pipeline_snapshot))
     app = AppTest.from_file(APP, default_timeout=120)

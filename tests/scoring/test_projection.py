@@ -155,3 +155,19 @@ def test_savings_squares_draws_and_variance_scale_by_hand():
     assert c.seconds_squares[1, 1:].tolist() == pytest.approx((z**2 @ counts).tolist(), rel=1e-5)
     assert c.seconds_saved[1, 0] == pytest.approx(z.sum())
     assert c.quality_is_proportion and c.n_quality_differs == 2
+
+
+def test_proportions_stay_in_zero_one_when_no_routed_request_agrees():
+    # Awkward weights summed in another order by the suffix sums and the totals once gave an
+    # unchanged share of -2.2e-16, which the projection_in_range check rejects.
+    rng = np.random.default_rng(7)
+    n = 500
+    sample = SAMPLE.sample(n, with_replacement=True, seed=7).with_columns(
+        pl.Series("weight", rng.uniform(0.1, 97.3, n) / 3.0), pl.lit(0.0).alias("agree"),
+        pl.lit(0.0).alias("quality_small"))
+    c = project_group(sample, rng.uniform(size=n), replicate_weights(sample["weight"].to_numpy(),
+                                                                     bootstrap_counts(np.zeros(n, int), 20, 1)),
+                      thresholds=np.linspace(0, 1, 101), cascade=False)
+    for values in (c.share_small, c.unchanged, c.quality, c.weak, c.strong, c.agreement_small):
+        finite = values[np.isfinite(values)]
+        assert finite.min() >= 0.0 and finite.max() <= 1.0
