@@ -216,7 +216,9 @@ def backtest_text(result: Backtest) -> str:
     """
     if result.total_error is None:
         return f"none ({result.note})"
-    return (f"total error {result.total_error:+.1%}, median absolute error {result.median_abs_error * 1e3:.3g} ms "
+    miss = result.median_abs_error
+    shown = f"{miss:.3g} s" if miss >= 1 else f"{miss * 1e3:.3g} ms"
+    return (f"total error {result.total_error:+.1%}, median absolute error {shown} "
             f"({result.median_rel_error:.1%}) over {result.n_predicted} held-out batches")
 
 
