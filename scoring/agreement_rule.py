@@ -159,6 +159,11 @@ def judge_spec(cfg: PlanBConfig, *, even_if_disabled: bool = False) -> ModelSpec
 
 def current_scoring_version(cfg: PlanBConfig) -> str:
     """The scoring_version of the configured rule: the one every reader of agreement uses."""
+    from scoring.judge import JUDGE_PROMPT  # the judge's module loads the replay engine: only when asked
+
     judge = judge_spec(cfg)
+    # A judge's label depends on its model, its prompt and how much of each answer it reads.
+    judge_key = None if judge is None else hashlib.sha256(json.dumps(
+        [judge.model_key, JUDGE_PROMPT, cfg.agreement.judge.max_answer_chars]).encode()).hexdigest()[:12]
     return scoring_version(rule_from_config(cfg.agreement), embedding_model=cfg.agreement.embedding_model,
-                           judge_key=judge.model_key if judge else None)
+                           judge_key=judge_key)

