@@ -33,7 +33,7 @@ def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata={"dagster/row_count": 0})
     device = resolve_device(cfg.agreement.embedding_device)
     embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
-    result = score_queries(inputs["query"].to_list(), inputs["agree"].to_numpy().astype(bool),
+    result = score_queries(inputs["query"].to_list(), inputs["agree"].cast(pl.Float64).to_numpy(),
                            embedder=embedder, folds=cfg.projection.classifier_folds, seed=cfg.projection.seed)
     rows = inputs.select("day", "request_id").with_columns(
         pl.lit(ROUTER).alias("router"), pl.Series("score", result.scores, dtype=pl.Float64),

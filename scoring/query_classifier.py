@@ -74,18 +74,32 @@ def cross_fitted_scores(features: np.ndarray, labels: np.ndarray, *, folds: int,
 
 
 def score_queries(queries: Sequence[str], labels: np.ndarray, *, embedder, folds: int, seed: int) -> ClassifierScores:
-    """Cross-fitted scores of the sampled queries, with the measured cost of scoring one."""
+    """Scores of every sampled query, with the measured cost of scoring one. ``labels`` may hold
+    NaN for unscored pairs (open-ended, no judge): those requests are still routed, so they get a
+    score from the model fitted on every labelled request (they never were in its training), and
+    the labelled ones are cross-fitted among themselves.
+
+    Example:
+        >>> score_queries(["a", "b"], np.array([1.0, np.nan]), embedder=model, folds=5, seed=0)  # doctest: +SKIP
+    """
     start = time.perf_counter()
     features = query_features(queries, embedder=embedder)
     embedded = time.perf_counter() - start
-    scores, used = cross_fitted_scores(features, labels, folds=folds, seed=seed)
+    values = np.asarray(labels, dtype=float)
+    labelled = ~np.isnan(values)
+    known = values[labelled] > 0.5
+    scores = np.empty(len(values))
+    scores[labelled], used = cross_fitted_scores(features[labelled], known, folds=folds, seed=seed)
     predicted = 0.0
     if used:  # serving runs the model once per query after the embedding; fitting is offline
-        model = _model().fit(features, labels)
+        model = _model().fit(features[labelled], known)
         start = time.perf_counter()
-        model.predict_proba(features)
+        all_scores = model.predict_proba(features)[:, 1]
         predicted = time.perf_counter() - start
-    note = None if used else (f"{int(np.sum(labels))} of {len(labels)} sampled requests have the label: "
-                              "too few of one kind to learn, every request scores the same")
-    per_request = (embedded + predicted) / max(len(labels), 1)
+        scores[~labelled] = all_scores[~labelled]
+    else:
+        scores[~labelled] = known.mean() if known.size else 0.0
+    note = None if used else (f"{int(np.sum(known))} of {int(labelled.sum())} labelled sampled requests have the "
+                              "label: too few of one kind to learn, every request scores the same")
+    per_request = (embedded + predicted) / max(len(values), 1)
     return ClassifierScores(np.clip(scores, 0.0, 1.0), per_request, used, note)

@@ -120,14 +120,14 @@ def calibrated_model_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def window_router_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
                          scoring_version: str) -> pl.DataFrame:
-    """Every labelled sample request of the window with its query and agree label: what a router
-    trained on the whole window (query_classifier) learns from. Unscored pairs (agree NULL) are
-    left out: they are no evidence either way."""
+    """Every scored sample request of the window with its query and agree label: what a router
+    trained on the whole window (query_classifier) learns from and scores. Unscored pairs (agree
+    NULL) are no evidence either way: the router learns without them but still scores them."""
     return read_frame(
         con,
         "SELECT a.day, a.request_id, l.query, a.agree "
         "FROM agreement a JOIN chat_logs l USING (day, request_id) "
-        "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? AND a.agree IS NOT NULL "
+        "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
         "ORDER BY a.day, a.request_id",
         [small_key, large_key, scoring_version],
     )

@@ -65,3 +65,17 @@ def test_learns_a_topic_from_the_query_with_the_bundled_embedder(embedder):
     frame = pl.DataFrame({"request_id": [str(i) for i in range(32)], "query": queries, "agree": labels})
     via_registry = score_requests("query_classifier", frame, seed=1, embedder=embedder, folds=4)
     assert via_registry.tolist() == pytest.approx(result.scores.tolist())
+
+
+def test_unscored_requests_are_scored_by_the_model_of_every_labelled_one(embedder):
+    # Open-ended pairs with no judge have no label, yet they are routed: they get a score, from
+    # the model fitted on the labelled requests, and the labelled ones stay cross-fitted.
+    places = ["france", "japan", "kenya", "peru", "canada", "norway", "egypt", "india", "chile", "spain"]
+    queries = [f"what is the capital of {p}" for p in places] + [f"what is {a} times {a + 7}" for a in range(10)]
+    labels = np.array([1.0] * 8 + [np.nan] * 2 + [0.0] * 8 + [np.nan] * 2)
+    result = score_queries(queries, labels, embedder=embedder, folds=4, seed=1)
+    labelled = ~np.isnan(labels)
+    alone = score_queries([q for q, k in zip(queries, labelled) if k], labels[labelled], embedder=embedder,
+                          folds=4, seed=1)
+    assert result.scores[labelled].tolist() == pytest.approx(alone.scores.tolist())
+    assert result.scores[8:10].min() > 0.5 > result.scores[18:20].max()
