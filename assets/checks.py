@@ -96,16 +96,20 @@ small_replays_complete = _replays_check("small")
 large_replays_complete = _replays_check("large")
 
 
+def _agreement_counts(context: dg.AssetCheckExecutionContext, planb: PlanBResource):
+    """The config and the day's agreement counts under the current scoring version."""
+    cfg = planb.load()
+    with writer(cfg.data_dir) as con:
+        return cfg, cq.agreement_day(con, partition_day(context), cfg.models["small"].model_key,
+                                     cfg.models["large"].model_key, current_scoring_version(cfg))
+
+
 @dg.asset_check(asset="agreement", blocking=True, pool=WRITER_POOL,
                 description="every pair both models answered is scored under the current scoring version, "
                 "and every metric is in its range (exact 0 or 1; F1, containment, ROUGE-L, judge in [0, 1]; "
                 "cosine in [-1, 1])")
 def agreement_metrics_in_range(context: dg.AssetCheckExecutionContext, planb: PlanBResource) -> dg.AssetCheckResult:
-    cfg = planb.load()
-    day = partition_day(context)
-    with writer(cfg.data_dir) as con:
-        counts = cq.agreement_day(con, day, cfg.models["small"].model_key, cfg.models["large"].model_key,
-                                  current_scoring_version(cfg))
+    cfg, counts = _agreement_counts(context, planb)
     problems = [f"{counts[k]} {label}" for k, label in (
         ("missing", "answered pairs not scored"), ("out_of_range", "rows with a metric out of range")) if counts[k]]
     return _result(problems, counts, f"{counts['scored']} pairs scored ({counts['unscored']} unscored), "
@@ -117,11 +121,7 @@ def agreement_metrics_in_range(context: dg.AssetCheckExecutionContext, planb: Pl
                 "unscored (open-ended answers with no judge configured: left out of agreement, so "
                 "agreement rests on the other pairs only)")
 def agreement_unscored_share(context: dg.AssetCheckExecutionContext, planb: PlanBResource) -> dg.AssetCheckResult:
-    cfg = planb.load()
-    day = partition_day(context)
-    with writer(cfg.data_dir) as con:
-        counts = cq.agreement_day(con, day, cfg.models["small"].model_key, cfg.models["large"].model_key,
-                                  current_scoring_version(cfg))
+    cfg, counts = _agreement_counts(context, planb)
     share, limit = _share(counts["unscored"], counts["scored"]), cfg.checks.max_unscored_share
     found = f"{counts['unscored']} of {counts['scored']} pairs unscored ({share:.1%})"
     passed = share <= limit
