@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
@@ -185,7 +187,8 @@ def segment_bars(segments: pl.DataFrame, value: str, lo: str, hi: str, *, title:
     above = [None if h is None else h - v for v, h in zip(values, points[hi].to_list(), strict=True)]
     below = [None if low is None else v - low for v, low in zip(values, points[lo].to_list(), strict=True)]
     figure = go.Figure(go.Bar(
-        x=values, y=points["segment"].to_list(), orientation="h", marker_color=LINE_COLOUR, name=title,
+        # Segment values come from the logs: Plotly would render their <a>, <b>, <br> tags.
+        x=values, y=[html.escape(str(v), quote=False) for v in points["segment"].to_list()], orientation="h", marker_color=LINE_COLOUR, name=title,
         error_x={"type": "data", "symmetric": False, "array": above, "arrayminus": below},
     ))
     figure.update_layout(title={"text": title, "font": {"size": 14}}, xaxis_tickformat=tickformat,

@@ -39,3 +39,12 @@ def test_no_marker_where_nothing_is_routed_small(curve):
 def test_empty_curve_still_builds(curve):
     figure = savings_vs_agreement(curve.clear(), current_threshold=0.5)
     assert [len(trace.x) for trace in figure.data] == [0, 0]
+
+
+def test_segment_labels_from_the_logs_are_text_not_markup():
+    from dashboards.figures import segment_bars
+
+    frame = pl.DataFrame({"segment": ['<a href="http://x">web</a>', "chat & search"], "share_small": [0.4, 0.5],
+                          "share_small_lo": [0.3, 0.4], "share_small_hi": [0.5, 0.6]})
+    labels = list(segment_bars(frame, "share_small", "share_small_lo", "share_small_hi", title="x").data[0].y)
+    assert labels == ['&lt;a href="http://x"&gt;web&lt;/a&gt;', "chat &amp; search"]
