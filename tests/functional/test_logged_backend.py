@@ -103,7 +103,8 @@ def test_the_projection_costs_it_with_the_calibrated_model(snapshot):
         "JOIN cost_models c ON c.model_key = r.model_key AND c.source = 'calibrate-gpu'"
     ).fetchall()[0][0]
     rows = snapshot.execute(
-        "SELECT gpu_hours_always_large_per_day, device FROM routing_projection WHERE segment_by = 'all'"
+        "SELECT gpu_hours_always_large_per_day, device FROM routing_projection "
+        "WHERE dataset = 'pipeline' AND segment_by = 'all'"
     ).fetchall()
     assert rows and expected > 0
     for always_large, device in rows:
