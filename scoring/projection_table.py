@@ -129,7 +129,7 @@ def _rows(c: Curves, sweep: Sweep, days: int) -> dict[str, np.ndarray]:
         out["quality"] = c.quality[:, 0]
         out["quality_lo"], out["quality_hi"] = (
             _proportion(c.quality, scored_enough, c.n_scored, c.n_eff_scored, c) if c.quality_is_proportion
-            else _interval(c.quality, scored_enough, c.variance_scale))
+            else _interval(c.quality, scored_enough, c.variance_scale, bounds=(0.0, 1.0)))
     out["pgr"] = performance_gap_recovered(c.quality[:, :1], c.weak[:, :1], c.strong[:, :1])[:, 0]
     always_large = c.seconds_always_large[0, 0] / HOURS / days
     saved_hours, hours_lo, hours_hi = _triple(c.seconds_saved, c.seconds_squares, c, enough, 1 / HOURS / days)
@@ -160,7 +160,8 @@ def _summary_interval(name: str, values: np.ndarray, enough: bool, c: Curves) ->
     # day); CPTs are discrete steps of the sweep: percentiles.
     if name in ("auc", "apgr") and 0 <= values[0, 0] <= 1:
         return _proportion(values, enough, c.n_scored, c.n_eff_scored, c)
-    return _interval(values, enough, c.variance_scale)
+    # A CPT is a share of calls: widening never takes it past 0 or 1.
+    return _interval(values, enough, c.variance_scale, bounds=(0.0, 1.0) if name.startswith("cpt") else (-np.inf, np.inf))
 
 
 def _rank_support(labels: np.ndarray, c: Curves, minimum: int) -> tuple[dict[str, int], list[str]]:

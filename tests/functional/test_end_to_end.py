@@ -2,13 +2,14 @@
 into a real DuckDB file: what lands in each table, the printed summary, and idempotence."""
 
 import json
+from contextlib import closing
 
-import duckdb
 import pytest
 import yaml
 
 from assets.cli import main
 from scoring.config import BUNDLED_LOG_DIR, load_config
+from warehouse.db import open_snapshot
 
 DAYS = ("2026-11-01", "2026-11-02")
 PER_DAY = 12  # 24 replayed requests over two partitions
@@ -64,7 +65,9 @@ def snapshot(demo_run, tmp_path_factory):
         main(["--config", str(config_path), "demo"])
     finally:
         mp.undo()
-    con = duckdb.connect(str(root / "data" / "snapshot.duckdb"), read_only=True)
+    # The product's own reader: one process may not open a file under two configurations, and
+    # the demo re-run below publishes and reads the snapshot in this process.
+    con = open_snapshot(root / "data")
     yield con
     con.close()
 
@@ -184,7 +187,7 @@ def test_summary_is_printed_and_a_rerun_keeps_the_same_row_counts(snapshot, demo
     out = capsys.readouterr().out
     assert "agreement [95% CI]" in out and "$ saved/year" in out
     assert "Recommended threshold" in out and "APGR [95% CI]" in out
-    with duckdb.connect(str(root / "data" / "snapshot.duckdb"), read_only=True) as again:
+    with closing(open_snapshot(root / "data")) as again:
         assert _counts(again) == before
 
 

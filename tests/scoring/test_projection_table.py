@@ -240,3 +240,16 @@ def test_unscored_pairs_are_left_out_of_agreement_and_auc():
     auc = metrics.filter(pl.col("segment_by") == "all")["auc"][0]
     assert auc == pytest.approx(scored_metrics.filter(pl.col("segment_by") == "all")["auc"][0])
     assert row["agreement_small_lo"] < row["agreement_small"] < row["agreement_small_hi"]
+
+
+def test_cpt_intervals_stay_shares_of_calls():
+    # A router that barely helps: its CPT(50%) sits near 100% and the widened percentile interval
+    # once reached 102.1% in the demo; a share of calls never leaves [0, 1].
+    rng = np.random.default_rng(3)
+    scores = rng.uniform(size=60)
+    agree = rng.uniform(size=60) < 0.05
+    _, metrics = _run(_sample(60, agree=agree), scores, _sweep(np.linspace(0, 1, 51)), replicates=500)
+    for row in metrics.iter_rows(named=True):
+        for name in ("cpt50", "cpt80", "cpt95", "cpt50_routellm", "cpt80_routellm", "cpt95_routellm"):
+            for bound in (row[f"{name}_lo"], row[f"{name}_hi"]):
+                assert bound is None or 0.0 <= bound <= 1.0, (name, bound)
