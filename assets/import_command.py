@@ -71,7 +71,7 @@ class _Embedder:
 def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame, embedder: _Embedder) -> tuple[dict, dict, list[str]]:
     """Scores and own seconds per request of each configured router that the table allows."""
     frame = sample.select("request_id", pl.col("prompt").alias("query"),
-                          pl.col("label").alias("agree"),  # what the classifier learns
+                          "agree",  # what the classifier learns (NaN: unscored, left out of its training)
                           "quality_small", "quality_large",  # what the oracle knows
                           *([pl.col("small_mean_logprob")] if "small_mean_logprob" in sample.columns else []))
     scores, seconds, skipped = {}, {}, []

@@ -272,7 +272,8 @@ def quality_columns(frame: pl.DataFrame, agree: np.ndarray | None) -> tuple[str,
         if agree is None:
             raise ValueError("without imported quality the agreement of the answers is the quality: score it")
         agree = np.asarray(agree, dtype=float)
-        small, large, label = agree, np.ones(len(agree)), agree.astype(bool)
+        # NaN: an unscored (open-ended) pair; its label is not "agree" (astype(bool) would say so).
+        small, large, label = agree, np.ones(len(agree)), agree == 1.0
     else:
         pair = QUALITY_PAIRS[0] if measure == "imported quality scores" else QUALITY_PAIRS[1]
         small, large = frame[pair[0]].to_numpy(), frame[pair[1]].to_numpy()

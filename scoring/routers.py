@@ -64,14 +64,14 @@ def _oracle(frame: pl.DataFrame, seed: int) -> np.ndarray:
         small = frame["quality_small"].cast(pl.Float64).fill_nan(None).to_numpy()
         large = frame["quality_large"].cast(pl.Float64).fill_nan(None).to_numpy()
         return np.nan_to_num((1.0 + small - large) / 2.0, nan=0.0)
-    return frame["agree"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    return frame["agree"].cast(pl.Float64).fill_nan(None).fill_null(0.0).to_numpy()
 
 
 def _query_classifier(frame: pl.DataFrame, seed: int, *, embedder, folds: int = 5) -> np.ndarray:
     # Cross-fitted on the frame itself (scoring/query_classifier.py): frame = the window's sample.
     from scoring.query_classifier import score_queries
 
-    labels = frame["agree"].fill_null(False).to_numpy().astype(bool)
+    labels = frame["agree"].cast(pl.Float64).fill_nan(None).to_numpy()  # null/NaN: unscored, not learnt from
     return score_queries(frame["query"].to_list(), labels, embedder=embedder, folds=folds, seed=seed).scores
 
 

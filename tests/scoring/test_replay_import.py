@@ -212,3 +212,15 @@ def test_projection_in_replicate_blocks_gives_the_same_numbers(monkeypatch):
     blocked = project_group(sample, scores, weights, thresholds=thresholds, cascade=False)
     for name in ("share_small", "agreement_small", "quality", "seconds_saved", "dollars_saved", "weak"):
         np.testing.assert_allclose(getattr(blocked, name), getattr(whole, name), rtol=1e-6, equal_nan=True)
+
+
+def test_an_unscored_pair_is_no_agreement_in_the_label():
+    # Text agreement leaves open-ended pairs unscored (None): NaN in agree, never "agree" in label.
+    from scoring.replay_import import checked, quality_columns
+
+    table = checked(pl.DataFrame({"request_id": ["a", "b", "c"], "prompt": ["q", "r", "s"],
+                                  "small_output": ["x", "y", "z"], "large_output": ["x", "w", "v"]}))
+    measure, out = quality_columns(table, [True, None, False])
+    assert measure == "agreement"
+    assert out["label"].to_list() == [True, False, False]
+    assert out["agree"].is_nan().to_list() == [False, True, False]
