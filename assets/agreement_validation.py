@@ -3,8 +3,8 @@
 import dagster as dg
 
 from assets.resources import PlanBResource
-from scoring.agreement_rule import current_scoring_version, rule_from_config
-from scoring.embedding import embedder_path, load_embedder
+from scoring.agreement.rule import current_scoring_version, rule_from_config
+from scoring.agreement.embedding import embedder_path, load_embedder
 from scoring.validation.by_kind import by_kind_table, quality_by_kind, score_rows, validation_rows
 from scoring.validation.report import ValidationResult, evaluate, load_set, quality_table, read_fit, score_set
 

@@ -1,6 +1,6 @@
 """The week-over-week alert on routing_projection: it warns (never blocks) when agreement at a
 router's recommended threshold falls, or its CPT(80%) moves, by more than the `alerts` limits
-between the 7 days before and the last 7 days of the window (scoring/alerts.py)."""
+between the 7 days before and the last 7 days of the window (scoring/projection/drift.py)."""
 
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
 from assets.projection import PIPELINE
 from assets.resources import PlanBResource
-from scoring.alerts import WEEK, week_over_week
+from scoring.projection.drift import WEEK, week_over_week
 from warehouse.check_queries import week_over_week_inputs
 from warehouse.db import writer
 

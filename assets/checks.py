@@ -6,8 +6,8 @@ import dagster as dg
 
 from assets.instance import WRITER_POOL
 from assets.resources import PlanBResource, partition_day
-from scoring.agreement_rule import current_scoring_version
-from scoring.routers import ROUTERS
+from scoring.agreement.rule import current_scoring_version
+from scoring.routing.routers import ROUTERS
 from warehouse import check_queries as cq
 from warehouse.db import writer
 

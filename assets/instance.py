@@ -45,6 +45,7 @@ def dagster_instance(default_home: str | Path):
 
 
 PID_TAG, HOST_TAG = "planb/pid", "planb/host"
+BACKFILL_TAG = "planb/backfill"  # the runs of one `planb run` (or demo) call
 
 
 def run_tags() -> dict[str, str]:

@@ -12,18 +12,18 @@ from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview, savings_metadata
 from assets.resources import PlanBResource
 from assets.run_history import check_results, recent_runs
-from scoring.agreement_rule import current_scoring_version
+from scoring.agreement.rule import current_scoring_version
 from scoring.config import ModelSpec
-from scoring.cost_model import (
+from scoring.costs.model import (
     COST_MODEL_SCHEMA,
     backtest_columns,
     backtest_replay_batches,
     fit_columns,
     fit_cost_model,
 )
-from scoring.pricing import price_table
-from scoring.projection_run import project_all, with_costs
-from scoring.projection_table import query_length_bucket
+from scoring.costs.pricing import price_table
+from scoring.projection.run import project_all, with_costs
+from scoring.projection.table import query_length_bucket
 from warehouse import pipeline_queries as q
 from warehouse.db import (
     open_snapshot,

@@ -1,5 +1,5 @@
 """query_classifier_scores: the query-only classifier router, cross-fitted on the whole window's
-sample (scoring/query_classifier.py), written to router_scores with its measured cost."""
+sample (scoring/routing/query_classifier.py), written to router_scores with its measured cost."""
 
 import dagster as dg
 import numpy as np
@@ -8,9 +8,9 @@ import polars as pl
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
 from assets.resources import PlanBResource
-from scoring.agreement_rule import current_scoring_version
-from scoring.embedding import embedder_path, load_embedder, resolve_device
-from scoring.query_classifier import score_queries
+from scoring.agreement.rule import current_scoring_version
+from scoring.agreement.embedding import embedder_path, load_embedder, resolve_device
+from scoring.routing.query_classifier import score_queries
 from warehouse import pipeline_queries as q
 from warehouse.db import replace_rows, writer
 from warehouse.previews import router_score_summary

@@ -16,7 +16,7 @@ from scoring.replay.engine import ReplayRequest, ReplayRun, replay
 from scoring.replay.logged import LoggedRequest, replay_logged
 from scoring.replay.openai_backend import replay_openai
 from scoring.replay.weights import load_causal_lm
-from scoring.sampling import stratified_sample
+from scoring.replay.sampling import stratified_sample
 from warehouse import pipeline_queries as q
 from warehouse.check_queries import replays_day
 from warehouse.db import insert_rows, replace_partition, replace_rows, writer

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from assets.run_command import BACKFILL_TAG
+from assets.instance import BACKFILL_TAG
 
 RUN_LIMIT = 50  # runs copied to pipeline_runs
 CHECK_RUN_LIMIT = 200  # runs whose check evaluations are read for asset_check_results

@@ -12,13 +12,13 @@ from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
 from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
-from scoring.agreement_rule import current_scoring_version, judge_spec, rule_from_config
-from scoring.agreement_scoring import score_pairs
+from scoring.agreement.rule import current_scoring_version, judge_spec, rule_from_config
+from scoring.agreement.pairs import score_pairs
 from scoring.config import PlanBConfig
-from scoring.embedding import embedder_path, load_embedder
-from scoring.judge import JudgeRun, judge_cost, judge_generator, parity, position_flips, run_judge
+from scoring.agreement.embedding import embedder_path, load_embedder
+from scoring.agreement.judge import JudgeRun, judge_cost, judge_generator, parity, position_flips, run_judge
 from scoring.replay.engine import ReplayRun
-from scoring.routers import ROUTERS, score_requests
+from scoring.routing.routers import ROUTERS, score_requests
 from warehouse import pipeline_queries as q
 from warehouse.db import insert_rows, replace_rows, writer
 from warehouse.previews import day_rows, router_score_summary

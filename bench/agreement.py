@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from scoring.agreement import lexical_metrics  # noqa: E402
-from scoring.agreement_rule import rule_from_config  # noqa: E402
-from scoring.agreement_scoring import answer_lengths, score_pairs  # noqa: E402
+from scoring.agreement.metrics import lexical_metrics  # noqa: E402
+from scoring.agreement.rule import rule_from_config  # noqa: E402
+from scoring.agreement.pairs import answer_lengths, score_pairs  # noqa: E402
 from scoring.config import AgreementConfig  # noqa: E402
-from scoring.embedding import embedder_path, embedding_cosine, load_embedder  # noqa: E402
+from scoring.agreement.embedding import embedder_path, embedding_cosine, load_embedder  # noqa: E402
 from scoring.validation.longform_set import DEFAULT_LONGFORM_DIR  # noqa: E402
 from scoring.validation.report import load_set  # noqa: E402
 

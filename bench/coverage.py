@@ -7,12 +7,12 @@ sampled pairs unscored (label NULL, issue 14). Router scores are correlated with
 per-request device-seconds are skewed (lognormal token counts: the top 1% of requests carry
 13-24% of the savings).
 
-Each replication draws a sample the way the pipeline draws it (``scoring.sampling``: each day
+Each replication draws a sample the way the pipeline draws it (``scoring.replay.sampling``: each day
 on its own, strata allocated by ``_allocate``, a uniformly random subset of each stratum,
 weight N_h / n_h; the pipeline's sha256 ranks are a seeded random permutation, and hashing 1.4
 million ids per replication would take the study hours, so the subset is drawn with numpy:
-tests/scoring/test_coverage.py checks the plan is the same), runs the real
-``scoring.projection_run.project_all`` on it (window and per day), and records whether each
+tests/scoring/projection/test_coverage.py checks the plan is the same), runs the real
+``scoring.projection.run.project_all`` on it (window and per day), and records whether each
 interval covers the population's value: share routed small, agreement among them, unchanged
 share, quality, GPU-hours and dollars saved per day (at thresholds 0.3, 0.5, 0.7), AUC, APGR
 and CPT(50%, 80%); and the recommended threshold's miss rate (its true agreement below target).
@@ -36,11 +36,11 @@ import numpy as np
 import polars as pl
 
 from scoring.config import load_config
-from scoring.projection import HOURS, request_values
-from scoring.projection_run import project_all, with_costs
-from scoring.projection_table import sweep_thresholds
-from scoring.routing_metrics import apgr, call_performance_threshold, performance_gap_recovered, weighted_auc
-from scoring.sampling import _allocate
+from scoring.projection.sweep import HOURS, request_values
+from scoring.projection.run import project_all, with_costs
+from scoring.projection.table import sweep_thresholds
+from scoring.routing.metrics import apgr, call_performance_threshold, performance_gap_recovered, weighted_auc
+from scoring.replay.sampling import _allocate
 
 ROUTER = "query_classifier"  # chooses up front (not a cascade): savings are large - small where routed
 REPORTED_THRESHOLDS = (0.3, 0.5, 0.7)
@@ -199,7 +199,7 @@ def one_replication(frame, scores, sampler, truths, *, per_day, cfg, regime, rng
     window = metrics.filter(pl.col("segment_by") == "all").row(0, named=True)
     chosen = window["recommended_threshold"]
     # what the recommendation certifies among the requests routed small: agreement, or with
-    # imported quality the quality kept (scoring.projection_table.kept_curve)
+    # imported quality the quality kept (scoring.projection.table.kept_curve)
     gate = "kept" if spec["imported"] else "agreement"
     true_gate = None if chosen is None else float(truths["all"].at(np.array([chosen]))[gate][0])
     return records, {"recommended": chosen, "true_gate": true_gate, "gate": gate}

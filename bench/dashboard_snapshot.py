@@ -1,6 +1,6 @@
 """A published snapshot at scale for bench/dashboard.py: ``rows`` logged requests over 30 days,
 a stratified replay sample with both models' replays and agreement, and the projection the real
-code computes (scoring.projection_run) for every router, threshold and segment.
+code computes (scoring.projection.run) for every router, threshold and segment.
 
 The log is generated in DuckDB SQL straight into the warehouse through warehouse.db (so the
 schema is the migrated one): hash-based pseudo-random days, times, surfaces, modes and languages,
@@ -21,9 +21,9 @@ import polars as pl
 
 from bench.projection import FIT, ROUTER_NAMES, synthetic_scores
 from scoring.config import load_config
-from scoring.pricing import price_table
-from scoring.projection_run import project_all, with_costs
-from scoring.projection_table import query_length_bucket
+from scoring.costs.pricing import price_table
+from scoring.projection.run import project_all, with_costs
+from scoring.projection.table import query_length_bucket
 from warehouse.db import insert_rows, publish_snapshot, snapshot_path, writer
 
 DAYS = 30

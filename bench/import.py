@@ -80,7 +80,7 @@ def measure(code_dir: Path, table: Path, work: Path, label: str, routers: list[s
     data = work / f"data-{label}"
     config = work / f"planb-{label}.yaml"
     config.write_text(yaml.safe_dump({"data_dir": str(data), "projection": {"routers": routers}}), encoding="utf-8")
-    command = [sys.executable, "-m", "assets.cli", "--config", str(config), "import-replays", str(table), "--name", "bench"]
+    command = [sys.executable, "-m", "assets.cli.main", "--config", str(config), "import-replays", str(table), "--name", "bench"]
     env_note = os.getloadavg()
     done = subprocess.run([sys.executable, "-c", MEASURE, str(code_dir), *command], capture_output=True, text=True,
                           check=True)

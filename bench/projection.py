@@ -10,7 +10,7 @@ with the 100 million rows. Scores and agreement are synthetic (agreement rises w
 easiness that each router sees through its own noise); costs come from two cost models priced
 on an H100.
 
-Timed: ``scoring.projection_run.project_all`` (what the pipeline runs) for the whole window,
+Timed: ``scoring.projection.run.project_all`` (what the pipeline runs) for the whole window,
 and again with every segment (day, surface, mode, language, query length); the baseline loops
 over thresholds and, inside, over the bootstrap replicates, with numpy over the requests. Both
 use the same bootstrap draws, and their figures are compared.
@@ -36,11 +36,11 @@ import polars as pl
 import scipy
 
 from scoring.config import load_config
-from scoring.intervals import bootstrap_counts
-from scoring.projection_run import project_all, with_costs
-from scoring.projection_table import SEGMENTS, query_length_bucket, sweep_thresholds
-from scoring.routers import ROUTERS
-from scoring.routing_metrics import weighted_auc
+from scoring.projection.intervals import bootstrap_counts
+from scoring.projection.run import project_all, with_costs
+from scoring.projection.table import SEGMENTS, query_length_bucket, sweep_thresholds
+from scoring.routing.routers import ROUTERS
+from scoring.routing.metrics import weighted_auc
 
 POPULATION = 100_000_000
 DAYS, SURFACES, MODES = 30, ("chat", "search", "sidebar"), ("precise", "balanced", "creative")

@@ -266,7 +266,7 @@ class JudgeConfig(_Strict):
 
 
 class AgreementConfig(_Strict):
-    """The agree rule (scoring/agreement_rule.py). The defaults are the thresholds fitted on the
+    """The agree rule (scoring/agreement/rule.py). The defaults are the thresholds fitted on the
     validation set (docs/AGREEMENT_VALIDATION.md, `planb validate-agreement`)."""
 
     embedding_model: str = Field(

@@ -147,7 +147,7 @@ def snapshot_state(con: duckdb.DuckDBPyConnection, dataset: str) -> dict:
 
 
 def week_over_week_inputs(con: duckdb.DuckDBPyConnection, dataset: str) -> dict:
-    """What scoring.alerts.week_over_week reads: the projection's per-day rows, the per-day
+    """What scoring.projection.drift.week_over_week reads: the projection's per-day rows, the per-day
     always-small and always-large quality with the day's requests, and each router's window-wide
     recommended threshold."""
     rows = read_frame(con, """

@@ -19,9 +19,9 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from scoring.agreement_rule import judge_spec
+from scoring.agreement.rule import judge_spec
 from scoring.config import load_config
-from scoring.embedding import embedder_path, load_embedder
+from scoring.agreement.embedding import embedder_path, load_embedder
 from scoring.validation.by_kind import fit_core_entity_threshold, quality_by_kind, score_rows, validation_rows
 from scoring.validation.judge_verdicts import JUDGE_FILE, cached_scores, judge_missing
 from scoring.validation.questions import AGREEMENT_SET_FILE

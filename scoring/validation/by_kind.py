@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scoring.agreement_rule import AgreementRule
-from scoring.agreement_scoring import IDENTICAL, JUDGE, ONE_EMPTY, UNSCORED, score_pairs
-from scoring.answer_kind import CORE, KINDS, OPEN
+from scoring.agreement.rule import AgreementRule
+from scoring.agreement.pairs import IDENTICAL, JUDGE, ONE_EMPTY, UNSCORED, score_pairs
+from scoring.agreement.kind import CORE, KINDS, OPEN
 from scoring.validation.fit import LabelQuality, label_quality
 from scoring.validation.kappa import kappa_ci
 from scoring.validation.longform_set import REFERENCE_GRADED, load_longform_set
@@ -111,7 +111,7 @@ def quality_by_kind(rows: list[dict], scored: dict[str, list], *, split: str = "
 def fit_core_entity_threshold(rows: list[dict], scored: dict[str, list], rule: AgreementRule) -> float:
     """The entity threshold with the fewest wrong labels on the fit split's core pairs decided
     by an entity's words (ties: the one nearest 0.5)."""
-    from scoring.agreement_scoring import core_label
+    from scoring.agreement.pairs import core_label
 
     idx = [i for i, r in enumerate(rows) if r["split"] == "fit" and r["truth"] is not None
            and scored["kind"][i] == CORE and scored["decided_by"][i] == "core:entity"]

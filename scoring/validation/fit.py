@@ -4,7 +4,7 @@ and recall, with Wilson 95% intervals, on its test split.
 The fit maximises accuracy (fewest wrong labels, false agreements and false disagreements
 alike) on the fit split: F1 of the agree class was tried first and chose near-zero lexical
 thresholds that call almost everything agree. For every metric alone, the best threshold in
-steps of 0.01; for the combined rule (``scoring.agreement_rule``), a grid search over the
+steps of 0.01; for the combined rule (``scoring.agreement.rule``), a grid search over the
 short-pair cut (0-12 tokens), the metric and threshold of short pairs and of long pairs, ties
 going to the first found (the smallest cut, then the metric order of RULE_METRICS, then the
 lowest thresholds).
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import binomtest
 
-from scoring.agreement_rule import RULE_METRICS, AgreementRule
+from scoring.agreement.rule import RULE_METRICS, AgreementRule
 
 GRID = np.round(np.arange(0.0, 1.0001, 0.01), 2)
 SHORT_CUTS = range(0, 13)

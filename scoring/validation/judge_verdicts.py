@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from scoring.config import ModelSpec
-from scoring.judge import JUDGE_PROMPT, ORDERS, judge_generator, run_judge
+from scoring.agreement.judge import JUDGE_PROMPT, ORDERS, judge_generator, run_judge
 from scoring.validation.fit import proportion_ci
 from scoring.validation.kappa import kappa_ci
 from scoring.validation.questions import VALIDATION_DIR
@@ -193,7 +193,7 @@ def render_report(spec: ModelSpec, figs: list[JudgeFigures], *, per_set: int | N
         "only reproduces these figures.", "",
         f"Judge: **{spec.name}** ({spec.backend}, weights `{spec.weights or spec.api_model or spec.name}`, "
         f"{spec.dtype} on {spec.device}, at most {spec.max_new_tokens} new tokens, model_key `{spec.model_key}`), "
-        f"prompt version `{PROMPT_VERSION}` (scoring/judge.py, MT-Bench's pairwise prompt asking for the "
+        f"prompt version `{PROMPT_VERSION}` (scoring/agreement/judge.py, MT-Bench's pairwise prompt asking for the "
         f"verdict only), answers cut at {max_answer_chars} characters (cuts recorded per pair).", "",
         "Truth: the long-answer validation set's `parity` label (scoring/validation/longform_set.py: is the "
         "small answer at least as good as the large one, from GPT-4's MT-Bench grades or GPT-4-turbo's "

@@ -65,11 +65,11 @@ Rule: **{result.rule.describe()}**.
 
 ## The label per set and per kind of answer (test split)
 
-Each pair gets a kind (`scoring/answer_kind.py`): **short** (both answers at most
+Each pair gets a kind (`scoring/agreement/kind.py`): **short** (both answers at most
 {result.rule.short_kind_tokens} normalised tokens and not a request to write something: the
 short factual rule fitted on Natural Questions below), **core** (a long answer to a request for
 a number, a year, yes or no, an option or an entity: agreement on the core both answers state,
-`scoring/answer_core.py`), **open** (advice, writing, explanation, code: decided by a pairwise
+`scoring/agreement/core.py`), **open** (advice, writing, explanation, code: decided by a pairwise
 judge when one is configured, else **unscored**, never by a lexical threshold; the judge is not
 run here: `planb validate-judge` measures it on the same sets).
 
@@ -124,7 +124,7 @@ parity, and the open rows only count the pairs left to the judge.
 - The MT-Bench math and reasoning set is small (40 pairs, about half of them in the test
   split and fewer with a label), so its intervals are wide; GPT-4's grades are themselves noisy
   (question 104, turn 2: both answers graded 10, one says one brother and the other two).
-- Core extraction is rule-made (`scoring/answer_core.py`): numbers, ordinals and number words
+- Core extraction is rule-made (`scoring/agreement/core.py`): numbers, ordinals and number words
   up to twenty, fractions and percentages, yes / no leads, options named in the request. An
   algebraic result ("-3y/2" against "-y/2") is compared by its numbers only, and answers that
   state a core in a form the rules miss are left unscored (core pairs whose core cannot be

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import re
 
-from scoring.agreement import normalize_answer
+from scoring.agreement.metrics import normalize_answer
 
 # (template, restates the question). {a}: the answer; {q}: the question.
 TEMPLATES: tuple[tuple[str, bool], ...] = (

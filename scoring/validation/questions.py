@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from scoring.agreement import normalize_answer
+from scoring.agreement.metrics import normalize_answer
 
 SEED = "planb-agreement-validation-1"
 # ../shared/data from the repository root, as warehouse/sample_log/generate_sample_log.py uses.

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.agreement import lexical_metrics
-from scoring.agreement_rule import AgreementRule
-from scoring.agreement_scoring import METRICS, answer_lengths
-from scoring.embedding import embedding_cosine
+from scoring.agreement.metrics import lexical_metrics
+from scoring.agreement.rule import AgreementRule
+from scoring.agreement.pairs import METRICS, answer_lengths
+from scoring.agreement.embedding import embedding_cosine
 from scoring.validation.fit import LabelQuality, fit_rule, fit_threshold, label_quality
 from scoring.validation.questions import AGREEMENT_SET_FILE, VALIDATION_DIR
 
@@ -185,7 +185,7 @@ precision and recall measured on the test split only.
 
 ## How the thresholds are chosen
 
-The metrics (`scoring/agreement.py`, `scoring/embedding.py`): SQuAD exact match, token F1,
+The metrics (`scoring/agreement/metrics.py`, `scoring/agreement/embedding.py`): SQuAD exact match, token F1,
 containment (share of the large answer's tokens in the small one), ROUGE-L, content
 containment (share of the shorter answer's content tokens, without English stop words and the
 question's own words, found in the longer one) and the MiniLM cosine.
@@ -193,7 +193,7 @@ question's own words, found in the longer one) and the MiniLM cosine.
 The fit maximises accuracy (the fewest wrong labels) on the fit split; maximising the F1 of
 the agree class was tried first and chose near-zero thresholds that call almost every pair
 agree. Each metric alone: its best threshold in steps of 0.01; exact match has none. The
-combined rule (`scoring/agreement_rule.py`): a pair is short when both answers have at most N
+combined rule (`scoring/agreement/rule.py`): a pair is short when both answers have at most N
 normalised tokens; short pairs are decided by one metric and threshold, long pairs by another;
 identical answers always agree and a pair with exactly one empty answer never does. A grid
 search over N (0-12), both metrics and both thresholds keeps the rule with the fewest wrong

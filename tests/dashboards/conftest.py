@@ -135,7 +135,7 @@ def pipeline_snapshot(tmp_path_factory) -> Path:
 
     import yaml
 
-    from assets.cli import main
+    from assets.cli.main import main
     from scoring.config import BUNDLED_LOG_DIR, load_config
 
     root = tmp_path_factory.mktemp("pipeline_snapshot")

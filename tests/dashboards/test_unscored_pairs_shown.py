@@ -44,7 +44,7 @@ def test_every_page_says_how_many_pairs_are_unscored(monkeypatch, snapshot_dir):
 
 
 def test_the_demo_summary_counts_unscored_pairs_and_the_judges_cost(snapshot_dir):
-    from assets.summary import label_lines
+    from assets.cli.summary import label_lines
 
     _add_scored_pairs(snapshot_dir)
     assert label_lines(snapshot_dir) == [

@@ -218,7 +218,7 @@ def test_many_small_files_land_in_batches_with_progress(tmp_path, monkeypatch):
 
 
 def test_planb_ingest_prints_each_file_lands_the_rest_and_exits_1_on_a_quarantined_one(tmp_path, capsys):
-    from assets.cli import main
+    from assets.cli.main import main
 
     landing = tmp_path / "landing"
     landing.mkdir()

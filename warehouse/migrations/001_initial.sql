@@ -95,7 +95,7 @@ CREATE TABLE agreement (
     token_f1         DOUBLE NOT NULL,     -- SQuAD token F1 in [0, 1]
     containment      DOUBLE NOT NULL,     -- share of the large answer's tokens in the small one
     cosine           DOUBLE NOT NULL,     -- embedding cosine in [-1, 1]
-    agree            BOOLEAN NOT NULL,    -- the agree label (rule in scoring/agreement.py)
+    agree            BOOLEAN NOT NULL,    -- the agree label (rule in scoring/agreement/metrics.py)
     scoring_version  VARCHAR NOT NULL
 );
 

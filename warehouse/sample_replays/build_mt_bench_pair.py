@@ -6,7 +6,7 @@ each answer graded 1-10 by GPT-4 (lm-sys/RouteLLM's MT-Bench judgements, via
     pip install --no-deps bpe-openai==0.1.4 mistral-common==1.13.1 sentencepiece==0.2.3
     python warehouse/sample_replays/build_mt_bench_pair.py [SOURCE.jsonl]
 
-Columns (the `planb import-replays` table, scoring/replay_import.py):
+Columns (the `planb import-replays` table, scoring/replay/imported.py):
 
 - ``small_quality`` / ``large_quality``: the GPT-4 grade / 10 (MT-Bench single-answer grading;
   math and reasoning graded against a reference answer);

@@ -1,0 +1,153 @@
+"""From a scored, weighted sample to the routing_projection and router_metrics rows of every
+router: request costs from the cost models and the price table, the window's bootstrap (shared
+by all routers), each router's threshold sweep. Used by the pipeline and by
+`planb import-replays` alike, so both are one projection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+from threadpoolctl import threadpool_limits
+
+from scoring.config import PlanBConfig
+from scoring.costs.model import ServingCharge, serving_charge
+from scoring.projection.intervals import bootstrap_counts
+from scoring.costs.pricing import (
+    DeviceRate,
+    device_rate,
+    hosted_dollars,
+    price_note,
+    request_dollars,
+)
+from scoring.projection.sweep import replicate_weights
+from scoring.projection.table import SEGMENTS, Sweep, gate_measure, project_router, sweep_thresholds
+from scoring.routing.routers import ROUTERS
+
+TOKENS = ("small_prompt_tokens", "small_output_tokens", "large_prompt_tokens", "large_output_tokens")
+
+
+@dataclass(frozen=True)
+class Costing:
+    """What the dollars rest on: the measured devices and their prices."""
+
+    device: str | None  # the devices the costs were measured on, joined by ' + '
+    dollars_per_gpu_hour: float | None  # the price, when every device has the same one
+    rank_by: str  # dollars, gpu_hours or share_small (see scoring.projection.table.Sweep)
+    note: str | None
+    router_rate: DeviceRate | None  # routers run beside the small model: its device's price
+    basis: str | None = None  # per role, the batch size output tokens are charged at (serving_charge)
+
+
+def _seconds(sample: pl.DataFrame, fit: dict | None, charge: ServingCharge | None, role: str) -> np.ndarray:
+    if fit is None or charge is None:  # no cost model: costs unknown, every cost figure NULL
+        return np.full(sample.height, np.nan)
+    prompt = sample[f"{role}_prompt_tokens"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    output = sample[f"{role}_output_tokens"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    return (fit["seconds_per_request"] + fit["seconds_per_prompt_token"] * prompt
+            + charge.seconds_per_output_token * output)
+
+
+def _basis(charges: dict[str, ServingCharge], *, large_hosted: bool) -> str | None:
+    said = {role: charge.basis for role, charge in charges.items()}
+    if large_hosted:
+        said["large"] = "priced per token (hosted)"
+    return "; ".join(f"{role}: {said[role]}" for role in ("small", "large") if role in said) or None
+
+
+def with_costs(sample: pl.DataFrame, fits: dict[str, dict | None], cfg: PlanBConfig) -> tuple[pl.DataFrame, Costing]:
+    """``sample`` with each request's device-seconds and dollars on the small and the large
+    model; ``fits`` maps small / large to a cost_models row (or None when there is none)."""
+    pricing = cfg.pricing
+    # Production serves each model at its own batch size, not the replay's (pricing.serving_batch_size).
+    charges = {role: serving_charge(fit, pricing.serving_batch_size.get(role))
+               for role, fit in fits.items() if fit is not None}
+    seconds = {role: _seconds(sample, fits.get(role), charges.get(role), role) for role in ("small", "large")}
+    rates = {role: device_rate(pricing, fit["device"]) for role, fit in fits.items() if fit is not None}
+    dollars = {role: request_dollars(seconds[role], rates[role], pricing.utilisation) if role in rates
+               else np.full(sample.height, np.nan) for role in ("small", "large")}
+    if pricing.large_hosted:  # the provider's GPUs: tokens are what we pay for
+        dollars["large"] = hosted_dollars(sample["large_prompt_tokens"].fill_null(0).to_numpy(),
+                                          sample["large_output_tokens"].fill_null(0).to_numpy(), pricing)
+        seconds["large"] = np.zeros(sample.height)
+        rates.pop("large", None)
+    prices = {r.dollars_per_gpu_hour for r in rates.values()}
+    hosted_free = pricing.large_hosted and max(pricing.hosted_large_price.input_dollars_per_million,
+                                               pricing.hosted_large_price.output_dollars_per_million) == 0
+    if len(rates) < 2 - pricing.large_hosted:
+        rank_by = "share_small"
+    elif None in prices or 0 in prices or hosted_free:
+        rank_by = "gpu_hours"
+    else:
+        rank_by = "dollars"
+    note = price_note(rates.values(), pricing)
+    if rank_by == "share_small":
+        note = "; ".join(filter(None, [note, "no cost model: costs unknown, the recommendation ranks by share routed small"]))
+    costing = Costing(
+        device=" + ".join(sorted({r.device for r in rates.values()})) or None,
+        dollars_per_gpu_hour=prices.pop() if len(prices) == 1 else None,
+        rank_by=rank_by, note=note or None, router_rate=rates.get("small"),
+        basis=_basis(charges, large_hosted=pricing.large_hosted),
+    )
+    frame = sample.with_columns(
+        pl.Series("small_seconds", seconds["small"]), pl.Series("large_seconds", seconds["large"]),
+        pl.Series("small_dollars", dollars["small"]), pl.Series("large_dollars", dollars["large"]),
+    )
+    return frame, costing
+
+
+def project_all(sample: pl.DataFrame, scores: dict[str, np.ndarray], router_seconds: dict[str, float], *,
+                cfg: PlanBConfig, costing: Costing, days: int, dataset: str, quality_measure: str,
+                segments: tuple[str, ...] = SEGMENTS) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(routing_projection, router_metrics) rows of every router in ``scores``.
+
+    ``sample``: one row per sampled request with ``with_costs``' columns, weight, agree,
+    quality_small, quality_large, label, day and the segment columns; ``scores[router]`` aligned
+    with it; ``router_seconds[router]``: the router's own device-seconds per request.
+    """
+    # The sums are memory-bound: BLAS threads gain nothing and, on a loaded machine, spin against
+    # each other (measured 10x slower on 2 busy cores), so one thread.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _project_all(sample, scores, router_seconds, cfg=cfg, costing=costing, days=days, dataset=dataset,
+                            quality_measure=quality_measure, segments=segments)
+
+
+def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset, quality_measure, segments):
+    settings = cfg.projection
+    counts = bootstrap_counts(sample["day"].cast(pl.String).to_numpy(), settings.bootstrap, settings.seed)
+    weights = replicate_weights(sample["weight"].to_numpy(), counts)
+    del counts
+    utilisation = cfg.pricing.utilisation
+    tables, summaries = [], []
+    for router, router_scores in scores.items():
+        per_request = router_seconds.get(router, 0.0)
+        router_dollars = (np.full(sample.height, np.nan) if costing.router_rate is None
+                          else request_dollars(np.full(sample.height, per_request), costing.router_rate, utilisation))
+        part = sample.with_columns(pl.lit(per_request, dtype=pl.Float64).alias("router_seconds"),
+                                   pl.Series("router_dollars", router_dollars))
+        thresholds, source = sweep_thresholds(settings.thresholds, router_scores, every_level=ROUTERS[router].every_level)
+        sweep = Sweep(thresholds, source, ROUTERS[router].cascade, days, settings.min_sample_for_interval,
+                      settings.agreement_target, costing.rank_by, quality_measure == "agreement")
+        table, summary = project_router(part, router_scores, weights, sweep, segments=segments)
+        tables.append(table.with_columns(
+            pl.lit(dataset).alias("dataset"), pl.lit(router).alias("router"),
+            pl.lit(costing.device, dtype=pl.String).alias("device"),
+            pl.lit(costing.dollars_per_gpu_hour, dtype=pl.Float64).alias("dollars_per_gpu_hour"),
+            pl.lit(utilisation).alias("utilisation"), pl.lit(costing.note, dtype=pl.String).alias("price_note"),
+            pl.lit(cfg.pricing.large_hosted).alias("large_hosted"),
+            pl.lit(costing.basis, dtype=pl.String).alias("cost_basis"),
+        ))
+        summaries.append(summary.with_columns(
+            pl.lit(dataset).alias("dataset"), pl.lit(router).alias("router"),
+            pl.lit(ROUTERS[router].cascade).alias("cascade"), pl.lit(quality_measure).alias("quality_measure"),
+            pl.lit(gate_measure(quality_measure)).alias("gate_measure"),
+            pl.lit(settings.agreement_target).alias("agreement_target"),
+            pl.lit(per_request, dtype=pl.Float64).alias("router_seconds_per_request"),
+            pl.concat_str([pl.col("note"), pl.lit(costing.note, dtype=pl.String)], separator="; ",
+                          ignore_nulls=True).alias("note"),
+            pl.lit(datetime.now(UTC).replace(tzinfo=None)).alias("computed_at"),
+        ))
+    return pl.concat(tables, how="diagonal_relaxed"), pl.concat(summaries, how="diagonal_relaxed")

@@ -1,0 +1,285 @@
+"""Bring your own replay results: a table of requests with both models' answers (for example a
+published router dataset), read and checked, turned into the sample the projection takes.
+
+Columns (CSV, JSON lines or Parquet, by the file's extension; README "planb import-replays"):
+
+- required: ``request_id`` (unique), ``prompt``, ``small_output``, ``large_output`` (text, none
+  empty);
+- optional token counts, all four or none: ``small_prompt_tokens``, ``small_output_tokens``,
+  ``large_prompt_tokens``, ``large_output_tokens`` (whole numbers >= 0; costs come from them
+  and the configured models' cost models);
+- optional request costs, both or none: ``small_dollars`` and ``large_dollars`` (what each
+  request cost on each model, >= 0, e.g. its tokens at the API's list price); with them the
+  costs are these, not the cost models';
+- optional quality, one pair or none: ``small_quality`` and ``large_quality`` (scores in [0, 1]),
+  or ``small_correct`` and ``large_correct`` (true / false, 1 / 0). With them quality is this
+  instead of agreement (RouteLLM's PGR, CPT, APGR; the oracle routes small when the small
+  answer is at least as good);
+- optional ``small_mean_logprob`` (<= 0; enables the small_confidence router), ``day`` (a real
+  date, YYYY-MM-DD, from 2000-01-01 to today: the bootstrap resamples within it and per-day
+  rows are made), ``weight`` (> 0, logged requests it stands for; default 1), ``surface``,
+  ``mode``, ``language``.
+
+Every value of every row is checked. A bad value stops the import (nothing is written) with
+one line naming the first bad rows: row (1 is the first record: a CSV's line 2), column, value
+and why. A CSV is read as text and typed here, so a stray word in a number column is named
+like any other bad value.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+REQUIRED = ("request_id", "prompt", "small_output", "large_output")
+TOKENS = ("small_prompt_tokens", "small_output_tokens", "large_prompt_tokens", "large_output_tokens")
+DOLLARS = ("small_dollars", "large_dollars")
+QUALITY_PAIRS = (("small_quality", "large_quality"), ("small_correct", "large_correct"))
+SEGMENT_COLUMNS = ("surface", "mode", "language")
+OPTIONAL = (*TOKENS, *DOLLARS, *(c for pair in QUALITY_PAIRS for c in pair), "small_mean_logprob", "day",
+            "weight", *SEGMENT_COLUMNS)
+EARLIEST_DAY = date(2000, 1, 1)
+MAX_TOKENS = 2**31 - 1  # a count that fits the 32-bit columns token counts are stored in
+LISTED = 5  # bad values named in the error
+
+
+class ReplayImportError(ValueError):
+    """An import table that cannot be used; the message names the row, column and value."""
+
+
+def read_table(path: str | Path) -> pl.DataFrame:
+    """The file as a frame, by extension (.csv, .jsonl / .ndjson / .json, .parquet); a CSV's
+    cells as text (``checked`` types them).
+
+    Example:
+        >>> read_table("missing.csv")
+        Traceback (most recent call last):
+        ...
+        scoring.replay.imported.ReplayImportError: missing.csv does not exist
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReplayImportError(f"{path} does not exist" if not path.exists() else f"{path} is not a file")
+    readers = {".csv": ("CSV", lambda p: pl.read_csv(p, infer_schema=False)),
+               ".jsonl": ("JSON lines", lambda p: pl.read_ndjson(p, infer_schema_length=None)),
+               ".ndjson": ("JSON lines", lambda p: pl.read_ndjson(p, infer_schema_length=None)),
+               ".json": ("JSON lines", lambda p: pl.read_ndjson(p, infer_schema_length=None)),
+               ".parquet": ("Parquet", pl.read_parquet)}
+    if path.suffix.lower() not in readers:
+        raise ReplayImportError(f"{path}: unknown extension {path.suffix!r} (use {', '.join(readers)})")
+    kind, reader = readers[path.suffix.lower()]
+    if path.stat().st_size == 0:
+        raise ReplayImportError(f"{path}: the file is empty (no header, no rows)")
+    try:
+        return reader(path)
+    except pl.exceptions.NoDataError:
+        raise ReplayImportError(f"{path}: the file has no rows") from None
+    except (pl.exceptions.PolarsError, OSError, ValueError) as err:
+        reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+        raise ReplayImportError(f"{path}: not a readable {kind} file ({reason})") from None
+
+
+class _Problems:
+    """Bad values found so far: the first few of each column, and how many in all."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str, str, str]] = []  # (row index, column, value shown, why)
+        self.total = 0
+
+    def flag(self, raw: pl.Series, bad: pl.Series, why: str) -> None:
+        bad = bad.fill_null(True)
+        rows = bad.arg_true()
+        self.total += len(rows)
+        for row in rows[:LISTED].to_list():
+            self.found.append((row, raw.name, _shown(raw[row]), why))
+
+    def raise_any(self) -> None:
+        if not self.total:
+            return
+        first = sorted(self.found)[:LISTED]
+        listed = "; ".join(f"row {row + 1}, {column} = {value}: {why}" for row, column, value, why in first)
+        more = f" ({self.total} bad values in all)" if self.total > len(first) else ""
+        raise ReplayImportError(f"bad value{'s' if self.total > 1 else ''}: {listed}{more}")
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "missing"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _text(frame: pl.DataFrame, column: str, problems: _Problems, *, required: bool) -> pl.Series:
+    raw = frame[column]
+    try:
+        text = raw.cast(pl.String)
+    except pl.exceptions.PolarsError:
+        raise ReplayImportError(f"{column}: holds {raw.dtype}, not text") from None
+    if required:
+        problems.flag(raw, text.is_null() | (text.str.strip_chars() == ""), "needs a non-empty text")
+    return text
+
+
+def _numbers(frame: pl.DataFrame, column: str, problems: _Problems, *, low: float | None = None,
+             high: float | None = None, above_low: bool = False, whole: bool = False, rule: str) -> pl.Series:
+    """The column as finite float64 within its range; every other value is flagged with ``rule``."""
+    raw = frame[column]
+    if raw.dtype == pl.String:
+        values = raw.str.strip_chars().cast(pl.Float64, strict=False)
+    elif raw.dtype.is_numeric():
+        values = raw.cast(pl.Float64)
+    else:  # booleans, lists, dates: not numbers
+        values = pl.Series(column, [None] * len(raw), dtype=pl.Float64)
+    bad = values.is_null() | ~values.is_finite()
+    if low is not None:
+        bad = bad | ((values <= low) if above_low else (values < low))
+    if high is not None:
+        bad = bad | (values > high)
+    if whole:
+        bad = bad | (values != values.floor())
+    problems.flag(raw, bad, rule)
+    return values.alias(column)
+
+
+def _truth(frame: pl.DataFrame, column: str, problems: _Problems) -> pl.Series:
+    """Quality: a number in [0, 1], or true / false."""
+    raw = frame[column]
+    if raw.dtype == pl.Boolean:
+        values = raw.cast(pl.Float64)
+    elif raw.dtype == pl.String:
+        text = raw.str.strip_chars().str.to_lowercase()
+        values = text.replace_strict({"true": "1", "false": "0"}, default=text).cast(pl.Float64, strict=False)
+    elif raw.dtype.is_numeric():
+        values = raw.cast(pl.Float64)
+    else:
+        values = pl.Series(column, [None] * len(raw), dtype=pl.Float64)
+    problems.flag(raw, values.is_null() | ~values.is_finite() | ~values.is_between(0.0, 1.0),
+                  "needs a number in [0, 1] (or true / false)")
+    return values.alias(column)
+
+
+def _days(frame: pl.DataFrame, problems: _Problems) -> pl.Series:
+    """YYYY-MM-DD days that exist on the calendar, from EARLIEST_DAY to today (UTC)."""
+    raw = frame["day"]
+    if raw.dtype == pl.Date:
+        days = raw
+    elif raw.dtype == pl.String:
+        text = raw.str.strip_chars()
+        days = text.str.to_date("%Y-%m-%d", strict=False).set(~text.str.contains(r"^\d{4}-\d{2}-\d{2}$").fill_null(False), None)
+    else:  # integers, timestamps with a time, ...: not a day
+        days = pl.Series("day", [None] * len(raw), dtype=pl.Date)
+    today = datetime.now(UTC).date()
+    problems.flag(raw, days.is_null() | (days < EARLIEST_DAY) | (days > today),
+                  f"needs a real date YYYY-MM-DD from {EARLIEST_DAY} to today ({today})")
+    return days.dt.to_string("%Y-%m-%d").alias("day")
+
+
+def _check_columns(frame: pl.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ReplayImportError(f"missing required column(s): {', '.join(missing)} (required: {', '.join(REQUIRED)})")
+    unknown = [c for c in frame.columns if c not in (*REQUIRED, *OPTIONAL)]
+    if unknown:
+        raise ReplayImportError(f"unknown column(s): {', '.join(unknown)} (known: {', '.join((*REQUIRED, *OPTIONAL))})")
+    tokens = [c for c in TOKENS if c in frame.columns]
+    if tokens and len(tokens) < len(TOKENS):
+        raise ReplayImportError(f"token counts come all four or none: missing {', '.join(c for c in TOKENS if c not in tokens)}")
+    dollars = [c for c in DOLLARS if c in frame.columns]
+    if len(dollars) == 1:
+        raise ReplayImportError(f"{DOLLARS[0]} and {DOLLARS[1]} come together: one is missing")
+    given = [pair for pair in QUALITY_PAIRS if any(c in frame.columns for c in pair)]
+    if len(given) > 1:
+        raise ReplayImportError("give quality scores or correctness, not both")
+    if given and not set(given[0]) <= set(frame.columns):
+        raise ReplayImportError(f"{given[0][0]} and {given[0][1]} come together: one is missing")
+    if frame.is_empty():
+        raise ReplayImportError("the table has no rows")
+
+
+def checked(frame: pl.DataFrame) -> pl.DataFrame:
+    """The table with every value checked and typed, day and weight filled in.
+
+    Example:
+        >>> t = checked(pl.DataFrame({"request_id": ["a"], "prompt": ["q"], "small_output": ["x"],
+        ...                           "large_output": ["x"]}))
+        >>> t["weight"].to_list(), t["day"].to_list()
+        ([1.0], ['undated'])
+        >>> checked(pl.DataFrame({"request_id": ["a"], "prompt": ["q"], "small_output": ["x"],
+        ...                       "large_output": [None]}))
+        Traceback (most recent call last):
+        ...
+        scoring.replay.imported.ReplayImportError: bad value: row 1, large_output = missing: needs a non-empty text
+    """
+    _check_columns(frame)
+    problems = _Problems()
+    out = {column: _text(frame, column, problems, required=True) for column in REQUIRED}
+    ids = out["request_id"]
+    problems.flag(frame["request_id"], ids.is_not_null() & ~ids.is_first_distinct(), "repeats an earlier row's request_id")
+    for column in TOKENS:
+        if column in frame.columns:
+            out[column] = _numbers(frame, column, problems, low=0, high=MAX_TOKENS, whole=True,
+                                   rule=f"needs a whole number of tokens from 0 to {MAX_TOKENS:,}")
+    for column in DOLLARS:
+        if column in frame.columns:
+            out[column] = _numbers(frame, column, problems, low=0, rule="needs a finite cost in dollars >= 0")
+    for column in (c for pair in QUALITY_PAIRS for c in pair):
+        if column in frame.columns:
+            out[column] = _truth(frame, column, problems)
+    if "small_mean_logprob" in frame.columns:
+        out["small_mean_logprob"] = _numbers(frame, "small_mean_logprob", problems, high=0.0,
+                                             rule="needs a finite mean log-probability <= 0")
+    out["weight"] = (_numbers(frame, "weight", problems, low=0, above_low=True, rule="needs a finite weight > 0")
+                     if "weight" in frame.columns else pl.Series("weight", np.ones(frame.height)))
+    out["day"] = _days(frame, problems) if "day" in frame.columns else pl.Series("day", ["undated"] * frame.height)
+    for column in SEGMENT_COLUMNS:
+        if column in frame.columns:
+            out[column] = _text(frame, column, problems, required=False)
+    problems.raise_any()
+    return pl.DataFrame([series.alias(name) for name, series in out.items()])
+
+
+def quality_measure(frame: pl.DataFrame) -> str | None:
+    """"imported correctness", "imported quality scores", or None (no quality columns).
+
+    Example:
+        >>> quality_measure(pl.DataFrame({"small_correct": [1.0], "large_correct": [0.0]}))
+        'imported correctness'
+    """
+    for (small, _), name in zip(QUALITY_PAIRS, ("quality scores", "correctness"), strict=True):
+        if small in frame.columns:
+            return f"imported {name}"
+    return None
+
+
+def quality_columns(frame: pl.DataFrame, agree: np.ndarray | None) -> tuple[str, pl.DataFrame]:
+    """(quality measure, frame with agree, quality_small, quality_large, label) of a ``checked``
+    frame: the imported scores or correctness when given (label: the small answer is at least
+    as good; ``agree``: that label too when no text agreement was scored), else agreement
+    (small = agree, large = 1; label = agree).
+
+    Example:
+        >>> t = checked(pl.DataFrame({"request_id": ["a", "b"], "prompt": ["q", "r"], "small_output": ["x", "y"],
+        ...     "large_output": ["x", "z"], "small_correct": [True, False], "large_correct": [True, True]}))
+        >>> measure, out = quality_columns(t, None)
+        >>> measure, out["label"].to_list(), out["agree"].to_list()
+        ('imported correctness', [True, False], [1.0, 0.0])
+    """
+    measure = quality_measure(frame)
+    if measure is None:
+        if agree is None:
+            raise ValueError("without imported quality the agreement of the answers is the quality: score it")
+        agree = np.asarray(agree, dtype=float)
+        # NaN: an unscored (open-ended) pair; its label is not "agree" (astype(bool) would say so).
+        small, large, label = agree, np.ones(len(agree)), agree == 1.0
+    else:
+        pair = QUALITY_PAIRS[0] if measure == "imported quality scores" else QUALITY_PAIRS[1]
+        small, large = frame[pair[0]].to_numpy(), frame[pair[1]].to_numpy()
+        label = small >= large  # the small answer loses nothing
+        agree = label.astype(float) if agree is None else np.asarray(agree, dtype=float)
+    return measure or "agreement", frame.with_columns(
+        pl.Series("agree", agree), pl.Series("quality_small", small), pl.Series("quality_large", large),
+        pl.Series("label", label),
+    )
