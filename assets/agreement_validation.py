@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.resources import PlanBResource
 from scoring.agreement.rule import current_scoring_version, rule_from_config
-from scoring.agreement.embedding import embedder_path, load_embedder
+from scoring.agreement.embedding import configured_embedder
 from scoring.validation.by_kind import by_kind_table, quality_by_kind, score_rows, validation_rows
 from scoring.validation.report import ValidationResult, evaluate, load_set, quality_table, read_fit, score_set
 
@@ -18,7 +18,7 @@ def agreement_validation(planb: PlanBResource) -> dg.MaterializeResult:
     (docs/AGREEMENT_VALIDATION.md). The judge is not run here: `planb validate-judge` measures it."""
     cfg = planb.load()
     rows = [r for r in load_set() if r["split"] == "test"]
-    embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
+    embedder = configured_embedder(cfg.agreement)
     scored = score_set(rows, embedder=embedder)
     rule = rule_from_config(cfg.agreement)
     thresholds = read_fit()["metric_thresholds"]

@@ -9,7 +9,7 @@ from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
 from assets.resources import PlanBResource
 from scoring.agreement.rule import current_scoring_version
-from scoring.agreement.embedding import embedder_path, load_embedder, resolve_device
+from scoring.agreement.embedding import configured_embedder, resolve_device
 from scoring.routing.query_classifier import score_queries
 from warehouse import pipeline_queries as q
 from warehouse.db import replace_rows, writer
@@ -32,7 +32,7 @@ def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
             con.execute("DELETE FROM router_scores WHERE router = ?", [ROUTER])
         return dg.MaterializeResult(metadata={"dagster/row_count": 0})
     device = resolve_device(cfg.agreement.embedding_device)
-    embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
+    embedder = configured_embedder(cfg.agreement)
     result = score_queries(inputs["query"].to_list(), inputs["agree"].cast(pl.Float64).to_numpy(),
                            embedder=embedder, folds=cfg.projection.classifier_folds, seed=cfg.projection.seed)
     rows = inputs.select("day", "request_id").with_columns(

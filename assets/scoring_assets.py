@@ -15,7 +15,7 @@ from assets.resources import PlanBResource, partition_day
 from scoring.agreement.rule import current_scoring_version, judge_spec, rule_from_config
 from scoring.agreement.pairs import score_pairs
 from scoring.config import PlanBConfig
-from scoring.agreement.embedding import embedder_path, load_embedder
+from scoring.agreement.embedding import configured_embedder
 from scoring.agreement.judge import JudgeRun, judge_cost, judge_generator, parity, position_flips, run_judge
 from scoring.replay.engine import ReplayRun
 from scoring.routing.routers import ROUTERS, score_requests
@@ -161,7 +161,7 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
     version, rule = current_scoring_version(cfg), rule_from_config(cfg.agreement)
     with writer(cfg.data_dir) as con:
         pairs = q.replay_pairs(con, day, small_key, large_key)
-    embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
+    embedder = configured_embedder(cfg.agreement)
     runs: list = []
     ids, questions = pairs["request_id"].to_list(), pairs["query"].to_list()
     small, large = pairs["small_output"].to_list(), pairs["large_output"].to_list()

@@ -24,7 +24,7 @@ import polars as pl
 from assets.projection import PIPELINE, latest_fit
 from assets.cli.summary import summary
 from scoring.config import PlanBConfig, load_config
-from scoring.agreement.embedding import embedder_path, load_embedder, resolve_device
+from scoring.agreement.embedding import configured_embedder, resolve_device
 from scoring.costs.pricing import device_rate
 from scoring.projection.run import Costing, project_all, with_costs
 from scoring.projection.table import SEGMENTS, query_length_bucket
@@ -54,21 +54,9 @@ def add_parser(sub) -> None:
     cmd.set_defaults(func=cmd_import_replays)
 
 
-class _Embedder:
-    """The sentence-embedding model, loaded on first use only (an import with imported quality
-    and without the query classifier never needs it)."""
-
-    def __init__(self, cfg: PlanBConfig) -> None:
-        self.cfg, self.model = cfg, None
-
-    def get(self):
-        if self.model is None:
-            agreement = self.cfg.agreement
-            self.model = load_embedder(embedder_path(agreement.embedding_model), agreement.embedding_device)
-        return self.model
-
-
-def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame, embedder: _Embedder) -> tuple[dict, dict, list[str]]:
+# The embedder (configured_embedder: loaded once per process) is asked for only where it is used:
+# an import with imported quality and without the query classifier never loads it.
+def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[dict, dict, list[str]]:
     """Scores and own seconds per request of each configured router that the table allows."""
     frame = sample.select("request_id", pl.col("prompt").alias("query"),
                           "agree",  # what the classifier learns (NaN: unscored, left out of its training)
@@ -81,7 +69,8 @@ def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame, embedder: _Embedder) 
         elif router == "query_classifier":
             from scoring.routing.query_classifier import score_queries
 
-            result = score_queries(frame["query"].to_list(), frame["agree"].to_numpy(), embedder=embedder.get(),
+            result = score_queries(frame["query"].to_list(), frame["agree"].to_numpy(),
+                                   embedder=configured_embedder(cfg.agreement),
                                    folds=cfg.projection.classifier_folds, seed=cfg.projection.seed)
             scores[router], seconds[router] = result.scores, result.seconds_per_request
         else:
@@ -89,13 +78,13 @@ def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame, embedder: _Embedder) 
     return scores, seconds, skipped
 
 
-def _text_agreement(cfg: PlanBConfig, table: pl.DataFrame, embedder: _Embedder) -> np.ndarray:
+def _text_agreement(cfg: PlanBConfig, table: pl.DataFrame) -> np.ndarray:
     """The configured rule's agree label of each pair (only when agreement is the quality)."""
     from scoring.agreement.rule import rule_from_config
     from scoring.agreement.pairs import score_pairs
 
     return np.array(score_pairs(table["small_output"].to_list(), table["large_output"].to_list(),
-                                embedder=embedder.get(), rule=rule_from_config(cfg.agreement),
+                                embedder=configured_embedder(cfg.agreement), rule=rule_from_config(cfg.agreement),
                                 questions=table["prompt"].to_list())["agree"])
 
 
@@ -130,16 +119,15 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
         del raw
     except ReplayImportError as err:
         raise ReplayImportError(f"{path}: {err}" if not str(err).startswith(str(path)) else str(err)) from None
-    embedder = _Embedder(cfg)
     # With imported quality nothing reads the text agreement: it is not scored.
-    agree = None if quality_measure(table) else _text_agreement(cfg, table, embedder)
+    agree = None if quality_measure(table) else _text_agreement(cfg, table)
     measure, sample = quality_columns(table, agree)
     words = sample["prompt"].str.count_matches(r"\S+").to_numpy()
     sample = sample.with_columns(
         *[pl.lit(None, dtype=pl.String).alias(c) for c in SEGMENT_COLUMNS if c not in sample.columns],
         pl.Series("query_length", query_length_bucket(words)),
     )
-    scores, router_seconds, skipped = _router_scores(cfg, sample, embedder)
+    scores, router_seconds, skipped = _router_scores(cfg, sample)
     sample, costing = _costs(cfg, sample)
     # A segment column the table lacks would be one segment, "unknown", the whole window again.
     segments = tuple(s for s in SEGMENTS if s == "query_length" or s in given)

@@ -88,11 +88,11 @@ def score_table(pairs: pl.DataFrame, cfg) -> tuple[pl.DataFrame, dict]:
     from assets.scoring_assets import agreement_frame, judge_callback, judge_columns, judge_summary, label_counts
     from scoring.agreement.rule import judge_spec, rule_from_config
     from scoring.agreement.pairs import score_pairs
-    from scoring.agreement.embedding import embedder_path, load_embedder
+    from scoring.agreement.embedding import configured_embedder
 
     ids, questions = pairs["id"].to_list(), pairs["question"].to_list()
     small, large = pairs["small_answer"].to_list(), pairs["large_answer"].to_list()
-    embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
+    embedder = configured_embedder(cfg.agreement)
     runs: list = []
     metrics = score_pairs(small, large, embedder=embedder, rule=rule_from_config(cfg.agreement),
                           questions=questions, judge=judge_callback(cfg, ids, questions, small, large, runs))

@@ -18,10 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scoring.agreement.metrics import normalize_answer
+
+if TYPE_CHECKING:
+    from scoring.config import AgreementConfig
 
 # Bump when the embedding procedure (chunking, pooling, precision) changes: part of every
 # scoring_version.
@@ -50,12 +54,23 @@ def embedder_path(setting: str) -> str:
     return str(Path(resolve_weights(setting)))
 
 
+def load_embedder(model: str, device: str = "auto"):
+    """The sentence-embedding model ``model`` (an ``agreement.embedding_model`` setting or a
+    folder) on ``resolve_device(device)``, loaded once per process and shared by every caller."""
+    return _loaded(embedder_path(model), resolve_device(device))
+
+
+def configured_embedder(agreement: AgreementConfig):
+    """The embedder an AgreementConfig names (``embedding_model`` on ``embedding_device``)."""
+    return load_embedder(agreement.embedding_model, agreement.embedding_device)
+
+
+# Keyed by the folder and the resolved device: "auto" and the device it means share one model.
 @lru_cache(maxsize=2)
-def load_embedder(model_path: str, device: str = "auto"):
-    """The sentence-embedding model, loaded once per process, on ``resolve_device(device)``."""
+def _loaded(model_path: str, device: str):
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(model_path, device=resolve_device(device))
+    return SentenceTransformer(model_path, device=device)
 
 
 def _autocast(device: str):

