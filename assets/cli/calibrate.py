@@ -15,18 +15,6 @@ import argparse
 import json
 from datetime import datetime, timezone
 
-import polars as pl
-
-from scoring.costs.calibration import calibrate
-from scoring.config import load_config
-from scoring.costs.model import (
-    COST_MODEL_SCHEMA,
-    backtest_columns,
-    backtest_text,
-    fit_columns,
-)
-from warehouse.db import replace_rows, warehouse_path, writer
-
 
 def _positive_ints(text: str) -> list[int]:
     try:
@@ -60,6 +48,13 @@ def add_parser(sub) -> None:
 
 
 def cmd_calibrate_gpu(args: argparse.Namespace) -> None:
+    import polars as pl
+
+    from scoring.config import load_config
+    from scoring.costs.calibration import calibrate
+    from scoring.costs.model import COST_MODEL_SCHEMA, backtest_columns, backtest_text, fit_columns
+    from warehouse.db import replace_rows, warehouse_path, writer
+
     cfg = load_config(args.config, data_dir=args.data_dir)
     spec = cfg.models[args.role]
     key = args.model_key or spec.model_key

@@ -14,36 +14,25 @@ routing_projection and router_metrics under ``dataset = NAME`` (replacing an ear
 that name), the snapshot is published, and the summary printed.
 """
 
+from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import polars as pl
+# The work's dependencies (polars, torch through the embedder, scikit-learn through the
+# routers, Dagster through assets.projection) are imported where used: `planb --help` and
+# `planb sql` build this command's parser too.
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
 
-from assets.projection import PIPELINE, latest_fit
-from assets.cli.summary import summary
-from scoring.config import PlanBConfig, load_config
-from scoring.agreement.embedding import configured_embedder, resolve_device
-from scoring.costs.pricing import device_rate
-from scoring.projection.run import Costing, project_all, with_costs
-from scoring.projection.table import SEGMENTS, query_length_bucket
-from scoring.replay.imported import (
-    DOLLARS,
-    SEGMENT_COLUMNS,
-    TOKENS,
-    ReplayImportError,
-    checked,
-    quality_columns,
-    quality_measure,
-    read_table,
-)
-from scoring.routing.routers import score_requests
-from warehouse.db import publish_snapshot, read_frame, replace_rows, writer
+    from scoring.config import PlanBConfig
+    from scoring.projection.run import Costing
 
 IMPORTED_COSTS = "dollars: each request's small_dollars and large_dollars from the table; device-hours unknown"
 # The real pair `planb demo` imports beside its live replay of the toy pair (NOTICE beside it).
-DEMO_PAIR = Path(__file__).resolve().parents[1] / "warehouse" / "sample_replays" / "mt_bench_mixtral_gpt4.parquet"
+DEMO_PAIR = Path(__file__).resolve().parents[2] / "warehouse" / "sample_replays" / "mt_bench_mixtral_gpt4.parquet"
 DEMO_PAIR_NAME = "mt_bench_mixtral_gpt4"
 
 
@@ -58,6 +47,10 @@ def add_parser(sub) -> None:
 # an import with imported quality and without the query classifier never loads it.
 def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[dict, dict, list[str]]:
     """Scores and own seconds per request of each configured router that the table allows."""
+    import polars as pl
+
+    from scoring.routing.routers import score_requests
+
     frame = sample.select("request_id", pl.col("prompt").alias("query"),
                           "agree",  # what the classifier learns (NaN: unscored, left out of its training)
                           "quality_small", "quality_large",  # what the oracle knows
@@ -67,6 +60,7 @@ def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[dict, dict, 
         if router == "small_confidence" and "small_mean_logprob" not in frame.columns:
             skipped.append("small_confidence (no small_mean_logprob column)")
         elif router == "query_classifier":
+            from scoring.agreement.embedding import configured_embedder
             from scoring.routing.query_classifier import score_queries
 
             result = score_queries(frame["query"].to_list(), frame["agree"].to_numpy(),
@@ -80,6 +74,9 @@ def _router_scores(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[dict, dict, 
 
 def _text_agreement(cfg: PlanBConfig, table: pl.DataFrame) -> np.ndarray:
     """The configured rule's agree label of each pair (only when agreement is the quality)."""
+    import numpy as np
+
+    from scoring.agreement.embedding import configured_embedder
     from scoring.agreement.rule import rule_from_config
     from scoring.agreement.pairs import score_pairs
 
@@ -90,6 +87,15 @@ def _text_agreement(cfg: PlanBConfig, table: pl.DataFrame) -> np.ndarray:
 
 def _costs(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[pl.DataFrame, Costing]:
     """Per-request seconds and dollars: the table's own dollars, or tokens x the cost models."""
+    import polars as pl
+
+    from assets.projection import latest_fit
+    from scoring.agreement.embedding import resolve_device
+    from scoring.costs.pricing import device_rate
+    from scoring.projection.run import Costing, with_costs
+    from scoring.replay.imported import DOLLARS, TOKENS
+    from warehouse.db import read_frame, writer
+
     if all(c in sample.columns for c in DOLLARS):
         # Routers run here, beside the import: priced as this machine's device.
         router_device = "cpu" if "query_classifier" not in cfg.projection.routers else \
@@ -111,6 +117,21 @@ def _costs(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[pl.DataFrame, Costin
 
 def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, list[str]]:
     """Project the table at ``path`` as dataset ``name``; returns (rows written, routers skipped)."""
+    import polars as pl
+
+    from assets.projection import PIPELINE
+    from scoring.projection.run import project_all
+    from scoring.projection.table import SEGMENTS, query_length_bucket
+    from scoring.replay.imported import (
+        SEGMENT_COLUMNS,
+        ReplayImportError,
+        checked,
+        quality_columns,
+        quality_measure,
+        read_table,
+    )
+    from warehouse.db import publish_snapshot, replace_rows, writer
+
     if name == PIPELINE:
         raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")
     try:
@@ -150,6 +171,8 @@ def import_demo_pair(cfg: PlanBConfig) -> str:
         >>> print(import_demo_pair(load_config(None)))  # doctest: +SKIP
         Imported real pair (dataset 'mt_bench_mixtral_gpt4'): ...
     """
+    from assets.cli.summary import summary
+
     rows, skipped = import_replays(cfg, DEMO_PAIR, DEMO_PAIR_NAME)
     heading = (f"Imported real pair (dataset {DEMO_PAIR_NAME!r}, {rows} routing_projection rows): MT-Bench's 80 "
                "questions x 2 turns answered by Mixtral-8x7B-Instruct (small) and GPT-4-1106-preview (large), "
@@ -160,6 +183,9 @@ def import_demo_pair(cfg: PlanBConfig) -> str:
 
 def cmd_import_replays(args: argparse.Namespace) -> None:
     from transformers.utils import logging as hf_logging
+
+    from assets.cli.summary import summary
+    from scoring.config import load_config
 
     hf_logging.disable_progress_bar()  # a summary, not progress bars
     cfg = load_config(args.config, data_dir=args.data_dir)

@@ -13,19 +13,34 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
-from assets.ingestion import ingest_landing, ingest_settings
-from scoring.config import PlanBConfig, load_config
-from warehouse.db import writer
-from warehouse.ingestion import FORMATS, FileReport, LogInputError, ingest_paths, registered_days, reingest_day
+if TYPE_CHECKING:
+    from scoring.config import PlanBConfig
+    from warehouse.ingestion import FileReport
+
+
+class _Formats:
+    """``--format``'s choices, read from warehouse.ingestion only when argparse consults them (a
+    given --format, or this command's help): that package loads pyarrow and polars, which
+    `planb --help` and `planb sql` need not."""
+
+    def __iter__(self):
+        from warehouse.ingestion import FORMATS
+
+        return iter(("auto", *FORMATS))
+
+    def __contains__(self, value: object) -> bool:
+        return value in tuple(self)
 
 
 def add_parser(sub) -> None:
     ing = sub.add_parser("ingest", help="ingest log files or folders (JSONL, CSV, Parquet, OpenAI logs, "
                          "conversations; .gz/.zst); print counts per file")
     ing.add_argument("paths", nargs="*", help="files or folders (local paths or object-storage URLs)")
-    ing.add_argument("--format", choices=["auto", *FORMATS], default=None,
-                     help="format of every file (default: ingest.format in the config, auto)")
+    fmt = ing.add_argument("--format", default=None,
+                           help="format of every file (default: ingest.format in the config, auto)")
+    fmt.choices = _Formats()  # set after add_argument, which iterates choices at once (a metavar check)
     ing.add_argument("--reingest-day", type=date.fromisoformat, metavar="YYYY-MM-DD",
                      help="read this UTC day again from the files that hold it, replacing it")
     ing.add_argument("--day", type=date.fromisoformat, metavar="YYYY-MM-DD",
@@ -42,6 +57,7 @@ def describe(report: FileReport) -> str:
     """One file's outcome in a few lines.
 
     Example:
+        >>> from warehouse.ingestion import FileReport
         >>> print(describe(FileReport("a.jsonl", "ab" * 32, 10, "flat", "already_ingested", same_as="b.jsonl")))
         a.jsonl: already ingested (as b.jsonl), skipped
     """
@@ -56,6 +72,11 @@ def describe(report: FileReport) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
+    from assets.ingestion import ingest_settings
+    from scoring.config import load_config
+    from warehouse.db import writer
+    from warehouse.ingestion import LogInputError, ingest_paths, reingest_day
+
     cfg = load_config(args.config, data_dir=args.data_dir)
     settings = ingest_settings(cfg, undated_day=args.day)
     if args.reingest_day and args.paths:
@@ -79,6 +100,10 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 def landing_days(cfg: PlanBConfig) -> list[str]:
     """Ingest the landing folder's new files; every day the ingested files hold, as ISO dates."""
+    from assets.ingestion import ingest_landing
+    from warehouse.db import writer
+    from warehouse.ingestion import LogInputError, registered_days
+
     ingest_landing(cfg)
     with writer(cfg.data_dir) as con:
         days = registered_days(con)

@@ -10,132 +10,64 @@
     planb ingest PATH...             ingest log files (any supported format); counts per file
     planb import-replays FILE        routers and savings projection for replay results made elsewhere
     planb score-pairs IN OUT         score a table of answer pairs (no warehouse), one row per pair
+
+This module only builds the argument tree from each command module's ``add_parser`` and
+dispatches; a command imports what it needs (Dagster, torch, scikit-learn, ...) when it runs, so
+`planb --help` and `planb sql` start fast (bench/cli_startup.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-from assets.cli import calibrate as calibrate_command
-from assets.cli import import_replays as import_command
-from assets.cli import ingest as ingest_command
-from assets.cli import run as run_command
-from assets.cli import score_pairs as score_pairs_command
-from assets.cli import validate as validate_command
-from assets.cli.summary import summary
-from scoring.costs.calibration import CalibrationError
-from scoring.config import ConfigError, PlanBConfig, load_config
-from scoring.replay.weights import ModelWeightsError, resolve_weights
-from scoring.replay.imported import ReplayImportError
-from warehouse.db import NoSnapshotError, SnapshotQueryError, query_snapshot
-from warehouse.ingestion import LogInputError
+from assets.cli import calibrate, dashboard, demo, import_replays, ingest, run, score_pairs, sql, validate
 
-USER_ERRORS = (ConfigError, ModelWeightsError, LogInputError, NoSnapshotError, CalibrationError,
-               ReplayImportError, run_command.RunFailedError, score_pairs_command.PairsInputError)
+# The errors a user can fix (a bad config, a missing model package, an unreadable log, no
+# snapshot yet, ...): printed as one line, not a traceback. Named rather than imported because
+# their modules pull in polars, scipy or pyarrow; a class whose module a command never loaded
+# cannot have been raised. tests/assets/cli/test_cli_startup.py checks every name resolves.
+USER_ERRORS = frozenset({
+    "scoring.config.ConfigError",
+    "scoring.replay.weights.ModelWeightsError",
+    "warehouse.ingestion.errors.LogInputError",
+    "warehouse.db.NoSnapshotError",
+    "scoring.costs.calibration.CalibrationError",
+    "scoring.replay.imported.ReplayImportError",
+    "assets.cli.run.RunFailedError",
+    "assets.cli.score_pairs.PairsInputError",
+})
 
 
-def _log_days(cfg: PlanBConfig) -> list[str]:
-    return ingest_command.landing_days(cfg)
+def is_user_error(err: BaseException) -> bool:
+    """Whether ``err`` is (a subclass of) one of USER_ERRORS.
+
+    Example:
+        >>> from assets.cli.run import RunFailedError
+        >>> is_user_error(RunFailedError("x")), is_user_error(KeyError("x"))
+        (True, False)
+    """
+    return any(f"{cls.__module__}.{cls.__qualname__}" in USER_ERRORS for cls in type(err).__mro__)
 
 
-def _check_logged_costs(cfg: PlanBConfig) -> None:
-    """A logged model is never timed: its cost must come from `planb calibrate-gpu`."""
-    from warehouse.db import writer
-    from warehouse.pipeline_queries import calibrated_model_keys
-
-    logged = {role: spec for role, spec in cfg.models.items() if spec.backend == "logged"}
-    if not logged:
-        return
-    with writer(cfg.data_dir) as con:
-        known = calibrated_model_keys(con)
-    for role, spec in logged.items():
-        if spec.model_key not in known:
-            raise ConfigError(
-                f"models.{role} ({spec.name}) uses the logged backend, which times nothing: measure "
-                f"its cost first with `planb calibrate-gpu CONFIG.json --role {role}` "
-                f"(CONFIG.json: the config.json of its architecture)"
-            )
-
-
-def cmd_demo(args: argparse.Namespace) -> None:
-    cfg = load_config(args.config, data_dir=args.data_dir)
-    for spec in cfg.models.values():
-        if spec.weights is not None:
-            resolve_weights(spec.weights)  # fail before any work if a model package is missing
-    _check_logged_costs(cfg)
-    days = _log_days(cfg)
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # a summary, not a wall of progress bars
-    print(f"Plan B demo: {len(days)} days of logs from {cfg.landing_dir}, warehouse in {cfg.data_dir}", flush=True)
-    # Runs are recorded where `make dagster` looks, so the UI shows the demo's history.
-    run_command.run_days(cfg, days, config_path=args.config, echo=lambda line: print(line, flush=True))
-    small, large = cfg.models["small"].name, cfg.models["large"].name
-    print(f"\nLive replay of the bundled toy pair (dataset 'pipeline'): {small} (small) and {large} (large) "
-          f"on {len(days)} days of the sample log, run here on this machine.")
-    print(summary(cfg))
-    # A real pair beside the toy one, so the dashboard's dataset picker opens savings that mean something.
-    print("\n" + import_command.import_demo_pair(cfg), flush=True)
-    print(f"\nSnapshot: {Path(cfg.data_dir) / 'snapshot.duckdb'}   Next: make dashboard, or planb sql \"SELECT ...\"")
-
-
-def cmd_sql(args: argparse.Namespace) -> None:
-    import polars as pl
-
-    cfg = load_config(args.config, data_dir=args.data_dir)
-    try:  # one read-only statement on the snapshot; anything else is refused (warehouse/db.py)
-        frame = query_snapshot(cfg.data_dir, args.query)
-    except SnapshotQueryError as err:
-        raise SystemExit(f"planb sql: {err}") from None
-    if args.format == "csv":
-        sys.stdout.write(frame.write_csv())
-    elif args.format == "json":
-        sys.stdout.write(frame.write_json() + "\n")
-    else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
-            print(frame)
-
-
-def cmd_dashboard(args: argparse.Namespace) -> None:
-    cfg = load_config(args.config, data_dir=args.data_dir)
-    app = Path(importlib.util.find_spec("dashboards").origin).parent / "app.py"
-    env = {**os.environ, "PLANB_DATA_DIR": str(Path(cfg.data_dir).resolve())}
-    # No first-run e-mail prompt (it waits on stdin) and no usage statistics sent anywhere.
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-               "--server.showEmailPrompt", "false", "--browser.gatherUsageStats", "false"]
-    raise SystemExit(subprocess.call(command + (["--server.headless", "true"] if args.headless else []), env=env))
-
-
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="planb", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="config YAML (default: $PLANB_CONFIG, ./planb.yaml, or built in)")
     parser.add_argument("--data-dir", help="warehouse folder (default from the config: ./data)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the whole flow on the configured log and print a summary").set_defaults(func=cmd_demo)
-    sql = sub.add_parser("sql", help="read-only SQL on the published snapshot")
-    sql.add_argument("query")
-    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    sql.set_defaults(func=cmd_sql)
-    dash = sub.add_parser("dashboard", help="open the Streamlit dashboard")
-    dash.add_argument("--port", type=int, default=8501)
-    dash.add_argument("--headless", action="store_true")
-    dash.set_defaults(func=cmd_dashboard)
-    calibrate_command.add_parser(sub)
-    validate_command.add_parser(sub)
-    ingest_command.add_parser(sub)
-    run_command.add_parser(sub)
-    import_command.add_parser(sub)
-    score_pairs_command.add_parser(sub)
-    args = parser.parse_args(argv)
+    for command in (demo, sql, dashboard, calibrate, validate, ingest, run, import_replays, score_pairs):
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from PyPI packages, never a hub
     try:
         args.func(args)
-    except USER_ERRORS as err:
+    except Exception as err:
+        if not is_user_error(err):
+            raise
         raise SystemExit(f"planb {args.command}: {err}") from None
 
 

@@ -10,15 +10,20 @@ A day that fails (a blocking check, a step error) does not stop the others, but 
 then left as it was: the published snapshot never mixes a failed day in.
 """
 
+from __future__ import annotations
+
 import argparse
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-
-import dagster as dg
+from typing import TYPE_CHECKING
 
 from assets.instance import BACKFILL_TAG, dagster_instance, release_dead_runs, run_tags
-from scoring.config import PlanBConfig, load_config
+
+if TYPE_CHECKING:  # imported when a run starts: `planb --help` and `planb sql` need neither
+    import dagster as dg
+
+    from scoring.config import PlanBConfig
 
 
 
@@ -52,6 +57,8 @@ def day_range(first: date | None, last: date | None) -> list[str]:
 
 def _why(result: dg.ExecuteInProcessResult) -> str:
     """The failed checks with what they found, else the failed steps' first error line."""
+    import dagster as dg
+
     checks = [e.asset_check_evaluation_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
@@ -77,15 +84,16 @@ def run_days(cfg: PlanBConfig, days: list[str], *, config_path: str | None, echo
     Raises RunFailedError naming every failed day (the window is then not run) or the window.
     Dagster's events go to its instance (the UI); the console gets those at ``log_level`` and up."""
     from assets.definitions import build_definitions
-    from assets.partitions import daily_partitions
     from assets.resources import PlanBResource
 
-    known = set(daily_partitions.get_partition_keys())
+    # Partitions, jobs and resource all from this config, not the default's.
+    defs = build_definitions(PlanBResource(config_path=config_path, data_dir=str(cfg.data_dir)))
+    daily_job = defs.resolve_job_def("planb_daily")
+    known = set(daily_job.partitions_def.get_partition_keys())
     outside = [day for day in days if day not in known]
     if outside:
         raise RunFailedError(f"no daily partition for {', '.join(outside)}: partitions run from "
                              f"{min(known, default='-')} to {max(known, default='-')} (first_day in the config)")
-    defs = build_definitions(PlanBResource(config_path=config_path, data_dir=str(cfg.data_dir)))
     instance = dagster_instance(Path(cfg.data_dir) / "dagster_home")
     for run_id in release_dead_runs(instance):  # a killed earlier run must not hold a pool slot
         echo(f"  run {run_id} was killed before it finished: marked failed, its pool slots freed")
@@ -95,7 +103,7 @@ def run_days(cfg: PlanBConfig, days: list[str], *, config_path: str | None, echo
     failed = {}
     for day in days:
         echo(f"  day {day}: ingest, sample, replay, score")
-        result = defs.resolve_job_def("planb_daily").execute_in_process(partition_key=day, **options)
+        result = daily_job.execute_in_process(partition_key=day, **options)
         if not result.success:
             failed[day] = _why(result)
             echo(f"  day {day} failed: {failed[day]}")
@@ -113,6 +121,8 @@ def run_days(cfg: PlanBConfig, days: list[str], *, config_path: str | None, echo
 
 
 def cmd_run(args: argparse.Namespace) -> None:
+    from scoring.config import load_config
+
     cfg = load_config(args.config, data_dir=args.data_dir)
     days = day_range(args.first, args.last)
     print(f"Plan B run: {days[0]} to {days[-1]} ({len(days)} days), warehouse in {cfg.data_dir}", flush=True)

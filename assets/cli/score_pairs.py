@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from scoring.replay.imported import ReplayImportError, read_table
+if TYPE_CHECKING:
+    import polars as pl
 
 COLUMNS = ("id", "question", "small_answer", "large_answer")
 WRITERS = {".jsonl": "write_ndjson", ".ndjson": "write_ndjson", ".json": "write_ndjson",
@@ -43,6 +43,10 @@ def read_pairs(path: str | Path) -> pl.DataFrame:
         >>> read_pairs("pairs.csv").columns  # doctest: +SKIP
         ['id', 'question', 'small_answer', 'large_answer']
     """
+    import polars as pl
+
+    from scoring.replay.imported import ReplayImportError, read_table
+
     try:
         frame = read_table(path)
     except ReplayImportError as err:
