@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-import clean
+.PHONY: install demo test dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-import bench-cli clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,11 @@ bench-dashboard: $(STAMP)
 # against the import before issue 16 (git archive of its commit) on smaller tables, extrapolated.
 bench-import: $(STAMP)
 	$(BIN)/python bench/import.py
+
+# `planb --help` and `planb sql "select 1"` on a tiny snapshot, best of 15, against
+# `python -c "import duckdb"` and the CLI before issue 17 (issue 17's goal: sql < 0.5 s when quiet).
+bench-cli: $(STAMP)
+	$(BIN)/python bench/cli_startup.py --out bench/results/cli_startup_cpu.json
 
 clean:
 	rm -rf data
