@@ -11,9 +11,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-import yaml
 
 from assets.checks import agreement_metrics_in_range, agreement_unscored_share
+from assets.partitions import partitioned
 from assets.resources import PlanBResource
 from assets.scoring_assets import agreement, router_scores
 from scoring.agreement.rule import current_scoring_version
@@ -38,11 +38,16 @@ QUERIES = {6: "Write a haiku about rain."}
 OPEN = "r6"
 
 
-def _config(root, checks=None, **agreement) -> str:
-    path = root / f"planb-{len(list(root.glob('planb-*.yaml')))}.yaml"
-    path.write_text(yaml.safe_dump({"data_dir": str(root / "data"), "agreement": agreement, "checks": checks or {},
-                                    "projection": {"routers": ["random", "oracle"]}}), encoding="utf-8")
-    return str(path)
+@pytest.fixture
+def make_config(planb_config):
+    """``make_config(root, checks=None, **agreement)``: a new config file in ``root`` (planb-N.yaml)."""
+
+    def write(root, checks=None, **agreement) -> str:
+        return str(planb_config(root, name=f"planb-{len(list(root.glob('planb-*.yaml')))}.yaml",
+                                agreement=agreement, checks=checks or {},
+                                projection={"routers": ["random", "oracle"]}))
+
+    return write
 
 
 def _seed_warehouse(root) -> None:
@@ -71,7 +76,8 @@ def _seed_warehouse(root) -> None:
 def _score(config_path, root, *, checks=False) -> dg.MaterializeResult:
     resources = {"planb": PlanBResource(config_path=config_path, data_dir=str(root / "data"))}
     extra = [agreement_metrics_in_range, agreement_unscored_share] if checks else []
-    result = dg.materialize([agreement, router_scores, *extra], partition_key=DAY.isoformat(), resources=resources)
+    daily = partitioned([agreement, router_scores], resources["planb"].load())
+    result = dg.materialize([*daily, *extra], partition_key=DAY.isoformat(), resources=resources)
     assert result.success
     meta = result.asset_materializations_for_node("agreement")[0].metadata
     if checks:
@@ -93,8 +99,8 @@ def root(tmp_path):
     return tmp_path
 
 
-def test_metrics_label_and_version_are_stored(root):
-    config = _config(root)
+def test_metrics_label_and_version_are_stored(root, make_config):
+    config = make_config(root)
     meta = _score(config, root)
     version = current_scoring_version(load_config(config))
     assert meta["scoring_version"].value == version
@@ -117,8 +123,8 @@ def test_metrics_label_and_version_are_stored(root):
     assert described and described[0][0].startswith("short (both answers <=")
 
 
-def test_an_open_pair_without_a_judge_is_unscored_counted_warned_and_left_out_of_agreement(root):
-    config = _config(root, checks={"max_unscored_share": 0.1})
+def test_an_open_pair_without_a_judge_is_unscored_counted_warned_and_left_out_of_agreement(root, make_config):
+    config = make_config(root, checks={"max_unscored_share": 0.1})
     meta, checks = _score(config, root, checks=True)
     cfg = load_config(config)
     version = current_scoring_version(cfg)
@@ -144,16 +150,16 @@ def test_an_open_pair_without_a_judge_is_unscored_counted_warned_and_left_out_of
     # still scored by the classifier, which learns from the labelled ones only (NULL, not false)
     assert trained.filter(pl.col("request_id") == OPEN)["agree"].to_list() == [None]
     assert projection.filter(pl.col("request_id") == OPEN)["agree"].to_list() == [None, None]  # NULL, not false
-    _, relaxed = _score(_config(root, checks={"max_unscored_share": 0.5}), root, checks=True)
+    _, relaxed = _score(make_config(root, checks={"max_unscored_share": 0.5}), root, checks=True)
     assert relaxed["agreement_unscored_share"].passed
 
 
-def test_a_new_rule_rescores_and_readers_see_only_the_current_version(root):
-    first = _config(root)
+def test_a_new_rule_rescores_and_readers_see_only_the_current_version(root, make_config):
+    first = make_config(root)
     _score(first, root)
     _score(first, root)  # the same rule again: still one copy
     # A rule that turns the F1 2/3 pair into a disagreement
-    second = _config(root, short_threshold=0.9)
+    second = make_config(root, short_threshold=0.9)
     _score(second, root)
     v1, v2 = (current_scoring_version(load_config(c)) for c in (first, second))
     assert v1 != v2
@@ -177,9 +183,9 @@ def test_a_new_rule_rescores_and_readers_see_only_the_current_version(root):
     assert oracle["r2"] == 0.0 and oracle["r0"] == 1.0  # router_scores read the current label
 
 
-def test_the_pairwise_judge_decides_open_pairs_and_the_band_and_its_cost_is_recorded(root):
+def test_the_pairwise_judge_decides_open_pairs_and_the_band_and_its_cost_is_recorded(root, make_config):
     # band 1: every short pair whose label is not fixed goes to the judge too (the bundled small model)
-    config = _config(root, judge={"enabled": True, "model": "small", "band": 1.0})
+    config = make_config(root, judge={"enabled": True, "model": "small", "band": 1.0})
     meta = _score(config, root)
     cfg = load_config(config)
     version = current_scoring_version(cfg)
@@ -215,11 +221,11 @@ def test_the_pairwise_judge_decides_open_pairs_and_the_band_and_its_cost_is_reco
     assert meta["judge_position_flips"].value == flips
 
 
-def test_agreement_validation_reports_the_configured_rule(tmp_path):
+def test_agreement_validation_reports_the_configured_rule(tmp_path, make_config):
     from assets.agreement_validation import agreement_validation
     from scoring.validation.report import read_fit
 
-    resources = {"planb": PlanBResource(config_path=_config(tmp_path), data_dir=str(tmp_path / "data"))}
+    resources = {"planb": PlanBResource(config_path=make_config(tmp_path), data_dir=str(tmp_path / "data"))}
     result = dg.materialize([agreement_validation], resources=resources)
     meta = {k: v.value for k, v in result.asset_materializations_for_node("agreement_validation")[0].metadata.items()}
     stored = read_fit()["test_quality"]
