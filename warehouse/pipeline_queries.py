@@ -1,4 +1,4 @@
-"""Reads the pipeline's steps make from the live warehouse (inside their writer transaction)."""
+"""Reads and writes the pipeline's steps make in the live warehouse (inside their writer transaction)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from warehouse.db import read_frame
+from warehouse.db import insert_rows, read_frame, replace_rows
 
 
 def day_logs(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
@@ -31,6 +31,16 @@ def replayed_ids(con: duckdb.DuckDBPyConnection, model_key: str) -> set[str]:
         "SELECT request_id FROM replays WHERE model_key = ? AND error IS NULL", [model_key]
     ).fetchall()
     return {r[0] for r in rows}
+
+
+def store_replays(con: duckdb.DuckDBPyConnection, model_key: str, replays: pl.DataFrame,
+                  batches: pl.DataFrame | None) -> None:
+    """One chunk of a model's replays (replacing its earlier rows of those requests: a failed
+    one replayed again) and the chunk's batches, if it has any."""
+    replace_rows(con, "replays", replays, "model_key = ? AND list_contains(?, request_id)",
+                 [model_key, replays["request_id"].to_list()])
+    if batches is not None:
+        insert_rows(con, "replay_batches", batches)
 
 
 def replay_pairs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str) -> pl.DataFrame:

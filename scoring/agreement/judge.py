@@ -3,9 +3,9 @@ two answers to the same request is better, ties allowed (MT-Bench's and Arena-Ha
 format). It answers "is the small answer at least as good as the large one?", the question
 AlpacaEval and RouteLLM ask of open-ended answers, where "the same words" means nothing.
 
-It runs through the replay engine (local transformers) or the openai backend (vLLM, TGI, a
-hosted API), so its prompt and output tokens, device-seconds and batches are counted like any
-replay's.
+It runs through the replays' backend map (scoring/replay/backends.py: local transformers, or
+openai for vLLM, TGI, a hosted API), so its prompt and output tokens, device-seconds and batches
+are counted like any replay's.
 
 Per order, the verdict names the better position ([[A]], [[B]]) or a tie ([[C]]); it is
 turned into "small at least as good" (small better or tie: 1, large better: 0, unparsed: 0.5).
@@ -21,14 +21,14 @@ pair (``chars_cut``), as is a prompt the engine had to shorten to the model's co
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scoring.config import ModelSpec
-from scoring.replay.engine import ReplayRequest, ReplayResult, ReplayRun, replay
+from scoring.replay.backends import GENERATING, Generate, generator
+from scoring.replay.engine import ReplayRequest, ReplayResult, ReplayRun
 
 ORDERS = ("small_first", "large_first")
-Generate = Callable[[list[ReplayRequest]], ReplayRun]
 
 # MT-Bench's pairwise prompt (Zheng et al., 2023), asking for the verdict alone: a small judge
 # has a few tokens to answer in, and an explanation first would cost every call dozens more.
@@ -145,21 +145,11 @@ def position_flips(preferences: dict[str, list[str | None]]) -> tuple[int, int]:
 
 
 def judge_generator(spec: ModelSpec, cache_dir: str) -> Generate:
-    """The judge's replay function for its backend; a local model loads on first use, once."""
-    if spec.backend == "openai":
-        from scoring.replay.openai_backend import replay_openai
-
-        return lambda requests: replay_openai(spec, requests)
-    if spec.backend != "transformers":
+    """The judge's replay function (its backend's, as the replays get theirs); a backend that
+    writes no answers (logged) cannot judge."""
+    if spec.backend not in GENERATING:
         raise ValueError(f"the judge must generate: backend {spec.backend!r} cannot")
-
-    def generate(requests: list[ReplayRequest]) -> ReplayRun:
-        from scoring.replay.weights import load_causal_lm
-
-        model, tokenizer = load_causal_lm(spec.weights, spec.dtype, spec.device, cache_dir)
-        return replay(spec, requests, model=model, tokenizer=tokenizer)
-
-    return generate
+    return generator(spec, cache_dir)
 
 
 def run_judge(pair_ids: Sequence[str], questions: Sequence[str | None], small: Sequence[str | None],
