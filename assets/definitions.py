@@ -1,4 +1,5 @@
-"""The Dagster code location: ``defs`` (loaded by workspace.yaml)."""
+"""The Dagster code location: ``defs`` (loaded by workspace.yaml), built when Dagster loads it from
+the config it finds then ($PLANB_CONFIG, else ./planb.yaml, else the embedded default)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from assets.agreement_validation import agreement_validation
 from assets.alerts import week_over_week_drift
 from assets.checks import DAILY_CHECKS
 from assets.ingestion import chat_logs, ingest_job, landing_files, landing_sensor
-from assets.partitions import daily_partitions
+from assets.partitions import partitioned
 from assets.projection import cost_models, published_snapshot, routing_projection
 from assets.query_classifier import query_classifier_scores
 from assets.replay import large_replays, replay_sample, small_replays
@@ -20,10 +21,9 @@ from assets.window_checks import WINDOW_CHECKS
 DAILY_ASSETS = [chat_logs, replay_sample, small_replays, large_replays, agreement, router_scores]
 WINDOW_ASSETS = [cost_models, query_classifier_scores, routing_projection, published_snapshot, agreement_validation]
 
-# One day's partition of every per-day stage: ingest, sample, replay, score.
-daily_job = dg.define_asset_job(
-    "planb_daily", selection=dg.AssetSelection.assets(*DAILY_ASSETS), partitions_def=daily_partitions
-)
+# One day's partition of every per-day stage: ingest, sample, replay, score. The jobs take their
+# partitions from the assets they select, bound to the config's days in build_definitions.
+daily_job = dg.define_asset_job("planb_daily", selection=dg.AssetSelection.assets(*DAILY_ASSETS))
 # The whole window: fit the cost model, train the query classifier, project, publish the snapshot;
 # check the agree label.
 window_job = dg.define_asset_job("planb_window", selection=dg.AssetSelection.assets(*WINDOW_ASSETS))
@@ -34,17 +34,23 @@ nightly_job = dg.define_asset_job("planb_nightly", selection=dg.AssetSelection.a
 
 def build_definitions(planb: PlanBResource | None = None, *,
                       executor: dg.ExecutorDefinition = dg.in_process_executor) -> dg.Definitions:
-    """Definitions bound to a configuration (tests pass their own data folder) and an executor
-    (deploy/k8s/definitions.py: a pod per step)."""
+    """Definitions for one configuration, which gives the daily partitions, the schedule's time
+    and the resource (default: $PLANB_CONFIG, else ./planb.yaml, else the embedded default; tests
+    pass their own data folder), and an executor (deploy/k8s/definitions.py: a pod per step)."""
+    planb = planb or PlanBResource()
+    cfg = planb.load()
     return dg.Definitions(
-        assets=[landing_files, *DAILY_ASSETS, *WINDOW_ASSETS],
+        assets=[landing_files, *partitioned(DAILY_ASSETS, cfg), *WINDOW_ASSETS],
         asset_checks=[*DAILY_CHECKS, *WINDOW_CHECKS, week_over_week_drift],
         jobs=[daily_job, window_job, nightly_job, ingest_job],
-        schedules=[nightly_schedule(nightly_job)],
+        schedules=[nightly_schedule(nightly_job, cfg.schedule)],
         sensors=[landing_sensor],
-        resources={"planb": planb or PlanBResource()},
+        resources={"planb": planb},
         executor=executor,  # in-process by default: models load once per run, not once per step
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What workspace.yaml loads: read the config only now, not when this module is imported."""
+    return build_definitions()

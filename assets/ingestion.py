@@ -10,7 +10,6 @@ from pydantic import Field
 
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
-from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
 from scoring.config import PlanBConfig
 from warehouse.db import writer
@@ -84,7 +83,7 @@ class ChatLogsConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=daily_partitions, deps=[landing_files], group_name="ingest", kinds={"duckdb"}, pool=WRITER_POOL,
+    deps=[landing_files], group_name="ingest", kinds={"duckdb"}, pool=WRITER_POOL,
     check_specs=[dg.AssetCheckSpec(REJECTED_SHARE_CHECK, asset="chat_logs", blocking=True,
                                    description="the day's rejected records are at most ingest.max_rejected_share "
                                    "of its records")],

@@ -7,7 +7,6 @@ import polars as pl
 
 from assets.instance import GPU_POOL, WRITER_POOL
 from assets.metadata import markdown_preview
-from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
 from scoring.config import PlanBConfig
 from scoring.replay.backends import generator
@@ -19,7 +18,7 @@ from warehouse.db import replace_partition, replace_rows, writer
 from warehouse.previews import day_rows
 
 
-@dg.asset(partitions_def=daily_partitions, deps=["chat_logs"], group_name="replay", kinds={"duckdb"},
+@dg.asset(deps=["chat_logs"], group_name="replay", kinds={"duckdb"},
           pool=WRITER_POOL)
 def replay_sample(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Stratified, seeded sample of the day's requests with inclusion probabilities and weights."""
@@ -78,14 +77,14 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
     )
 
 
-@dg.asset(partitions_def=daily_partitions, deps=["replay_sample"], group_name="replay",
+@dg.asset(deps=["replay_sample"], group_name="replay",
           kinds={"pytorch"}, pool=GPU_POOL)
 def small_replays(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """The small model's answers, tokens, device-seconds and log-probs for the day's sample."""
     return _replay_role(context, planb.load(), "small")
 
 
-@dg.asset(partitions_def=daily_partitions, deps=["replay_sample"], group_name="replay",
+@dg.asset(deps=["replay_sample"], group_name="replay",
           kinds={"pytorch"}, pool=GPU_POOL)
 def large_replays(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """The large model's answers, tokens and device-seconds for the day's sample."""

@@ -24,4 +24,5 @@ class PlanBResource(dg.ConfigurableResource):
 
 
 def partition_day(context: dg.AssetExecutionContext) -> date:
+    """The UTC day a daily asset runs for (partitions: assets.partitions)."""
     return date.fromisoformat(context.partition_key)

@@ -3,14 +3,13 @@ then cost models, projection and publish), at the config's `schedule` time, UTC.
 
 import dagster as dg
 
-from scoring.config import load_config
+from scoring.config import ScheduleConfig
 
 
-def nightly_schedule(job):
+def nightly_schedule(job, when: ScheduleConfig) -> dg.ScheduleDefinition:
     """A schedule built from the daily-partitioned ``job``: each run targets the last complete
-    day (yesterday, UTC). Stopped until turned on (UI: Automation, or `dagster schedule start`),
-    so a fresh install does not replay yesterday's empty partition of the demo log."""
-    when = load_config(None).schedule
+    day (yesterday, UTC), at ``when``. Stopped until turned on (UI: Automation, or `dagster
+    schedule start`), so a fresh install does not replay yesterday's empty partition of the demo log."""
     return dg.build_schedule_from_partitioned_job(
         # The time zone is the partitions' (UTC days).
         job, name="planb_nightly_schedule", hour_of_day=when.hour, minute_of_hour=when.minute,

@@ -10,7 +10,6 @@ import polars as pl
 
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
-from assets.partitions import daily_partitions
 from assets.resources import PlanBResource, partition_day
 from scoring.agreement.rule import current_scoring_version, judge_spec, rule_from_config
 from scoring.agreement.pairs import score_pairs
@@ -147,7 +146,7 @@ def agreement_frame(request_ids: list[str], metrics: dict[str, list], **constant
     return pl.DataFrame(columns)
 
 
-@dg.asset(partitions_def=daily_partitions, deps=["small_replays", "large_replays"],
+@dg.asset(deps=["small_replays", "large_replays"],
           group_name="score", kinds={"pytorch", "duckdb"}, pool=WRITER_POOL)
 def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Each small/large answer pair's kind of answer (short, core, open), every metric (exact,
@@ -191,7 +190,7 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
     )
 
 
-@dg.asset(partitions_def=daily_partitions, deps=["agreement"], group_name="score", kinds={"duckdb"},
+@dg.asset(deps=["agreement"], group_name="score", kinds={"duckdb"},
           pool=WRITER_POOL)
 def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Each configured router's score in [0, 1] for every sampled request of the day (the

@@ -7,6 +7,7 @@ Loaded by the user-code deployment of deploy/k8s/values.yaml:
     dagster api grpc -f deploy/k8s/definitions.py -d /app
 """
 
+import dagster as dg
 from dagster_k8s import k8s_job_executor
 
 from assets.definitions import build_definitions
@@ -30,4 +31,7 @@ EXECUTOR_CONFIG = {
     "max_concurrent": 4,  # steps of one run at once; the gpu and duckdb_writer pools still apply
 }
 
-defs = build_definitions(executor=k8s_job_executor.configured(EXECUTOR_CONFIG))
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Built when the code server loads it, from $PLANB_CONFIG (deploy/k8s/values.yaml)."""
+    return build_definitions(executor=k8s_job_executor.configured(EXECUTOR_CONFIG))

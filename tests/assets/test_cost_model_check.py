@@ -7,7 +7,6 @@ from datetime import datetime
 import dagster as dg
 import polars as pl
 import pytest
-import yaml
 
 from assets.definitions import build_definitions
 from assets.resources import PlanBResource
@@ -18,11 +17,8 @@ from warehouse.db import insert_rows, writer
 NOTE = "9 batches: a backtest needs at least 10 (5 folds, each fitted on the others)"
 
 
-def _evaluate(tmp_path, errors: dict[str, float | None], limit: float | None = None) -> dg.AssetCheckEvaluation:
-    data, config_path = tmp_path / "data", None
-    if limit is not None:
-        config_path = tmp_path / "planb.yaml"
-        config_path.write_text(yaml.safe_dump({"checks": {"max_cost_model_backtest_error": limit}}), encoding="utf-8")
+def _evaluate(tmp_path, errors: dict[str, float | None], config_path=None) -> dg.AssetCheckEvaluation:
+    data = tmp_path / "data"
     cfg = load_config(None)
     rows = [{"model_key": cfg.models[role].model_key, "role": role, "device": "cpu", "source": "replay",
              "seconds_per_request": 0.01, "seconds_per_prompt_token": 1e-4, "seconds_per_output_token": 0.02,
@@ -61,5 +57,6 @@ def test_within_ten_percent_or_untested_passes_and_says_why(tmp_path):
 
 
 @pytest.mark.parametrize(("limit", "passed"), [(0.2, True), (0.05, False)])
-def test_the_limit_is_the_config_s(tmp_path, limit, passed):
-    assert _evaluate(tmp_path, {"small": 0.08, "large": 0.12}, limit=limit).passed is passed
+def test_the_limit_is_the_config_s(tmp_path, planb_config, limit, passed):
+    config = planb_config(tmp_path, checks={"max_cost_model_backtest_error": limit})
+    assert _evaluate(tmp_path, {"small": 0.08, "large": 0.12}, config).passed is passed

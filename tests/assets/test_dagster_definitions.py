@@ -14,7 +14,7 @@ STAGES = {"landing_files", "chat_logs", "replay_sample", "small_replays", "large
 
 
 def test_every_stage_is_an_asset_with_its_upstreams():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == STAGES
     parents = {k.to_user_string() for k in graph.get(next(

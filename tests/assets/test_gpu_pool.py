@@ -4,13 +4,10 @@ run at a time across processes, and `dagster instance concurrency set gpu N` rai
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import dagster as dg
 
 from assets.instance import prepare_dagster_home
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # One run in its own process whose only step holds the gpu pool; prints its interval. The first
 # (no signal file yet) creates the signal file, which starts the second, and holds its slot
@@ -47,16 +44,16 @@ dg.materialize([hold_gpu], instance=instance, tags=run_tags())
 def test_replay_assets_are_in_the_gpu_pool():
     from assets.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     pools = {key.to_user_string(): graph.get(key).pools for key in graph.get_all_asset_keys()}
     assert pools["small_replays"] == pools["large_replays"] == {"gpu"}
 
 
-def test_two_runs_never_hold_the_gpu_pool_at_once(tmp_path):
+def test_two_runs_never_hold_the_gpu_pool_at_once(tmp_path, repo_root):
     home = prepare_dagster_home(tmp_path / "dagster_home")
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     signal = tmp_path / "first-holds-the-gpu"
-    runs = [subprocess.Popen([sys.executable, "-c", HOLD_GPU, str(home), str(signal), role], cwd=ROOT,
+    runs = [subprocess.Popen([sys.executable, "-c", HOLD_GPU, str(home), str(signal), role], cwd=repo_root,
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for role in ("first", "second")]
     outputs = []

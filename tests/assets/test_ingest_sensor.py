@@ -9,11 +9,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-import yaml
 
 from assets.cli.main import main
 from assets.definitions import build_definitions
 from assets.ingestion import REJECTED_SHARE_CHECK, chat_logs, landing_sensor
+from assets.partitions import partitioned
 from assets.resources import PlanBResource
 
 DAY = "2026-11-01"
@@ -24,12 +24,10 @@ def _record(i: int, **extra) -> str:
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, planb_config):
     landing = tmp_path / "landing"
     landing.mkdir()
-    config = tmp_path / "planb.yaml"
-    config.write_text(yaml.safe_dump({"landing_dir": str(landing), "data_dir": str(tmp_path / "data"),
-                                      "ingest": {"max_rejected_share": 0.25}}))
+    config = planb_config(tmp_path, landing, ingest={"max_rejected_share": 0.25})
     planb = PlanBResource(config_path=str(config))
     return landing, tmp_path / "data", planb, dg.DagsterInstance.ephemeral()
 
@@ -83,7 +81,7 @@ def test_sensor_sees_a_new_file_and_ingests_it(setup):
 
 
 def _materialize_day(planb, instance, *, reingest: bool = False):
-    return dg.materialize([chat_logs], partition_key=DAY, instance=instance, resources={"planb": planb},
+    return dg.materialize(partitioned([chat_logs], planb.load()), partition_key=DAY, instance=instance, resources={"planb": planb},
                           run_config={"ops": {"chat_logs": {"config": {"reingest": reingest}}}},
                           raise_on_error=False)
 

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import yaml
 
 from assets.ingestion import chat_logs
+from assets.partitions import partitioned
 from assets.replay import replay_sample
 from assets.resources import PlanBResource
-from scoring.config import BUNDLED_LOG_DIR, load_config
 
-ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-01"
 CHUNK = 2  # requests per committed chunk: several chunks from a small sample
 
@@ -30,40 +28,20 @@ REPLAY_SCRIPT = """
 import json, os, sys
 import dagster as dg
 from assets.instance import dagster_instance, release_dead_runs, run_tags
+from assets.partitions import partitioned
 from assets.replay import small_replays
 from assets.resources import PlanBResource
 
 config, data_dir, day = sys.argv[1:]
 instance = dagster_instance(os.environ["DAGSTER_HOME"])
 released = release_dead_runs(instance)
-result = dg.materialize([small_replays], partition_key=day, instance=instance, tags=run_tags(),
-                        resources={"planb": PlanBResource(config_path=config, data_dir=data_dir)})
+planb = PlanBResource(config_path=config, data_dir=data_dir)
+result = dg.materialize(partitioned([small_replays], planb.load()), partition_key=day, instance=instance,
+                        tags=run_tags(), resources={"planb": planb})
 meta = result.asset_materializations_for_node("small_replays")[0].metadata
 print(json.dumps({"released": released,
                   **{k: meta[k].value for k in ("replayed_now", "already_replayed", "chunks")}}))
 """
-
-
-def _day(line: str) -> str | None:
-    try:
-        return json.loads(line)["timestamp"][:10]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        return None
-
-
-def _write_inputs(root: Path) -> Path:
-    landing = root / "landing"
-    landing.mkdir()
-    lines = (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines()
-    day_lines = [line for line in lines if line.startswith("{") and _day(line) == DAY][:60]
-    (landing / "day.jsonl").write_text("\n".join(day_lines) + "\n", encoding="utf-8")
-    small = load_config(None).models["small"].model_dump(mode="json")
-    small.update(max_new_tokens=6, batch_size=2)  # small CPU time; the flow is the same
-    config = {"landing_dir": str(landing), "models": {"small": small},
-              "sample": {"per_day": 8}, "replay": {"chunk_size": CHUNK}}
-    path = root / "planb.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
 
 
 def _replay_command(config: Path, data_dir: Path) -> list[str]:
@@ -74,8 +52,8 @@ def _env(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "DAGSTER_HOME": str(data_dir / "dagster_home")}
 
 
-def _replay(config: Path, data_dir: Path) -> dict:
-    done = subprocess.run(_replay_command(config, data_dir), cwd=ROOT, capture_output=True,
+def _replay(config: Path, data_dir: Path, cwd: Path) -> dict:
+    done = subprocess.run(_replay_command(config, data_dir), cwd=cwd, capture_output=True,
                           text=True, timeout=600, env=_env(data_dir))
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -94,22 +72,26 @@ def _batch_count(data_dir: Path) -> int:
         return con.execute("SELECT count(*) FROM replay_batches").fetchall()[0][0]
 
 
-def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path):
-    config = _write_inputs(tmp_path)
+def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path, repo_root, bundled_log, landing,
+                                                                 bundled_model, planb_config):
+    # no data_dir: each run is given its own; the small model answers briefly (small CPU time, same flow)
+    config = planb_config(tmp_path, landing(tmp_path, bundled_log([DAY], per_day=60)), data_dir=None,
+                          models={"small": bundled_model("small", max_new_tokens=6, batch_size=2)},
+                          sample={"per_day": 8}, replay={"chunk_size": CHUNK})
     killed, clean = tmp_path / "killed", tmp_path / "clean"
-    dg.materialize([chat_logs, replay_sample], partition_key=DAY,
-                   resources={"planb": PlanBResource(config_path=str(config), data_dir=str(killed))})
+    planb = PlanBResource(config_path=str(config), data_dir=str(killed))
+    dg.materialize(partitioned([chat_logs, replay_sample], planb.load()), partition_key=DAY, resources={"planb": planb})
     clean.mkdir()
     shutil.copyfile(killed / "warehouse.duckdb", clean / "warehouse.duckdb")
 
-    uninterrupted = _replay(config, clean)
+    uninterrupted = _replay(config, clean, repo_root)
     sampled = uninterrupted["replayed_now"]
     assert uninterrupted["chunks"] >= 3 and uninterrupted["already_replayed"] == 0
 
     # Kill the replay as soon as it reports its first committed chunk.
     log = tmp_path / "killed.log"
     with log.open("w") as stderr:
-        process = subprocess.Popen(_replay_command(config, killed), cwd=ROOT, env=_env(killed),
+        process = subprocess.Popen(_replay_command(config, killed), cwd=repo_root, env=_env(killed),
                                    stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 300
     while "committed chunk" not in log.read_text() and process.poll() is None:
@@ -122,7 +104,7 @@ def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path):
     before = _replays(killed)
     assert 0 < len(before) < sampled and len(before) % CHUNK == 0  # whole chunks only
 
-    resumed = _replay(config, killed)
+    resumed = _replay(config, killed, repo_root)
     assert len(resumed["released"]) == 1  # the killed run held the gpu slot: freed, not waited on
     assert resumed["replayed_now"] == sampled - len(before)
     assert resumed["already_replayed"] == len(before)

@@ -95,7 +95,7 @@ def repository(webserver):
 
 
 def test_every_asset_is_served_with_its_pool(repository):
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     expected = {key.to_user_string() for key in graph.get_all_asset_keys()}
     served = {"/".join(node["assetKey"]["path"]): node for node in repository["assetNodes"]}
     assert set(served) == expected and {"chat_logs", "routing_projection", "published_snapshot"} <= expected
@@ -107,7 +107,7 @@ def test_every_check_is_served_next_to_its_asset(repository):
     served = {("/".join(node["assetKey"]["path"]), check["name"], check["blocking"])
               for node in repository["assetNodes"]
               for check in node["assetChecksOrError"].get("checks", [])}
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     expected = {(key.asset_key.to_user_string(), key.name, graph.get(key).blocking)
                 for key in graph.asset_check_keys}
     assert served == expected
@@ -127,7 +127,7 @@ def test_the_nightly_schedule_and_the_landing_sensor_are_served(repository):
 
 
 def test_a_backfill_of_three_days_is_accepted_with_the_window_once(webserver, repository):
-    nightly = defs.resolve_job_def("planb_nightly").asset_layer.executable_asset_keys
+    nightly = defs().resolve_job_def("planb_nightly").asset_layer.executable_asset_keys
     params = {"assetSelection": [{"path": key.path} for key in nightly], "partitionNames": DAYS,
               "title": "three days"}
     launched = _graphql(webserver, LAUNCH, {"params": params})["launchPartitionBackfill"]

@@ -3,19 +3,14 @@ claims its one slot, so two runs wanting the writer at once take turns and both 
 day landing once (real Dagster instance prepared from assets/dagster.yaml, real processes, real
 DuckDB file)."""
 
-import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
-import yaml
 
 from assets.instance import prepare_dagster_home
-from scoring.config import BUNDLED_LOG_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
 DAYS = ("2026-11-01", "2026-11-02")
 
 # First run: one writer-pool step that holds the warehouse open (as a long ingest would) until
@@ -26,6 +21,7 @@ import json, os, sys, time
 import dagster as dg
 from assets.ingestion import chat_logs
 from assets.instance import WRITER_POOL, dagster_instance, run_tags
+from assets.partitions import partitioned
 from assets.replay import replay_sample
 from assets.resources import PlanBResource
 from warehouse.db import writer
@@ -55,38 +51,21 @@ if role == "first":
 else:
     while not os.path.exists(signal):
         time.sleep(0.1)
-    result = dg.materialize([chat_logs, replay_sample], partition_key=day, instance=instance,
+    result = dg.materialize(partitioned([chat_logs, replay_sample], planb.load()), partition_key=day, instance=instance,
                             resources={"planb": planb}, tags=run_tags())
     step = {s.step_key: s for s in instance.get_run_step_stats(result.run_id)}["chat_logs"]
     print(f"interval {step.start_time} {step.end_time}", flush=True)
 """
 
 
-def _day(line: str) -> str | None:
-    try:
-        return json.loads(line)["timestamp"][:10]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        return None
-
-
-def _landing(root: Path) -> Path:
-    landing = root / "landing"
-    landing.mkdir()
-    lines = [line for line in (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines()
-             if _day(line) in DAYS]
-    (landing / "logs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return landing
-
-
-def test_two_runs_wanting_the_writer_both_finish(tmp_path):
+def test_two_runs_wanting_the_writer_both_finish(tmp_path, repo_root, bundled_log, landing, planb_config):
     home = prepare_dagster_home(tmp_path / "dagster_home")
     data = tmp_path / "data"
-    config = tmp_path / "planb.yaml"
-    config.write_text(yaml.safe_dump({"landing_dir": str(_landing(tmp_path)), "sample": {"per_day": 4}}))
+    config = planb_config(tmp_path, landing(tmp_path, bundled_log(DAYS), "logs.jsonl"), sample={"per_day": 4})
     signal = tmp_path / "first-holds-the-writer"
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     runs = [subprocess.Popen([sys.executable, "-c", RUN, str(home), str(config), str(data), str(signal), role, day],
-                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for role, day in (("first", DAYS[0]), ("second", DAYS[1]))]
     outputs = []
     for run in runs:
@@ -110,7 +89,7 @@ def test_two_runs_wanting_the_writer_both_finish(tmp_path):
 def test_writer_steps_and_checks_claim_the_writer_pool():
     from assets.definitions import defs
 
-    pools = {node.name: node.definition.pool for node in defs.resolve_job_def("planb_nightly").graph.nodes}
+    pools = {node.name: node.definition.pool for node in defs().resolve_job_def("planb_nightly").graph.nodes}
     assert pools.pop("small_replays") == pools.pop("large_replays") == "gpu"
     assert pools.pop("agreement_validation") is None  # reads the committed validation set only
     assert pools.pop("chat_logs_chat_logs_rows_and_schema") == "duckdb_writer"  # a check, in the pool too

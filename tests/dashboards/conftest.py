@@ -122,37 +122,17 @@ def projection_rows():
     return all_rows
 
 
-
 # A snapshot the real pipeline made: two days of the bundled log through Dagster, the bundled
 # models and a real DuckDB file, with its Dagster instance (runs, check results) beside it.
-PIPELINE_DAYS = ("2026-11-01", "2026-11-02")
 
 
 @pytest.fixture(scope="session")
-def pipeline_snapshot(tmp_path_factory) -> Path:
+def pipeline_snapshot(tmp_path_factory, two_day_demo) -> Path:
     """The data folder of a real `planb demo` over two days (24 replayed requests, one bad line)."""
-    import json
-
-    import yaml
-
     from assets.cli.main import main
-    from scoring.config import BUNDLED_LOG_DIR, load_config
 
     root = tmp_path_factory.mktemp("pipeline_snapshot")
-    landing = root / "landing"
-    landing.mkdir()
-    lines = (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines()
-    kept = [line for line in lines if _on_days(json, line, PIPELINE_DAYS)]
-    kept = kept[:80] + kept[-60:]
-    kept.insert(5, '{"request_id": "broken", "timestamp": ')  # quarantined with its reason
-    (landing / "slice.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
-    models = load_config(None).model_dump(mode="json")["models"]
-    for spec in models.values():
-        spec["max_new_tokens"] = 12  # keep CPU time small; the flow is the same
-    config = {"data_dir": str(root / "data"), "landing_dir": str(landing), "models": models,
-              "sample": {"per_day": 12}, "projection": {"bootstrap": 200, "min_sample_for_interval": 10}}
-    config_path = root / "planb.yaml"
-    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    config_path = two_day_demo(root)
     mp = pytest.MonkeyPatch()
     mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
     try:
@@ -160,11 +140,3 @@ def pipeline_snapshot(tmp_path_factory) -> Path:
     finally:
         mp.undo()
     return root / "data"
-
-
-def _on_days(json, line: str, days: tuple[str, ...]) -> bool:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError:
-        return False
-    return record["timestamp"][:10] in days and bool(record["query"].strip())

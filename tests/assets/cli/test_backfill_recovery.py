@@ -4,7 +4,6 @@ consistent, and the next run completes (real models, real Dagster instance, real
 processes)."""
 
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -15,14 +14,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-import yaml
 
 from assets.checks import DAILY_CHECKS
 from assets.cli.main import main
 from assets.instance import BACKFILL_TAG
-from scoring.config import BUNDLED_LOG_DIR, load_config
 
-ROOT = Path(__file__).resolve().parents[3]
 BACKFILL = ("2026-11-01", "2026-11-02", "2026-11-03")
 KILLED_DAY, LATE_DAY = "2026-11-04", "2026-11-05"
 DAILY = ("chat_logs", "replay_sample", "small_replays", "large_replays", "agreement", "router_scores")
@@ -39,45 +35,27 @@ run_days(load_config(config), [day], config_path=config, log_level="INFO")
 """
 
 
-def _records(days) -> list[str]:
-    kept = []
-    for line in (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines():
-        try:
-            day = json.loads(line)["timestamp"][:10]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            continue
-        if day in days and sum(1 for k in kept if json.loads(k)["timestamp"][:10] == day) < 40:
-            kept.append(line)
-    return kept
-
-
-def _land(landing: Path, name: str, days) -> None:
-    (landing / name).write_text("\n".join(_records(days)) + "\n", encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, bundled_log, landing, bundled_model, planb_config):
     root = tmp_path_factory.mktemp("backfill")
-    landing = root / "landing"
-    landing.mkdir()
-    _land(landing, "first.jsonl", BACKFILL)
-    small = load_config(None).models["small"].model_dump(mode="json")
+
+    def land(name: str, days) -> Path:
+        """One more file of the landing folder: at most 40 requests of each of ``days``."""
+        return landing(root, bundled_log(days, per_day=40), name)
+
+    small = bundled_model("small")
     # The small model plays both roles (the large one's template differs): the flow is the same
     # and the CPU time small; test_end_to_end runs the real pair.
     models = {"small": {**small, "max_new_tokens": 4},
               "large": {**small, "name": "smollm2-as-large", "role": "large", "max_new_tokens": 4,
                         "template": {"kind": "chat", "system": "Answer briefly."}}}
-    config = root / "planb.yaml"
-    config.write_text(yaml.safe_dump({
-        "data_dir": str(root / "data"), "landing_dir": str(landing), "models": models,
-        "sample": {"per_day": 4}, "replay": {"chunk_size": 3},
-        "projection": {"bootstrap": 100, "min_sample_for_interval": 5},
-    }), encoding="utf-8")
+    config = planb_config(root, land("first.jsonl", BACKFILL), models=models, sample={"per_day": 4},
+                          replay={"chunk_size": 3}, projection={"bootstrap": 100, "min_sample_for_interval": 5})
     mp = pytest.MonkeyPatch()
     mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
     try:
         main(["--config", str(config), "run", "--from", BACKFILL[0], "--to", BACKFILL[-1]])
-        yield root, config, landing
+        yield root, config, land
     finally:
         mp.undo()
 
@@ -156,12 +134,12 @@ def _latest(root: Path, asset: str) -> dict:
         return instance.fetch_materializations(dg.AssetKey(asset), limit=1).records[0].asset_materialization.metadata
 
 
-def _kill_at_first_chunk(root: Path, config: Path, day: str) -> None:
+def _kill_at_first_chunk(root: Path, config: Path, day: str, cwd: Path) -> None:
     """Run ``day`` through `planb run`'s code in its own process and SIGKILL it as soon as a
     replay step has committed its first chunk."""
     log = root / "killed.log"
     with log.open("w") as stderr:
-        process = subprocess.Popen([sys.executable, "-c", RUN_DAY, str(config), day], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-c", RUN_DAY, str(config), day], cwd=cwd,
                                    env={**os.environ, "DAGSTER_HOME": str(root / "dagster_home")},
                                    stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 600
@@ -173,13 +151,13 @@ def _kill_at_first_chunk(root: Path, config: Path, day: str) -> None:
     assert process.returncode == -signal.SIGKILL, log.read_text()[-3000:]
 
 
-def test_failed_runs_leave_warehouse_and_snapshot_consistent_and_the_next_run_completes(setup):
-    root, config, landing = setup
+def test_failed_runs_leave_warehouse_and_snapshot_consistent_and_the_next_run_completes(setup, repo_root):
+    root, config, land = setup
     before = _digest(root)
 
     # 1. A run killed in the middle of a replay.
-    _land(landing, "killed_day.jsonl", {KILLED_DAY})
-    _kill_at_first_chunk(root, config, KILLED_DAY)
+    land("killed_day.jsonl", {KILLED_DAY})
+    _kill_at_first_chunk(root, config, KILLED_DAY, repo_root)
     assert _digest(root) == before  # the snapshot readers open is untouched
     with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
         sampled = con.execute("SELECT count(*) FROM replay_sample WHERE day = ?", [KILLED_DAY]).fetchone()[0]
@@ -200,7 +178,7 @@ def test_failed_runs_leave_warehouse_and_snapshot_consistent_and_the_next_run_co
         _assert_consistent(con, BACKFILL)
 
     # 3. The logs arrive; the next run over both days completes, each day landing once.
-    _land(landing, "late_day.jsonl", {LATE_DAY})
+    land("late_day.jsonl", {LATE_DAY})
     main(["--config", str(config), "run", "--from", KILLED_DAY, "--to", LATE_DAY])
     with _snapshot(root) as con:
         _assert_consistent(con, (*BACKFILL, KILLED_DAY, LATE_DAY))

@@ -5,49 +5,18 @@ import json
 from contextlib import closing
 
 import pytest
-import yaml
 
 from assets.cli.main import main
-from scoring.config import BUNDLED_LOG_DIR, load_config
 from warehouse.db import open_snapshot
 
 DAYS = ("2026-11-01", "2026-11-02")
-PER_DAY = 12  # 24 replayed requests over two partitions
+PER_DAY = 12  # two_day_demo's sample: 24 replayed requests over two partitions
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def demo_run(tmp_path_factory, two_day_demo):
     root = tmp_path_factory.mktemp("e2e")
-    landing = root / "landing"
-    landing.mkdir()
-    lines = (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines()
-    records = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if record["timestamp"][:10] in DAYS and record["query"].strip():
-            records.append(line)
-    kept = records[:80] + records[-60:]  # 80 requests of the first day, 60 of the second
-    kept.insert(5, '{"request_id": "broken", "timestamp": ')  # quarantined, not fatal
-    (landing / "slice.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
-
-    defaults = load_config(None).model_dump(mode="json")
-    models = defaults["models"]
-    for spec in models.values():
-        spec["max_new_tokens"] = 12  # keep CPU time small; the flow is the same
-    config = {
-        "data_dir": str(root / "data"),
-        "landing_dir": str(landing),
-        "models": models,
-        "sample": {"per_day": PER_DAY},
-        # 24 sampled requests: intervals from 10 up (the default asks for 30)
-        "projection": {"bootstrap": 200, "min_sample_for_interval": 10},
-    }
-    config_path = root / "planb.yaml"
-    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return root, config_path
+    return root, two_day_demo(root)
 
 
 def _counts(con) -> dict[str, int]:

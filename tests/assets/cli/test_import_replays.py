@@ -12,7 +12,6 @@ from itertools import pairwise
 from contextlib import closing
 import polars as pl
 import pytest
-import yaml
 from sklearn.metrics import roc_auc_score
 
 from assets.cli.main import main
@@ -43,14 +42,12 @@ def _rows() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory):
+def imported(tmp_path_factory, planb_config):
     root = tmp_path_factory.mktemp("import")
     rows = _rows()
     pl.DataFrame(rows).write_csv(root / "routed.csv")
-    config = {"data_dir": str(root / "data"),
-              "projection": {"routers": ["random", "oracle"], "bootstrap": 300, "seed": SEED}}
-    (root / "planb.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    cfg = load_config(root / "planb.yaml")
+    config = planb_config(root, projection={"routers": ["random", "oracle"], "bootstrap": 300, "seed": SEED})
+    cfg = load_config(config)
     # Cost models of the configured models, as `planb calibrate-gpu` would have written them.
     fits = pl.DataFrame([
         {"model_key": cfg.models[role].model_key, "role": role, "device": "cpu", **fit, "r2": 0.99, "n_batches": 9,
@@ -58,7 +55,7 @@ def imported(tmp_path_factory):
         for role, fit in (("small", SMALL_FIT), ("large", LARGE_FIT))])
     with writer(cfg.data_dir) as con:
         insert_rows(con, "cost_models", fits)
-    main(["--config", str(root / "planb.yaml"), "import-replays", str(root / "routed.csv"), "--name", "nq_routed"])
+    main(["--config", str(config), "import-replays", str(root / "routed.csv"), "--name", "nq_routed"])
     yield rows, cfg, Snapshot(cfg.data_dir)
 
 

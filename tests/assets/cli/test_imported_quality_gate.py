@@ -11,7 +11,6 @@ import random
 import duckdb
 import polars as pl
 import pytest
-import yaml
 
 from assets.cli.main import main
 
@@ -45,15 +44,14 @@ def _rows(*, scores: bool = False) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory):
+def imported(tmp_path_factory, planb_config):
     root = tmp_path_factory.mktemp("gate")
     rows = _rows()
     pl.DataFrame(rows).write_csv(root / "graded.csv")
     pl.DataFrame(_rows(scores=True)).write_csv(root / "scored.csv")
-    config = {"data_dir": str(root / "data"), "projection": {"routers": ROUTERS, "bootstrap": 200, "seed": 3}}
-    (root / "planb.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    config = planb_config(root, projection={"routers": ROUTERS, "bootstrap": 200, "seed": 3})
     for name in ("graded", "scored"):
-        main(["--config", str(root / "planb.yaml"), "import-replays", str(root / f"{name}.csv"), "--name", name])
+        main(["--config", str(config), "import-replays", str(root / f"{name}.csv"), "--name", name])
     con = duckdb.connect(str(root / "data" / "snapshot.duckdb"), read_only=True)
     yield rows, con
     con.close()

@@ -9,11 +9,10 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-import yaml
 
 from assets.cli.main import main
 from assets.projection import cost_fit
-from scoring.config import BUNDLED_LOG_DIR, load_config
+from scoring.config import load_config
 
 DAY = "2026-11-01"
 TINY_LLAMA = {
@@ -24,27 +23,13 @@ TINY_LLAMA = {
 
 
 @pytest.fixture(scope="module")
-def logged_setup(tmp_path_factory):
+def logged_setup(tmp_path_factory, bundled_log, landing, bundled_model, planb_config):
     root = tmp_path_factory.mktemp("logged")
-    landing = root / "landing"
-    landing.mkdir()
-    records = []
-    for line in (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if record["timestamp"].startswith(DAY):
-            records.append(line)
-    (landing / "day.jsonl").write_text("\n".join(records[:40]) + "\n", encoding="utf-8")
-    small = load_config(None).models["small"].model_dump(mode="json", exclude_none=True)
-    small.update(max_new_tokens=6, batch_size=4)
+    small = bundled_model("small", max_new_tokens=6, batch_size=4)
     large = {"name": "production-large", "role": "large", "backend": "logged", "template": {"kind": "chat"}}
-    config = {"data_dir": str(root / "data"), "landing_dir": str(landing),
-              "models": {"small": small, "large": large}, "sample": {"per_day": 6},
-              "projection": {"bootstrap": 100, "thresholds": 11}}
-    path = root / "planb.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    path = planb_config(root, landing(root, bundled_log([DAY], per_day=40)),
+                        models={"small": small, "large": large}, sample={"per_day": 6},
+                        projection={"bootstrap": 100, "thresholds": 11})
     model_config = root / "config.json"
     model_config.write_text(json.dumps(TINY_LLAMA), encoding="utf-8")
     return root, path, model_config
