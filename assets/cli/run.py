@@ -82,7 +82,9 @@ def run_days(cfg: PlanBConfig, days: list[str], *, config_path: str | None, echo
              log_level: str = "WARNING") -> str:
     """Run each day's partition of planb_daily, then planb_window once; returns the backfill id.
     Raises RunFailedError naming every failed day (the window is then not run) or the window.
-    Dagster's events go to its instance (the UI); the console gets those at ``log_level`` and up."""
+    Dagster's events go to its instance (the UI); the console gets those at ``log_level`` and up,
+    and each step's start and end moves a progress bar (plain lines through ``echo`` off a terminal)."""
+    from assets.cli.progress import StepProgress, steps
     from assets.definitions import build_definitions
     from assets.resources import PlanBResource
 
@@ -100,19 +102,23 @@ def run_days(cfg: PlanBConfig, days: list[str], *, config_path: str | None, echo
     backfill = uuid.uuid4().hex[:8]
     options = {"instance": instance, "raise_on_error": False, "tags": {**run_tags(), BACKFILL_TAG: backfill},
                "run_config": {"loggers": {"console": {"config": {"log_level": log_level}}}}}
+    window_job = defs.resolve_job_def("planb_window")
     failed = {}
-    for day in days:
-        echo(f"  day {day}: ingest, sample, replay, score")
-        result = daily_job.execute_in_process(partition_key=day, **options)
-        if not result.success:
-            failed[day] = _why(result)
-            echo(f"  day {day} failed: {failed[day]}")
-    if failed:
-        raise RunFailedError(
-            f"{len(failed)} of {len(days)} days failed ({'; '.join(f'{d}: {w}' for d, w in failed.items())}); "
-            f"projection and snapshot left as they were: fix and run `planb run --from {min(failed)} --to {max(failed)}`")
-    echo("  window: cost models, projection, publish")
-    result = defs.resolve_job_def("planb_window").execute_in_process(**options)
+    with StepProgress(len(days) * steps(daily_job) + steps(window_job), echo) as progress:
+        for day in days:
+            progress.say(f"  day {day}: ingest, sample, replay, score")
+            with progress.run(instance, f"day {day}", steps(daily_job)) as run_id:
+                result = daily_job.execute_in_process(partition_key=day, run_id=run_id, **options)
+            if not result.success:
+                failed[day] = _why(result)
+                progress.say(f"  day {day} failed: {failed[day]}")
+        if failed:
+            raise RunFailedError(
+                f"{len(failed)} of {len(days)} days failed ({'; '.join(f'{d}: {w}' for d, w in failed.items())}); "
+                f"projection and snapshot left as they were: fix and run `planb run --from {min(failed)} --to {max(failed)}`")
+        progress.say("  window: cost models, projection, publish")
+        with progress.run(instance, "window", steps(window_job)) as run_id:
+            result = window_job.execute_in_process(run_id=run_id, **options)
     if not result.success:
         published = bool(result.asset_materializations_for_node("published_snapshot"))
         raise RunFailedError(f"the window failed: {_why(result)}; " + (
