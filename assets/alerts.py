@@ -9,10 +9,10 @@ import polars as pl
 
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
-from assets.projection import PIPELINE
 from assets.resources import PlanBResource
 from scoring.projection.drift import WEEK, week_over_week
 from warehouse.check_queries import week_over_week_inputs
+from warehouse.keys import PIPELINE
 from warehouse.db import writer
 
 

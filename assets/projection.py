@@ -32,10 +32,9 @@ from warehouse.db import (
     replace_rows,
     writer,
 )
+from warehouse.keys import PIPELINE
 from warehouse.previews import recommended_savings, table_counts
 from warehouse.run_history import write_run_history
-
-PIPELINE = "pipeline"  # routing_projection.dataset of the pipeline's own rows
 
 
 @dg.asset(deps=["small_replays", "large_replays"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)

@@ -10,10 +10,10 @@ import dagster as dg
 import polars as pl
 
 from assets.instance import WRITER_POOL
-from assets.projection import PIPELINE
 from assets.resources import PlanBResource
 from warehouse import check_queries as cq
 from warehouse.db import migration_versions, open_snapshot, read_frame, writer
+from warehouse.keys import PIPELINE
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 

@@ -14,8 +14,6 @@ import streamlit as st
 from dashboards import loaders
 from dashboards.view import CostAssumptions, View
 
-PIPELINE = "pipeline"
-
 
 def render_sidebar(data_dir: Path) -> View:
     """Draw the sidebar and return what the pages show; router and costs stay None when the

@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import loaders
+from warehouse.keys import PIPELINE
 
 _STATE_KEY = "_planb_view"
 
@@ -35,7 +36,7 @@ class View:
     router: str | None = None
     threshold: float | None = None
     costs: CostAssumptions | None = None
-    dataset: str = "pipeline"  # routing_projection.dataset: the pipeline's, or an imported set
+    dataset: str = PIPELINE  # routing_projection.dataset: the pipeline's, or an imported set
     missing_migrations: tuple[int, ...] = ()  # published by an older Plan B: publish again
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from warehouse.db import migration_versions, open_snapshot, read_frame, snapshot_path
+from warehouse.keys import PIPELINE
 
 
 @cache
@@ -43,7 +44,6 @@ def snapshot_version(data_dir: str | Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_ino
 
 
-PIPELINE = "pipeline"  # the dataset of the pipeline's own projection (others: planb import-replays)
 WINDOW = "all"  # segment_by and segment of the whole window
 
 

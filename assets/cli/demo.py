@@ -43,6 +43,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from assets.cli.summary import summary
     from scoring.config import load_config
     from scoring.replay.weights import resolve_weights
+    from warehouse.keys import PIPELINE
 
     cfg = load_config(args.config, data_dir=args.data_dir)
     for spec in cfg.models.values():
@@ -57,7 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     # Runs are recorded where `make dagster` looks, so the UI shows the demo's history.
     run_days(cfg, days, config_path=args.config, echo=lambda line: print(line, flush=True))
     small, large = cfg.models["small"].name, cfg.models["large"].name
-    print(f"\nLive replay of the bundled toy pair (dataset 'pipeline'): {small} (small) and {large} (large) "
+    print(f"\nLive replay of the bundled toy pair (dataset {PIPELINE!r}): {small} (small) and {large} (large) "
           f"on {len(days)} days of the sample log, run here on this machine.")
     print(summary(cfg))
     # A real pair beside the toy one, so the dashboard's dataset picker opens savings that mean something.

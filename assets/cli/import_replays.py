@@ -119,7 +119,6 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
     """Project the table at ``path`` as dataset ``name``; returns (rows written, routers skipped)."""
     import polars as pl
 
-    from assets.projection import PIPELINE
     from scoring.projection.run import project_all
     from scoring.projection.table import SEGMENTS, query_length_bucket
     from scoring.replay.imported import (
@@ -131,6 +130,7 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
         read_table,
     )
     from warehouse.db import publish_snapshot, replace_rows, writer
+    from warehouse.keys import PIPELINE
 
     if name == PIPELINE:
         raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")

@@ -3,6 +3,7 @@ and the recommended threshold with its savings, each figure with its 95% interva
 
 
 from scoring.config import PlanBConfig
+from warehouse.keys import PIPELINE
 
 
 def _ci(row: dict, name: str, fmt: str, lo: str | None = None, hi: str | None = None) -> str:
@@ -84,7 +85,7 @@ def guarantee_line(row: dict, *, target: float) -> str:
             f"strictest threshold down, learn-then-test){cost}")
 
 
-def summary(cfg: PlanBConfig, dataset: str = "pipeline") -> str:
+def summary(cfg: PlanBConfig, dataset: str = PIPELINE) -> str:
     """Every router of ``dataset`` in the published snapshot: ranking quality (AUC), RouteLLM's
     APGR and CPT, and the recommended threshold with its savings."""
     from warehouse.dashboard_queries import projection, recommendations
@@ -99,7 +100,7 @@ def summary(cfg: PlanBConfig, dataset: str = "pipeline") -> str:
         f"{first['n_sample']} replayed requests standing for {first['requests_per_day']:,.0f} logged requests "
         f"a day; {costs}" + (f" ({first['price_note']})" if first["price_note"] else "") + ".",
         *([f"Output tokens charged at {first['cost_basis']}."] if first.get("cost_basis") else []),
-        *(label_lines(cfg.data_dir) if dataset == "pipeline" else []),
+        *(label_lines(cfg.data_dir) if dataset == PIPELINE else []),
         *recommendation_lines(table, target=float(table["agreement_target"][0])),
     ]
     return "\n".join(lines)
