@@ -5,8 +5,7 @@ projection or the published snapshot. Limits come from the config's `checks` sec
 import dagster as dg
 
 from assets.instance import WRITER_POOL
-from assets.resources import PlanBResource, partition_day
-from scoring.agreement.rule import current_scoring_version
+from assets.resources import PlanBResource, partition_day, scoring_key
 from scoring.routing.routers import ROUTERS
 from warehouse import check_queries as cq
 from warehouse.db import writer
@@ -100,8 +99,7 @@ def _agreement_counts(context: dg.AssetCheckExecutionContext, planb: PlanBResour
     """The config and the day's agreement counts under the current scoring version."""
     cfg = planb.load()
     with writer(cfg.data_dir) as con:
-        return cfg, cq.agreement_day(con, partition_day(context), cfg.models["small"].model_key,
-                                     cfg.models["large"].model_key, current_scoring_version(cfg))
+        return cfg, cq.agreement_day(con, partition_day(context), scoring_key(cfg))
 
 
 @dg.asset_check(asset="agreement", blocking=True, pool=WRITER_POOL,
@@ -142,8 +140,7 @@ def router_scores_in_range(context: dg.AssetCheckExecutionContext, planb: PlanBR
     day = partition_day(context)
     routers = [r for r in cfg.projection.routers if not ROUTERS[r].trained]
     with writer(cfg.data_dir) as con:
-        counts = cq.router_scores_day(con, day, routers, cfg.models["small"].model_key,
-                                      cfg.models["large"].model_key, current_scoring_version(cfg))
+        counts = cq.router_scores_day(con, day, routers, scoring_key(cfg))
     problems = [f"{counts[k]} {label}" for k, label in (
         ("duplicates", "(request, router) pairs scored twice"), ("out_of_range", "scores outside [0, 1]")) if counts[k]]
     if counts["rows"] != counts["expected"]:

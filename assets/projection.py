@@ -10,9 +10,8 @@ import polars as pl
 
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview, savings_metadata
-from assets.resources import PlanBResource
+from assets.resources import PlanBResource, scoring_key
 from assets.run_history import check_results, recent_runs
-from scoring.agreement.rule import current_scoring_version
 from scoring.config import ModelSpec
 from scoring.costs.model import (
     COST_MODEL_SCHEMA,
@@ -122,11 +121,10 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     Pareto frontier and the recommended threshold. router_metrics: AUC, APGR and CPT(50/80/95%)
     with intervals, and the recommended threshold, per router and segment."""
     cfg = planb.load()
-    small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
-    version = current_scoring_version(cfg)
+    key = scoring_key(cfg)
     with writer(cfg.data_dir) as con:
-        inputs = q.projection_inputs(con, small_key, large_key, version)
-        unscored = q.unscored_days(con, small_key, large_key, version)
+        inputs = q.projection_inputs(con, key)
+        unscored = q.unscored_days(con, key)
         segments = q.sample_segments(con)
         days = q.population_days(con)
         fits = read_frame(con, "SELECT * FROM cost_models")
@@ -135,7 +133,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     if unscored:  # projecting the other days alone would undercount the population
         raise dg.Failure(
             f"{len(unscored)} sampled day(s) have no agreement under the configured rule "
-            f"(scoring_version {version}), first {unscored[0]}: the rule changed since they were "
+            f"(scoring_version {key.scoring_version}), first {unscored[0]}: the rule changed since they were "
             "scored; materialize agreement and router_scores for those days, then project")
     if inputs.is_empty():
         raise dg.Failure("no scored sample to project: materialize the daily assets first")

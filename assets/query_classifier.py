@@ -7,8 +7,7 @@ import polars as pl
 
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
-from assets.resources import PlanBResource
-from scoring.agreement.rule import current_scoring_version
+from assets.resources import PlanBResource, scoring_key
 from scoring.agreement.embedding import configured_embedder, resolve_device
 from scoring.routing.query_classifier import score_queries
 from warehouse import pipeline_queries as q
@@ -24,9 +23,8 @@ def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
     logistic regression on the query's MiniLM embedding and length, each request scored by a
     model trained on the other folds; seconds = embedding + prediction per query, measured."""
     cfg = planb.load()
-    small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
     with writer(cfg.data_dir) as con:
-        inputs = q.window_router_inputs(con, small_key, large_key, current_scoring_version(cfg))
+        inputs = q.window_router_inputs(con, scoring_key(cfg))
     if ROUTER not in cfg.projection.routers or inputs.is_empty():
         with writer(cfg.data_dir) as con:
             con.execute("DELETE FROM router_scores WHERE router = ?", [ROUTER])

@@ -5,7 +5,9 @@ from datetime import date
 import dagster as dg
 from pydantic import Field
 
+from scoring.agreement.rule import current_scoring_version
 from scoring.config import PlanBConfig, load_config
+from warehouse.keys import ScoringKey
 
 
 class PlanBResource(dg.ConfigurableResource):
@@ -26,3 +28,9 @@ class PlanBResource(dg.ConfigurableResource):
 def partition_day(context: dg.AssetExecutionContext) -> date:
     """The UTC day a daily asset runs for (partitions: assets.partitions)."""
     return date.fromisoformat(context.partition_key)
+
+
+def scoring_key(cfg: PlanBConfig) -> ScoringKey:
+    """The configured small and large model keys with the configured rule's scoring_version: the
+    agreement rows every step reads and writes."""
+    return ScoringKey(cfg.models["small"].model_key, cfg.models["large"].model_key, current_scoring_version(cfg))

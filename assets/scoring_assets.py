@@ -10,8 +10,8 @@ import polars as pl
 
 from assets.instance import WRITER_POOL
 from assets.metadata import markdown_preview
-from assets.resources import PlanBResource, partition_day
-from scoring.agreement.rule import current_scoring_version, judge_spec, rule_from_config
+from assets.resources import PlanBResource, partition_day, scoring_key
+from scoring.agreement.rule import judge_spec, rule_from_config
 from scoring.agreement.pairs import score_pairs
 from scoring.config import PlanBConfig
 from scoring.agreement.embedding import configured_embedder
@@ -156,8 +156,8 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
     without one they are unscored (agree NULL), counted here and left out of agreement."""
     cfg = planb.load()
     day = partition_day(context)
-    small_key, large_key = cfg.models["small"].model_key, cfg.models["large"].model_key
-    version, rule = current_scoring_version(cfg), rule_from_config(cfg.agreement)
+    key, rule = scoring_key(cfg), rule_from_config(cfg.agreement)
+    small_key, large_key, version = key.small_key, key.large_key, key.scoring_version
     with writer(cfg.data_dir) as con:
         pairs = q.replay_pairs(con, day, small_key, large_key)
     embedder = configured_embedder(cfg.agreement)
@@ -198,8 +198,7 @@ def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg
     cfg = planb.load()
     day = partition_day(context)
     with writer(cfg.data_dir) as con:
-        inputs = q.router_inputs(con, day, cfg.models["small"].model_key, cfg.models["large"].model_key,
-                                 current_scoring_version(cfg))
+        inputs = q.router_inputs(con, day, scoring_key(cfg))
         # Routers trained on the whole window (query_classifier) are scored by their own asset.
         daily = [router for router in cfg.projection.routers if not ROUTERS[router].trained]
         frames = [

@@ -8,6 +8,7 @@ from datetime import date
 import duckdb
 
 from warehouse.db import read_frame
+from warehouse.keys import ScoringKey
 
 
 def _row(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict:
@@ -64,8 +65,8 @@ def replays_day(con: duckdb.DuckDBPyConnection, day: date, model_key: str) -> di
         WHERE s.day = ?""", [model_key, day])
 
 
-def agreement_day(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str, version: str) -> dict:
-    """The day's agreement rows of the current scoring version against the pairs both models
+def agreement_day(con: duckdb.DuckDBPyConnection, day: date, key: ScoringKey) -> dict:
+    """The day's agreement rows of the key's scoring version against the pairs both models
     answered (``missing``: answered but no row), the unscored rows (agree NULL), metric values
     outside their ranges, and the agree share among the scored rows."""
     return _row(con, """
@@ -88,12 +89,11 @@ def agreement_day(con: duckdb.DuckDBPyConnection, day: date, small_key: str, lar
                   OR coalesce(judge, 0) NOT BETWEEN 0 AND 1
                   OR cosine NOT BETWEEN -1 - 1e-6 AND 1 + 1e-6) AS out_of_range,
                (SELECT coalesce(avg(agree::INT), 0) FROM scored) AS agree_share""",
-        [small_key, large_key, day, day, small_key, large_key, version])
+        [key.small_key, key.large_key, day, day, key.small_key, key.large_key, key.scoring_version])
 
 
-def router_scores_day(con: duckdb.DuckDBPyConnection, day: date, routers: list[str], small_key: str,
-                      large_key: str, version: str) -> dict:
-    """The day's scores of the given routers: one per router and scored pair, each in [0, 1]."""
+def router_scores_day(con: duckdb.DuckDBPyConnection, day: date, routers: list[str], key: ScoringKey) -> dict:
+    """The day's scores of the given routers: one per router and pair scored under the key, each in [0, 1]."""
     return _row(con, """
         WITH scored AS (
             SELECT request_id FROM agreement
@@ -104,7 +104,7 @@ def router_scores_day(con: duckdb.DuckDBPyConnection, day: date, routers: list[s
                (SELECT count(*) FROM (SELECT request_id, router FROM scores
                                       GROUP BY ALL HAVING count(*) > 1)) AS duplicates,
                (SELECT count(*) FROM scores WHERE score IS NULL OR NOT (score BETWEEN 0 AND 1)) AS out_of_range""",
-        [day, small_key, large_key, version, day, routers, routers])
+        [day, key.small_key, key.large_key, key.scoring_version, day, routers, routers])
 
 
 def projection_ranges(con: duckdb.DuckDBPyConnection, dataset: str) -> dict:

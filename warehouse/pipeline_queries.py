@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from warehouse.db import insert_rows, read_frame, replace_rows
+from warehouse.keys import ScoringKey
 
 
 def day_logs(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
@@ -57,9 +58,8 @@ def replay_pairs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, larg
     )
 
 
-def router_inputs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, large_key: str,
-                  scoring_version: str) -> pl.DataFrame:
-    """What the routers score: query, small confidence and the agree label of the current
+def router_inputs(con: duckdb.DuckDBPyConnection, day: date, key: ScoringKey) -> pl.DataFrame:
+    """What the routers score: query, small confidence and the agree label of the key's
     scoring_version (never another's), per sampled request."""
     return read_frame(
         con,
@@ -68,13 +68,12 @@ def router_inputs(con: duckdb.DuckDBPyConnection, day: date, small_key: str, lar
         "JOIN replays sm ON sm.request_id = a.request_id AND sm.model_key = a.small_key "
         "WHERE a.day = ? AND a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
         "ORDER BY a.request_id",
-        [day, small_key, large_key, scoring_version],
+        [day, key.small_key, key.large_key, key.scoring_version],
     )
 
 
-def unscored_days(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
-                  scoring_version: str) -> list[date]:
-    """Sampled days with answer pairs to score but no agreement rows of ``scoring_version``
+def unscored_days(con: duckdb.DuckDBPyConnection, key: ScoringKey) -> list[date]:
+    """Sampled days with answer pairs to score but no agreement rows of the key's scoring_version
     (the rule changed since they were scored): a projection over them would miss those days."""
     rows = con.execute(
         "SELECT DISTINCT s.day FROM replay_sample s "
@@ -82,7 +81,7 @@ def unscored_days(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str
         "JOIN replays lg ON lg.request_id = s.request_id AND lg.model_key = ? AND lg.error IS NULL "
         "WHERE NOT EXISTS (SELECT 1 FROM agreement a WHERE a.day = s.day AND a.small_key = ? "
         "AND a.large_key = ? AND a.scoring_version = ?) ORDER BY 1",
-        [small_key, large_key, small_key, large_key, scoring_version],
+        [key.small_key, key.large_key, key.small_key, key.large_key, key.scoring_version],
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -96,9 +95,8 @@ def batches(con: duckdb.DuckDBPyConnection, model_key: str) -> pl.DataFrame:
     )
 
 
-def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
-                      scoring_version: str) -> pl.DataFrame:
-    """Every scored sample request of the window: weight, label (of the current scoring_version
+def projection_inputs(con: duckdb.DuckDBPyConnection, key: ScoringKey) -> pl.DataFrame:
+    """Every scored sample request of the window: weight, label (of the key's scoring_version
     only; NULL for an unscored pair, which still costs and is routed, but is no evidence of
     agreement), both replays' tokens, scores."""
     return read_frame(
@@ -114,7 +112,7 @@ def projection_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key:
         "JOIN router_scores r ON r.request_id = s.request_id AND r.day = s.day "
         "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
         "ORDER BY s.day, s.request_id, r.router",
-        [small_key, large_key, scoring_version],
+        [key.small_key, key.large_key, key.scoring_version],
     )
 
 
@@ -128,8 +126,7 @@ def calibrated_model_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def window_router_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_key: str,
-                         scoring_version: str) -> pl.DataFrame:
+def window_router_inputs(con: duckdb.DuckDBPyConnection, key: ScoringKey) -> pl.DataFrame:
     """Every scored sample request of the window with its query and agree label: what a router
     trained on the whole window (query_classifier) learns from and scores. Unscored pairs (agree
     NULL) are no evidence either way: the router learns without them but still scores them."""
@@ -139,7 +136,7 @@ def window_router_inputs(con: duckdb.DuckDBPyConnection, small_key: str, large_k
         "FROM agreement a JOIN chat_logs l USING (day, request_id) "
         "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
         "ORDER BY a.day, a.request_id",
-        [small_key, large_key, scoring_version],
+        [key.small_key, key.large_key, key.scoring_version],
     )
 
 

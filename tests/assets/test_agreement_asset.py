@@ -21,6 +21,7 @@ from scoring.config import load_config
 from scoring.agreement.judge import parity
 from warehouse import pipeline_queries as q
 from warehouse.db import insert_rows, warehouse_path, writer
+from warehouse.keys import ScoringKey
 
 DAY = date(2026, 11, 1)
 ANSWERS = [  # (small, large): identical, one empty, short F1 2/3, long, non-English, punctuation only,
@@ -141,11 +142,11 @@ def test_an_open_pair_without_a_judge_is_unscored_counted_warned_and_left_out_of
     warn = checks["agreement_unscored_share"]
     assert not warn.passed and warn.severity == dg.AssetCheckSeverity.WARN
     assert "1 of 7 pairs unscored (14.3%), above checks.max_unscored_share = 10%" in warn.description
-    keys = cfg.models["small"].model_key, cfg.models["large"].model_key
+    key = ScoringKey(cfg.models["small"].model_key, cfg.models["large"].model_key, version)
     with writer(root / "data") as con:
-        daily = q.router_inputs(con, DAY, *keys, version)
-        trained = q.window_router_inputs(con, *keys, version)
-        projection = q.projection_inputs(con, *keys, version)
+        daily = q.router_inputs(con, DAY, key)
+        trained = q.window_router_inputs(con, key)
+        projection = q.projection_inputs(con, key)
     assert daily.filter(pl.col("request_id") == OPEN)["agree"].to_list() == [None]  # still routed
     # still scored by the classifier, which learns from the labelled ones only (NULL, not false)
     assert trained.filter(pl.col("request_id") == OPEN)["agree"].to_list() == [None]
@@ -168,13 +169,14 @@ def test_a_new_rule_rescores_and_readers_see_only_the_current_version(root, make
     labels = dict(_rows(root, "SELECT scoring_version, agree FROM agreement WHERE request_id = 'r2'"))
     assert labels == {v1: True, v2: False}
     cfg = load_config(second)
-    keys = cfg.models["small"].model_key, cfg.models["large"].model_key
+    models = cfg.models["small"].model_key, cfg.models["large"].model_key
     with writer(root / "data") as con:
-        inputs = q.router_inputs(con, DAY, *keys, v2)
-        projection = q.projection_inputs(con, *keys, v2)
+        inputs = q.router_inputs(con, DAY, ScoringKey(*models, v2))
+        projection = q.projection_inputs(con, ScoringKey(*models, v2))
         # the projection refuses to run over days not scored under the configured rule
-        assert q.unscored_days(con, *keys, v2) == [] and q.unscored_days(con, *keys, v1) == []
-        assert q.unscored_days(con, *keys, "a-rule-never-run") == [DAY]
+        assert q.unscored_days(con, ScoringKey(*models, v2)) == []
+        assert q.unscored_days(con, ScoringKey(*models, v1)) == []
+        assert q.unscored_days(con, ScoringKey(*models, "a-rule-never-run")) == [DAY]
     assert inputs.height == len(ANSWERS)
     assert inputs.filter(pl.col("request_id") == "r2")["agree"].to_list() == [False]
     assert projection.height == len(ANSWERS) * 2  # two routers, one version
