@@ -43,7 +43,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.dashboard_browser import CHROMIUM, measure_overview
 from bench.dashboard_snapshot import cached_build
-from dashboards.loaders import DATA_DIR_ENV
+from scoring.config_file import DATA_DIR_ENV
 from warehouse import dashboard_queries as queries
 from warehouse.db import open_snapshot
 

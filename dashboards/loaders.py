@@ -13,10 +13,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from scoring.config_file import DATA_DIR_ENV, DEFAULT_DATA_DIR
 from warehouse import dashboard_queries as queries
-
-DATA_DIR_ENV = "PLANB_DATA_DIR"
-DEFAULT_DATA_DIR = "./data"
 
 Version = tuple[int, int]
 

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -32,13 +30,10 @@ from pydantic import (
     model_validator,
 )
 
-CONFIG_ENV = "PLANB_CONFIG"
-DATA_DIR_ENV = "PLANB_DATA_DIR"
+# Re-exported: a caller of load_config catches its ConfigError and names its variables from here.
+from scoring.config_file import CONFIG_ENV, DATA_DIR_ENV, DEFAULT_DATA_DIR, ConfigError, expand_home, read_config  # noqa: F401
+
 BUNDLED_LOG_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "sample_log"
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot be used; the message says which key and why."""
 
 
 class _Strict(BaseModel):
@@ -477,7 +472,7 @@ def _default_models() -> dict[str, ModelSpec]:
 
 
 class PlanBConfig(_Strict):
-    data_dir: Path = Field(Path("data"), description="folder of warehouse.duckdb and the snapshot")
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="folder of warehouse.duckdb and the snapshot")
     landing_dir: Path = Field(BUNDLED_LOG_DIR, description="folder of the log files to ingest")
     first_day: date = Field(date(2026, 11, 1), description="first daily partition")
     user_salt: str = Field("planb-demo-salt", description="salt for hashing user ids")
@@ -499,7 +494,7 @@ class PlanBConfig(_Strict):
     @field_validator("data_dir", "landing_dir", "model_cache_dir")
     @classmethod
     def _home(cls, value: Path) -> Path:
-        return value.expanduser()  # a YAML file says ~/...; nobody means a folder named "~"
+        return expand_home(value)
 
     @model_validator(mode="after")
     def _both_roles(self) -> PlanBConfig:
@@ -536,23 +531,7 @@ def load_config(path: str | Path | None = None, **overrides: object) -> PlanBCon
         >>> load_config(None, data_dir="/tmp/x").data_dir
         PosixPath('/tmp/x')
     """
-    if path is None:
-        path = os.environ.get(CONFIG_ENV) or ("planb.yaml" if Path("planb.yaml").exists() else None)
-    raw: dict = {}
-    source = "embedded default config"
-    if path is not None:
-        source = str(path)
-        try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist") from None
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{path}: not valid YAML: {err}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of keys")
-    if os.environ.get(DATA_DIR_ENV) and overrides.get("data_dir") is None:
-        raw["data_dir"] = os.environ[DATA_DIR_ENV]
-    raw.update({k: v for k, v in overrides.items() if v is not None})
+    raw, source = read_config(path, overrides)
     if "models" in raw and isinstance(raw["models"], dict):
         # A config may override one role only; the other keeps the embedded default.
         defaults = {role: spec.model_dump() for role, spec in _default_models().items()}

@@ -12,14 +12,19 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
-import polars as pl
+
+if TYPE_CHECKING:  # polars is loaded by DuckDB's .pl() when a frame is read: `planb sql` needs none
+    import polars as pl
+
+T = TypeVar("T")
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 SNAPSHOT_FILE = "snapshot.duckdb"
@@ -247,22 +252,24 @@ def open_snapshot(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
 
 
-def query_snapshot(data_dir: str | Path, sql: str) -> pl.DataFrame:
-    """Run one user statement on the snapshot, only if it reads (what `planb sql` runs).
+def query_snapshot(data_dir: str | Path, sql: str, read: Callable[[duckdb.DuckDBPyRelation], T]) -> T:
+    """Run one user statement on the snapshot, only if it reads (what `planb sql` runs), and
+    return what ``read`` makes of its result (``read`` runs while the snapshot is open).
 
     Anything else (ATTACH, COPY, EXPORT, SET / RESET, INSTALL / LOAD, several statements, a
     file or URL) is refused with a one-line ``SnapshotQueryError``, as are DuckDB's own errors.
 
     Example:
-        >>> query_snapshot("./data", "SELECT count(*) AS n FROM chat_logs")  # doctest: +SKIP
-        >>> query_snapshot("./data", "COPY chat_logs TO 'x.csv'")  # doctest: +SKIP
+        >>> query_snapshot("./data", "SELECT count(*) AS n FROM chat_logs", lambda r: r.fetchall())  # doctest: +SKIP
+        [(400,)]
+        >>> query_snapshot("./data", "COPY chat_logs TO 'x.csv'", print)  # doctest: +SKIP
         Traceback (most recent call last):
         warehouse.db.SnapshotQueryError: COPY statements are refused: planb sql only reads ...
     """
     with closing(open_snapshot(data_dir)) as con:
         try:
             check_read_only(con, sql)
-            return read_frame(con, sql)
+            return read(con.sql(sql))
         except duckdb.PermissionException as err:
             raise SnapshotQueryError(f"{_one_line(err)} (planb sql reads the snapshot only)") from None
         except duckdb.Error as err:

@@ -28,7 +28,7 @@ from assets.cli import calibrate, dashboard, demo, import_replays, ingest, run, 
 # their modules pull in polars, scipy or pyarrow; a class whose module a command never loaded
 # cannot have been raised. tests/assets/cli/test_cli_startup.py checks every name resolves.
 USER_ERRORS = frozenset({
-    "scoring.config.ConfigError",
+    "scoring.config_file.ConfigError",
     "scoring.replay.weights.ModelWeightsError",
     "warehouse.ingestion.errors.LogInputError",
     "warehouse.db.NoSnapshotError",

@@ -3,7 +3,8 @@ table, CSV or JSON (warehouse/db.py refuses anything that is not a read).
 
     planb sql "SELECT count(*) FROM chat_logs" --format csv
 
-It loads only the config, DuckDB and Polars, so it answers in a fraction of a second.
+It loads only the config file (not its validation) and DuckDB, which renders the table itself,
+so it answers in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -15,25 +16,38 @@ import sys
 def add_parser(sub) -> None:
     sql = sub.add_parser("sql", help="read-only SQL on the published snapshot")
     sql.add_argument("query")
-    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument("--format", choices=list(WRITERS), default="table")
     sql.set_defaults(func=cmd_sql)
 
 
 def cmd_sql(args: argparse.Namespace) -> None:
-    import polars as pl
-
-    from scoring.config import load_config
+    from scoring.config_file import data_dir
     from warehouse.db import SnapshotQueryError, query_snapshot
 
-    cfg = load_config(args.config, data_dir=args.data_dir)
     try:  # one read-only statement on the snapshot; anything else is refused (warehouse/db.py)
-        frame = query_snapshot(cfg.data_dir, args.query)
+        query_snapshot(data_dir(args.config, args.data_dir), args.query, WRITERS[args.format])
     except SnapshotQueryError as err:
         raise SystemExit(f"planb sql: {err}") from None
-    if args.format == "csv":
-        sys.stdout.write(frame.write_csv())
-    elif args.format == "json":
-        sys.stdout.write(frame.write_json() + "\n")
-    else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
-            print(frame)
+
+
+def _table(result) -> None:
+    result.show(max_width=200, max_rows=sys.maxsize, max_col_width=80)
+
+
+def _csv(result) -> None:
+    import csv
+
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(result.columns)
+    out.writerows(result.fetchall())
+
+
+def _json(result) -> None:
+    """One object per row; dates, times and decimals as their text."""
+    import json
+
+    rows = [dict(zip(result.columns, row, strict=True)) for row in result.fetchall()]
+    sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False) + "\n")
+
+
+WRITERS = {"table": _table, "csv": _csv, "json": _json}

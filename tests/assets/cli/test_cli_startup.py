@@ -15,9 +15,10 @@ from assets.cli.main import USER_ERRORS, is_user_error, main
 from warehouse.db import publish_snapshot, writer
 from warehouse.ingestion import FORMATS
 
-# Loaded by no command until it runs its work; `planb sql` needs only the config, DuckDB and Polars.
-HEAVY = ("dagster", "torch", "transformers", "sklearn", "scipy", "sentence_transformers", "streamlit")
-SQL_ONLY = ("duckdb", "polars", "pydantic")
+# Loaded by no command until it runs its work; `planb sql` needs only the config file and DuckDB.
+HEAVY = ("dagster", "torch", "transformers", "sklearn", "scipy", "sentence_transformers", "streamlit", "polars",
+         "pydantic")
+SQL_ONLY = ("duckdb", "yaml")
 
 PROBE = """
 import json, sys
