@@ -24,13 +24,7 @@ from scoring.costs.pricing import price_table
 from scoring.projection.run import project_all, with_costs
 from scoring.projection.table import query_length_bucket
 from warehouse import pipeline_queries as q
-from warehouse.db import (
-    open_snapshot,
-    publish_snapshot,
-    read_frame,
-    replace_rows,
-    writer,
-)
+from warehouse.db import open_snapshot, publish_snapshot, writer
 from warehouse.keys import PIPELINE
 from warehouse.previews import recommended_savings, table_counts
 from warehouse.run_history import write_run_history
@@ -53,11 +47,8 @@ def cost_models(planb: PlanBResource) -> dg.MaterializeResult:
                     **fit_columns(fit_cost_model(group)), **backtest_columns(backtest_replay_batches(group)),
                     "fitted_at": datetime.now(timezone.utc).replace(tzinfo=None), "source": "replay",
                 })
-        replace_rows(con, "cost_models", pl.DataFrame(rows, schema_overrides=COST_MODEL_SCHEMA),
-                     "source = 'replay'", [])
-        table = read_frame(con, "SELECT model_key, role, device, source, seconds_per_request, "
-                           "seconds_per_prompt_token, seconds_per_output_token, r2, n_batches, backtest_total_error, "
-                           "backtest_median_abs_error, backtest_note FROM cost_models ORDER BY role, source")
+        q.store_fitted_cost_models(con, pl.DataFrame(rows, schema_overrides=COST_MODEL_SCHEMA))
+        table = q.cost_model_summary(con)
     backtests = {f"{r['role']}/{r['device']}/{r['source']}": r["backtest_total_error"]
                  for r in table.iter_rows(named=True)}
     return dg.MaterializeResult(metadata={
@@ -127,7 +118,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
         unscored = q.unscored_days(con, key)
         segments = q.sample_segments(con)
         days = q.population_days(con)
-        fits = read_frame(con, "SELECT * FROM cost_models")
+        fits = q.cost_model_fits(con)
         router_seconds = q.router_seconds(con)
     inputs = inputs.filter(pl.col("router").is_in(cfg.projection.routers))
     if unscored:  # projecting the other days alone would undercount the population
@@ -143,10 +134,9 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     projection, metrics = project_all(sample, scores, router_seconds, cfg=cfg, costing=costing, days=days,
                                       dataset=PIPELINE, quality_measure="agreement")
     with writer(cfg.data_dir) as con:
-        replace_rows(con, "routing_projection", projection, "dataset = ?", [PIPELINE])
-        replace_rows(con, "router_metrics", metrics, "dataset = ?", [PIPELINE])
+        q.store_projection(con, PIPELINE, projection, metrics)
         prices = price_table(cfg.pricing, [f["device"] for f in fit.values()])
-        replace_rows(con, "gpu_prices", pl.DataFrame(prices, schema_overrides={"as_of": pl.Date}), "true", [])
+        q.store_gpu_prices(con, pl.DataFrame(prices, schema_overrides={"as_of": pl.Date}))
         recommended = recommended_savings(con, PIPELINE)
     window = metrics.filter(pl.col("segment_by") == "all")
     return dg.MaterializeResult(

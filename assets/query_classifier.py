@@ -11,7 +11,7 @@ from assets.resources import PlanBResource, scoring_key
 from scoring.agreement.embedding import configured_embedder, resolve_device
 from scoring.routing.query_classifier import score_queries
 from warehouse import pipeline_queries as q
-from warehouse.db import replace_rows, writer
+from warehouse.db import writer
 from warehouse.previews import router_score_summary
 
 ROUTER = "query_classifier"
@@ -27,7 +27,7 @@ def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
         inputs = q.window_router_inputs(con, scoring_key(cfg))
     if ROUTER not in cfg.projection.routers or inputs.is_empty():
         with writer(cfg.data_dir) as con:
-            con.execute("DELETE FROM router_scores WHERE router = ?", [ROUTER])
+            q.replace_router_scores(con, ROUTER)
         return dg.MaterializeResult(metadata={"dagster/row_count": 0})
     device = resolve_device(cfg.agreement.embedding_device)
     embedder = configured_embedder(cfg.agreement)
@@ -38,7 +38,7 @@ def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
         pl.lit(True).alias("in_sample"), pl.lit(result.seconds_per_request).alias("seconds"),
     )
     with writer(cfg.data_dir) as con:
-        replace_rows(con, "router_scores", rows, "router = ?", [ROUTER])
+        q.replace_router_scores(con, ROUTER, rows)
         summary = router_score_summary(con)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": rows.height, "folds": result.folds, "device": device,

@@ -1,7 +1,5 @@
 """replay_sample and the small and large replays of it."""
 
-import json
-
 import dagster as dg
 import polars as pl
 
@@ -14,7 +12,7 @@ from scoring.replay.chunks import replay_chunks
 from scoring.replay.sampling import stratified_sample
 from warehouse import pipeline_queries as q
 from warehouse.check_queries import replays_day
-from warehouse.db import replace_partition, replace_rows, writer
+from warehouse.db import replace_partition, writer
 from warehouse.previews import day_rows
 
 
@@ -49,10 +47,8 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
         # Each chunk in its own transaction, as soon as it is made: a killed run loses at most
         # the chunk it was in, and other steps can write while the model generates.
         with writer(cfg.data_dir) as con:
-            replace_rows(con, "models", pl.DataFrame({
-                "model_key": [spec.model_key], "name": [spec.name], "role": [role],
-                "backend": [spec.backend], "spec_json": [json.dumps(spec.model_dump(mode="json"))],
-            }), "model_key = ?", [spec.model_key])
+            q.register_model(con, spec.model_key, name=spec.name, role=role, backend=spec.backend,
+                             spec=spec.model_dump(mode="json"))
             q.store_replays(con, spec.model_key, replays, batches)
 
     run = replay_chunks(sample, spec, role=role, day=day, generate=generator(spec, str(cfg.model_cache_dir)),

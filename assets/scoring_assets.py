@@ -19,10 +19,10 @@ from scoring.agreement.judge import JudgeRun, judge_cost, judge_generator, parit
 from scoring.replay.engine import ReplayRun
 from scoring.routing.routers import ROUTERS, score_requests
 from warehouse import pipeline_queries as q
-from warehouse.db import insert_rows, replace_rows, writer
+from warehouse.db import writer
+from warehouse.keys import ScoringKey
 from warehouse.previews import day_rows, router_score_summary
 
-_PAIR = "day = ? AND small_key = ? AND large_key = ? AND scoring_version = ?"
 # score_pairs' columns that are not numeric metrics.
 LABEL_COLUMNS = {"kind": pl.String, "agree": pl.Boolean, "decided_by": pl.String}
 
@@ -68,7 +68,7 @@ def judge_summary(runs: list[tuple[list[int], JudgeRun]]) -> dict:
             "judge_chars_cut": sum(sum(run.chars_cut) for _, run in runs)}
 
 
-def _judge_frames(cfg: PlanBConfig, day, version: str, runs) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _judge_frames(cfg: PlanBConfig, day, key: ScoringKey, runs) -> tuple[pl.DataFrame, pl.DataFrame]:
     """judge_calls rows and the judge's replay_batches rows, its cost counted like a replay's."""
     spec = judge_spec(cfg)
     calls, batches = [], []
@@ -85,9 +85,9 @@ def _judge_frames(cfg: PlanBConfig, day, version: str, runs) -> tuple[pl.DataFra
                           "error": r.error, "prompt_truncated": r.prompt_truncated,
                           "chars_cut": run.chars_cut[k]})
         batches += [{**asdict(b), "device": run.replay.device} for b in run.replay.batches]
-    common = [pl.lit(day).alias("day"), pl.lit(cfg.models["small"].model_key).alias("small_key"),
-              pl.lit(cfg.models["large"].model_key).alias("large_key"),
-              pl.lit(spec.model_key).alias("judge_key"), pl.lit(version).alias("scoring_version")]
+    common = [pl.lit(day).alias("day"), pl.lit(key.small_key).alias("small_key"),
+              pl.lit(key.large_key).alias("large_key"),
+              pl.lit(spec.model_key).alias("judge_key"), pl.lit(key.scoring_version).alias("scoring_version")]
     call_frame = pl.DataFrame(calls, schema_overrides={"output": pl.String, "error": pl.String,
                                                         "preference": pl.String,
                                                         "seconds": pl.Float64}).with_columns(*common)
@@ -96,23 +96,20 @@ def _judge_frames(cfg: PlanBConfig, day, version: str, runs) -> tuple[pl.DataFra
     return call_frame, batch_frame
 
 
-def _record_judge(con, cfg: PlanBConfig, day, version: str, runs) -> dict:
+def _record_judge(con, cfg: PlanBConfig, day, key: ScoringKey, runs) -> dict:
     """Replace the day's judge_calls, add the judge's batches and model row; the judge's cost and
     position bias for the asset's metadata (the cost of the analysis)."""
     spec = judge_spec(cfg)
     if spec is None:
         return {}
-    con.execute(f"DELETE FROM judge_calls WHERE {_PAIR}",
-                [day, cfg.models["small"].model_key, cfg.models["large"].model_key, version])
     summary = judge_summary(runs)
     if not runs:
+        q.replace_judge_calls(con, day, key)
         return summary
-    calls, batches = _judge_frames(cfg, day, version, runs)
-    insert_rows(con, "judge_calls", calls)
-    insert_rows(con, "replay_batches", batches)
-    replace_rows(con, "models", pl.DataFrame({
-        "model_key": [spec.model_key], "name": [spec.name], "role": ["judge"], "backend": [spec.backend],
-        "spec_json": [json.dumps(spec.model_dump(mode="json"))]}), "model_key = ?", [spec.model_key])
+    calls, batches = _judge_frames(cfg, day, key, runs)
+    q.replace_judge_calls(con, day, key, calls, batches)
+    q.register_model(con, spec.model_key, name=spec.name, role="judge", backend=spec.backend,
+                     spec=spec.model_dump(mode="json"))
     return summary
 
 
@@ -170,13 +167,12 @@ def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.Mat
     scored = agreement_frame(ids, metrics, day=day, small_key=small_key, large_key=large_key,
                              scoring_version=version)
     with writer(cfg.data_dir) as con:
-        replace_rows(con, "agreement", scored, _PAIR, [day, small_key, large_key, version])
-        con.execute(
-            "INSERT INTO scoring_versions SELECT ?, ?, ?, ? WHERE NOT EXISTS "
-            "(SELECT 1 FROM scoring_versions WHERE scoring_version = ?)",
-            [version, rule.describe(), json.dumps({**asdict(rule), "embedding_model": cfg.agreement.embedding_model}),
-             datetime.now(timezone.utc).replace(tzinfo=None), version])
-        judged = _record_judge(con, cfg, day, version, runs)
+        q.store_agreement(con, day, key, scored)
+        q.register_scoring_version(
+            con, version, rule.describe(),
+            json.dumps({**asdict(rule), "embedding_model": cfg.agreement.embedding_model}),
+            datetime.now(timezone.utc).replace(tzinfo=None))
+        judged = _record_judge(con, cfg, day, key, runs)
         preview = day_rows(con, "agreement", day)
     means = {f"mean_{m}": float(scored[m].mean()) if scored.height else None
              for m in ("exact", "token_f1", "rouge_l", "cosine")}
@@ -211,7 +207,7 @@ def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg
         ]
         scores = pl.concat(frames)
         trained = [router for router in ROUTERS if ROUTERS[router].trained]
-        replace_rows(con, "router_scores", scores, "day = ? AND NOT list_contains(?, router)", [day, trained])
+        q.store_day_router_scores(con, day, scores, keep=trained)
         summary = router_score_summary(con, day)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": scores.height, "routers": ", ".join(daily),

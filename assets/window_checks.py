@@ -12,7 +12,7 @@ import polars as pl
 from assets.instance import WRITER_POOL
 from assets.resources import PlanBResource
 from warehouse import check_queries as cq
-from warehouse.db import migration_versions, open_snapshot, read_frame, writer
+from warehouse.db import migration_versions, open_snapshot, writer
 from warehouse.keys import PIPELINE
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -27,9 +27,7 @@ def cost_model_fit(planb: PlanBResource) -> dg.AssetCheckResult:
     cfg = planb.load()
     keys = {spec.model_key: role for role, spec in cfg.models.items()}
     with writer(cfg.data_dir) as con:
-        fits = read_frame(con, "SELECT model_key, source, device, seconds_per_request, seconds_per_prompt_token, "
-                          "seconds_per_output_token, r2, n_batches, backtest_total_error, backtest_batches, "
-                          "backtest_note FROM cost_models WHERE list_contains(?, model_key)", [list(keys)])
+        fits = cq.cost_models_of(con, list(keys))
     errors, warnings = [], []
     for key, role in keys.items():
         if fits.filter(pl.col("model_key") == key).is_empty():
@@ -115,9 +113,7 @@ def agreement_interval_width(planb: PlanBResource) -> dg.AssetCheckResult:
 def recommendation_certified(planb: PlanBResource) -> dg.AssetCheckResult:
     cfg = planb.load()
     with writer(cfg.data_dir) as con:
-        rows = read_frame(con, "SELECT router, gate_measure, recommended_threshold, certify_min_routed, "
-                          "certifiable_share_small, note FROM router_metrics WHERE dataset = ? AND segment_by = 'all' "
-                          "AND router <> 'oracle' ORDER BY router", [PIPELINE])
+        rows = cq.router_certification(con, PIPELINE)
     missing = [f"{r['router']}: {r['note'] or 'no certified threshold'}" for r in rows.iter_rows(named=True)
                if r["recommended_threshold"] is None]
     measures = sorted({m for m in rows["gate_measure"].to_list() if m})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import polars as pl
 
 from warehouse.db import read_frame
 from warehouse.keys import ScoringKey
@@ -163,3 +164,20 @@ def week_over_week_inputs(con: duckdb.DuckDBPyConnection, dataset: str) -> dict:
     recommended = dict(con.execute("SELECT router, recommended_threshold FROM router_metrics "
                                    "WHERE dataset = ? AND segment_by = 'all'", [dataset]).fetchall())
     return {"rows": rows, "metrics": metrics, "recommended": recommended}
+
+
+def cost_models_of(con: duckdb.DuckDBPyConnection, model_keys: list[str]) -> pl.DataFrame:
+    """The cost models of the given model keys (any device and source): coefficients, fit and backtest."""
+    return read_frame(con, """
+        SELECT model_key, source, device, seconds_per_request, seconds_per_prompt_token,
+               seconds_per_output_token, r2, n_batches, backtest_total_error, backtest_batches, backtest_note
+        FROM cost_models WHERE list_contains(?, model_key)""", [model_keys])
+
+
+def router_certification(con: duckdb.DuckDBPyConnection, dataset: str) -> pl.DataFrame:
+    """Per router of a dataset (the oracle aside), its window-wide recommended threshold and what
+    certifying one takes: quality measure, scored requests routed small needed, certifiable share."""
+    return read_frame(con, """
+        SELECT router, gate_measure, recommended_threshold, certify_min_routed, certifiable_share_small, note
+        FROM router_metrics WHERE dataset = ? AND segment_by = 'all' AND router <> 'oracle'
+        ORDER BY router""", [dataset])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime
 
 import duckdb
 import polars as pl
 
 from warehouse.db import insert_rows, read_frame, replace_rows
 from warehouse.keys import ScoringKey
+
+# The rows of one day scored under one ScoringKey (agreement, judge_calls).
+_PAIR = "day = ? AND small_key = ? AND large_key = ? AND scoring_version = ?"
 
 
 def day_logs(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
@@ -153,3 +157,92 @@ def router_seconds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """Each router's own measured device-seconds per request (0 where nothing was measured)."""
     rows = con.execute("SELECT router, avg(coalesce(seconds, 0)) FROM router_scores GROUP BY router").fetchall()
     return {router: float(seconds) for router, seconds in rows}
+
+
+def register_model(con: duckdb.DuckDBPyConnection, model_key: str, *, name: str, role: str, backend: str,
+                   spec: dict) -> None:
+    """The ``models`` row of a model config (its JSON ``spec``), replacing an earlier one of the key."""
+    replace_rows(con, "models", pl.DataFrame({
+        "model_key": [model_key], "name": [name], "role": [role], "backend": [backend],
+        "spec_json": [json.dumps(spec)],
+    }), "model_key = ?", [model_key])
+
+
+def store_agreement(con: duckdb.DuckDBPyConnection, day: date, key: ScoringKey, scored: pl.DataFrame) -> None:
+    """The day's agreement rows under ``key``, replacing its earlier ones (a re-run leaves one copy)."""
+    replace_rows(con, "agreement", scored, _PAIR, [day, key.small_key, key.large_key, key.scoring_version])
+
+
+def register_scoring_version(con: duckdb.DuckDBPyConnection, scoring_version: str, rule: str, rule_json: str,
+                             first_scored_at: datetime) -> None:
+    """Record a scoring_version with its rule, once: the first scoring under it is kept."""
+    con.execute(
+        "INSERT INTO scoring_versions SELECT ?, ?, ?, ? WHERE NOT EXISTS "
+        "(SELECT 1 FROM scoring_versions WHERE scoring_version = ?)",
+        [scoring_version, rule, rule_json, first_scored_at, scoring_version])
+
+
+def replace_judge_calls(con: duckdb.DuckDBPyConnection, day: date, key: ScoringKey,
+                        calls: pl.DataFrame | None = None, batches: pl.DataFrame | None = None) -> None:
+    """Remove the day's judge_calls under ``key``, then add ``calls`` and the judge's replay
+    ``batches`` (if given)."""
+    con.execute(f"DELETE FROM judge_calls WHERE {_PAIR}",
+                [day, key.small_key, key.large_key, key.scoring_version])
+    if calls is not None:
+        insert_rows(con, "judge_calls", calls)
+    if batches is not None:
+        insert_rows(con, "replay_batches", batches)
+
+
+def store_day_router_scores(con: duckdb.DuckDBPyConnection, day: date, scores: pl.DataFrame,
+                            keep: list[str]) -> None:
+    """The day's router scores, replacing its earlier ones except those of the routers in
+    ``keep`` (trained on the window, written by their own step)."""
+    replace_rows(con, "router_scores", scores, "day = ? AND NOT list_contains(?, router)", [day, keep])
+
+
+def replace_router_scores(con: duckdb.DuckDBPyConnection, router: str, scores: pl.DataFrame | None = None) -> None:
+    """Every score of one router, replacing all its earlier ones (None: only removes them)."""
+    if scores is None:
+        con.execute("DELETE FROM router_scores WHERE router = ?", [router])
+    else:
+        replace_rows(con, "router_scores", scores, "router = ?", [router])
+
+
+def store_fitted_cost_models(con: duckdb.DuckDBPyConnection, fits: pl.DataFrame) -> None:
+    """The cost models fitted on replay batches (source 'replay'), replacing the earlier fits;
+    those measured by `planb calibrate-gpu` are kept."""
+    replace_rows(con, "cost_models", fits, "source = 'replay'", [])
+
+
+def store_calibrated_cost_model(con: duckdb.DuckDBPyConnection, row: pl.DataFrame, model_key: str,
+                                device: str) -> None:
+    """A cost model `planb calibrate-gpu` measured, replacing its earlier one of the same model
+    key and device."""
+    replace_rows(con, "cost_models", row, "model_key = ? AND device = ? AND source = 'calibrate-gpu'",
+                 [model_key, device])
+
+
+def cost_model_fits(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every cost model, fitted or calibrated, with every column (what ``latest_fit`` picks from)."""
+    return read_frame(con, "SELECT * FROM cost_models")
+
+
+def cost_model_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every cost model's coefficients, fit and backtest, by role and source (the asset's preview)."""
+    return read_frame(con, "SELECT model_key, role, device, source, seconds_per_request, "
+                      "seconds_per_prompt_token, seconds_per_output_token, r2, n_batches, backtest_total_error, "
+                      "backtest_median_abs_error, backtest_note FROM cost_models ORDER BY role, source")
+
+
+def store_projection(con: duckdb.DuckDBPyConnection, dataset: str, projection: pl.DataFrame,
+                     metrics: pl.DataFrame) -> None:
+    """A dataset's routing_projection and router_metrics rows, replacing its earlier ones (the
+    pipeline's own, PIPELINE, or a set `planb import-replays` brought in)."""
+    replace_rows(con, "routing_projection", projection, "dataset = ?", [dataset])
+    replace_rows(con, "router_metrics", metrics, "dataset = ?", [dataset])
+
+
+def store_gpu_prices(con: duckdb.DuckDBPyConnection, prices: pl.DataFrame) -> None:
+    """The price table the projection used, replacing the whole earlier one."""
+    replace_rows(con, "gpu_prices", prices, "true", [])

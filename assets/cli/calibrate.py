@@ -53,7 +53,8 @@ def cmd_calibrate_gpu(args: argparse.Namespace) -> None:
     from scoring.config import load_config
     from scoring.costs.calibration import calibrate
     from scoring.costs.model import COST_MODEL_SCHEMA, backtest_columns, backtest_text, fit_columns
-    from warehouse.db import replace_rows, warehouse_path, writer
+    from warehouse.db import warehouse_path, writer
+    from warehouse.pipeline_queries import store_calibrated_cost_model
 
     cfg = load_config(args.config, data_dir=args.data_dir)
     spec = cfg.models[args.role]
@@ -73,8 +74,7 @@ def cmd_calibrate_gpu(args: argparse.Namespace) -> None:
         "source": "calibrate-gpu", "detail": json.dumps(detail),
     }], schema_overrides=COST_MODEL_SCHEMA)
     with writer(cfg.data_dir) as con:
-        replace_rows(con, "cost_models", row,
-                     "model_key = ? AND device = ? AND source = 'calibrate-gpu'", [key, result.device])
+        store_calibrated_cost_model(con, row, key, result.device)
     r2 = "n/a" if fit.r2 is None else f"{fit.r2:.3f}"
     print(f"calibrate-gpu: {detail['name']} ({result.architecture}, {result.dtype}) on {result.device}: "
           f"{fit.seconds_per_request:.3g} s/request + {fit.seconds_per_prompt_token:.3g} s/prompt token + "

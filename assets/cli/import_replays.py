@@ -94,7 +94,8 @@ def _costs(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[pl.DataFrame, Costin
     from scoring.costs.pricing import device_rate
     from scoring.projection.run import Costing, with_costs
     from scoring.replay.imported import DOLLARS, TOKENS
-    from warehouse.db import read_frame, writer
+    from warehouse.db import writer
+    from warehouse.pipeline_queries import cost_model_fits
 
     if all(c in sample.columns for c in DOLLARS):
         # Routers run here, beside the import: priced as this machine's device.
@@ -108,7 +109,7 @@ def _costs(cfg: PlanBConfig, sample: pl.DataFrame) -> tuple[pl.DataFrame, Costin
     fits: dict[str, dict | None] = {"small": None, "large": None}
     if all(c in sample.columns for c in TOKENS):
         with writer(cfg.data_dir) as con:
-            known = read_frame(con, "SELECT * FROM cost_models")
+            known = cost_model_fits(con)
         fits = {role: latest_fit(known, spec.model_key) for role, spec in cfg.models.items()}
     else:
         sample = sample.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in TOKENS)
@@ -129,8 +130,9 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
         quality_measure,
         read_table,
     )
-    from warehouse.db import publish_snapshot, replace_rows, writer
+    from warehouse.db import publish_snapshot, writer
     from warehouse.keys import PIPELINE
+    from warehouse.pipeline_queries import store_projection
 
     if name == PIPELINE:
         raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")
@@ -158,8 +160,7 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
     if costing.note == IMPORTED_COSTS:  # dollars as given: the dashboard does not reprice them
         projection = projection.with_columns(pl.lit(True).alias("large_hosted"))
     with writer(cfg.data_dir) as con:
-        replace_rows(con, "routing_projection", projection, "dataset = ?", [name])
-        replace_rows(con, "router_metrics", metrics, "dataset = ?", [name])
+        store_projection(con, name, projection, metrics)
     publish_snapshot(cfg.data_dir)
     return projection.height, skipped
 
