@@ -25,6 +25,8 @@ from scoring.costs.pricing import price_table
 from scoring.projection.run import project_all, with_costs
 from scoring.projection.table import query_length_bucket
 from warehouse.db import insert_rows, publish_snapshot, snapshot_path, writer
+from warehouse.keys import PIPELINE
+from warehouse.pipeline_queries import register_model, store_gpu_prices, store_projection
 
 DAYS = 30
 FIRST_DAY = "2026-10-01"
@@ -145,11 +147,8 @@ def _replays_and_agreement(con, frame: pl.DataFrame, scores: dict[str, np.ndarra
     answer), agreement, scoring_versions, cost_models and the sample's router_scores."""
     device = FIT["large"]["device"]
     day = pl.col("day").str.to_date()
-    insert_rows(con, "models", pl.DataFrame([
-        {"model_key": SMALL_KEY, "name": "SmolLM2-135M-Instruct", "role": "small", "backend": "transformers",
-         "spec_json": "{}"},
-        {"model_key": LARGE_KEY, "name": "gemma-3-270m", "role": "large", "backend": "transformers",
-         "spec_json": "{}"}]))
+    register_model(con, SMALL_KEY, name="SmolLM2-135M-Instruct", role="small", backend="transformers", spec={})
+    register_model(con, LARGE_KEY, name="gemma-3-270m", role="large", backend="transformers", spec={})
     for role, key in (("small", SMALL_KEY), ("large", LARGE_KEY)):
         fit = FIT[role]
         seconds = (fit["seconds_per_request"] + fit["seconds_per_prompt_token"] * pl.col(f"{role}_prompt_tokens")
@@ -192,12 +191,11 @@ def build(data_dir: Path, *, rows: int, sample: int, thresholds: int, bootstrap:
         _replays_and_agreement(con, frame, scores)
     costed, costing = with_costs(frame, FIT, cfg)
     projection, metrics = project_all(costed, {r: scores[r] for r in ROUTER_NAMES}, {}, cfg=cfg, costing=costing,
-                                      days=DAYS, dataset="pipeline", quality_measure="agreement")
+                                      days=DAYS, dataset=PIPELINE, quality_measure="agreement")
     with writer(data_dir) as con:
-        insert_rows(con, "routing_projection", projection)
-        insert_rows(con, "router_metrics", metrics)
+        store_projection(con, PIPELINE, projection, metrics)
         prices = price_table(cfg.pricing, [FIT["small"]["device"], FIT["large"]["device"]])
-        insert_rows(con, "gpu_prices", pl.DataFrame(prices, schema_overrides={"as_of": pl.Date}))
+        store_gpu_prices(con, pl.DataFrame(prices, schema_overrides={"as_of": pl.Date}))
     publish_snapshot(data_dir)
     return {"chat_log_rows": rows, "sampled_requests": frame.height, "projection_rows": projection.height,
             "router_metrics_rows": metrics.height, "snapshot_bytes": snapshot_path(data_dir).stat().st_size}
