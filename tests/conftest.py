@@ -109,3 +109,28 @@ def two_day_demo(bundled_log, landing, bundled_model, planb_config) -> Callable[
                             projection={"bootstrap": 200, "min_sample_for_interval": 10})
 
     return write
+
+
+@pytest.fixture(scope="session")
+def kill_when_logged() -> Callable[..., str]:
+    """``kill_when_logged(command, log, marker, cwd, env, within_s=600)``: runs ``command`` with its
+    stderr in the file ``log`` and SIGKILLs it as soon as ``marker`` appears there (a replay's
+    committed chunk: a run killed mid-work); fails if it never does or ends first. Returns the log."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    def run(command: list[str], log: Path, marker: str, *, cwd: Path, env: dict, within_s: float = 600) -> str:
+        with log.open("w") as stderr:
+            process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + within_s
+        while marker not in log.read_text() and process.poll() is None:
+            assert time.monotonic() < deadline, f"{marker!r} never logged in {within_s:g} s"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert process.returncode == -signal.SIGKILL, f"it ended before {marker!r}: " + log.read_text()[-3000:]
+        return log.read_text()
+
+    return run

@@ -5,10 +5,8 @@ Dagster instance with its gpu pool, real DuckDB, real processes)."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -73,7 +71,7 @@ def _batch_count(data_dir: Path) -> int:
 
 
 def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path, repo_root, bundled_log, landing,
-                                                                 bundled_model, planb_config):
+                                                                 bundled_model, planb_config, kill_when_logged):
     # no data_dir: each run is given its own; the small model answers briefly (small CPU time, same flow)
     config = planb_config(tmp_path, landing(tmp_path, bundled_log([DAY], per_day=60)), data_dir=None,
                           models={"small": bundled_model("small", max_new_tokens=6, batch_size=2)},
@@ -89,17 +87,8 @@ def test_a_killed_replay_resumes_without_redoing_committed_chunks(tmp_path, repo
     assert uninterrupted["chunks"] >= 3 and uninterrupted["already_replayed"] == 0
 
     # Kill the replay as soon as it reports its first committed chunk.
-    log = tmp_path / "killed.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(_replay_command(config, killed), cwd=repo_root, env=_env(killed),
-                                   stdout=subprocess.DEVNULL, stderr=stderr)
-    deadline = time.monotonic() + 300
-    while "committed chunk" not in log.read_text() and process.poll() is None:
-        assert time.monotonic() < deadline, "the replay never committed a chunk"
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the replay finished before it could be killed"
+    kill_when_logged(_replay_command(config, killed), tmp_path / "killed.log", "committed chunk", cwd=repo_root,
+                     env=_env(killed), within_s=300)
 
     before = _replays(killed)
     assert 0 < len(before) < sampled and len(before) % CHUNK == 0  # whole chunks only

@@ -5,10 +5,7 @@ processes)."""
 
 import hashlib
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -134,30 +131,16 @@ def _latest(root: Path, asset: str) -> dict:
         return instance.fetch_materializations(dg.AssetKey(asset), limit=1).records[0].asset_materialization.metadata
 
 
-def _kill_at_first_chunk(root: Path, config: Path, day: str, cwd: Path) -> None:
-    """Run ``day`` through `planb run`'s code in its own process and SIGKILL it as soon as a
-    replay step has committed its first chunk."""
-    log = root / "killed.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen([sys.executable, "-c", RUN_DAY, str(config), day], cwd=cwd,
-                                   env={**os.environ, "DAGSTER_HOME": str(root / "dagster_home")},
-                                   stdout=subprocess.DEVNULL, stderr=stderr)
-    deadline = time.monotonic() + 600
-    while "committed chunk 1 of" not in log.read_text() and process.poll() is None:
-        assert time.monotonic() < deadline, "no replay chunk was committed"
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, log.read_text()[-3000:]
-
-
-def test_failed_runs_leave_warehouse_and_snapshot_consistent_and_the_next_run_completes(setup, repo_root):
+def test_failed_runs_leave_warehouse_and_snapshot_consistent_and_the_next_run_completes(setup, repo_root,
+                                                                                        kill_when_logged):
     root, config, land = setup
     before = _digest(root)
 
     # 1. A run killed in the middle of a replay.
     land("killed_day.jsonl", {KILLED_DAY})
-    _kill_at_first_chunk(root, config, KILLED_DAY, repo_root)
+    # `planb run`'s code for the day in its own process, killed once a replay committed a chunk
+    kill_when_logged([sys.executable, "-c", RUN_DAY, str(config), KILLED_DAY], root / "killed.log",
+                     "committed chunk 1 of", cwd=repo_root, env={**os.environ, "DAGSTER_HOME": str(root / "dagster_home")})
     assert _digest(root) == before  # the snapshot readers open is untouched
     with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
         sampled = con.execute("SELECT count(*) FROM replay_sample WHERE day = ?", [KILLED_DAY]).fetchone()[0]
