@@ -7,7 +7,6 @@ import dagster as dg
 import polars as pl
 
 from assets.alerts import week_over_week_drift
-from assets.definitions import build_definitions
 from assets.resources import PlanBResource
 from warehouse.db import insert_rows, writer
 
@@ -37,24 +36,18 @@ def _warehouse(data, agreement_at_half: dict[date, float]) -> None:
         insert_rows(con, "router_metrics", pl.DataFrame([{**common, **m} for m in metrics]))
 
 
-def _evaluate(tmp_path, agreement_at_half) -> dg.AssetCheckEvaluation:
+def _evaluate(evaluate_check, tmp_path, agreement_at_half) -> dg.AssetCheckEvaluation:
     data = tmp_path / "data"
     _warehouse(data, agreement_at_half)
-    defs = build_definitions(PlanBResource(data_dir=str(data)))
-    job = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(
-        "alert_only", selection=dg.AssetSelection.checks(week_over_week_drift))])).resolve_job_def("alert_only")
-    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
-    assert result.success  # a warning never fails the run
-    (evaluation,) = result.get_asset_check_evaluations()
-    return evaluation
+    return evaluate_check(week_over_week_drift, PlanBResource(data_dir=str(data)))
 
 
-def test_a_fall_in_agreement_warns(tmp_path):
-    evaluation = _evaluate(tmp_path, {day: 0.9 if day < DAYS[7] else 0.8 for day in DAYS})
+def test_a_fall_in_agreement_warns(tmp_path, evaluate_check):
+    evaluation = _evaluate(evaluate_check, tmp_path, {day: 0.9 if day < DAYS[7] else 0.8 for day in DAYS})
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert evaluation.description == "length: agreement at threshold 0.50 fell 10.0 points (90.0% -> 80.0%)"
 
 
-def test_steady_weeks_pass(tmp_path):
-    evaluation = _evaluate(tmp_path, dict.fromkeys(DAYS, 0.9))
+def test_steady_weeks_pass(tmp_path, evaluate_check):
+    evaluation = _evaluate(evaluate_check, tmp_path, dict.fromkeys(DAYS, 0.9))
     assert evaluation.passed and "within the limits" in evaluation.description

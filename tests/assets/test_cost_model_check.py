@@ -8,7 +8,6 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.definitions import build_definitions
 from assets.resources import PlanBResource
 from assets.window_checks import cost_model_fit
 from scoring.config import load_config
@@ -17,7 +16,7 @@ from warehouse.db import insert_rows, writer
 NOTE = "9 batches: a backtest needs at least 10 (5 folds, each fitted on the others)"
 
 
-def _evaluate(tmp_path, errors: dict[str, float | None], config_path=None) -> dg.AssetCheckEvaluation:
+def _evaluate(evaluate_check, tmp_path, errors: dict[str, float | None], config_path=None) -> dg.AssetCheckEvaluation:
     data = tmp_path / "data"
     cfg = load_config(None)
     rows = [{"model_key": cfg.models[role].model_key, "role": role, "device": "cpu", "source": "replay",
@@ -30,17 +29,11 @@ def _evaluate(tmp_path, errors: dict[str, float | None], config_path=None) -> dg
         insert_rows(con, "cost_models", pl.DataFrame(rows, schema_overrides={"backtest_total_error": pl.Float64,
                                                                              "backtest_note": pl.String}))
     resource = PlanBResource(data_dir=str(data), config_path=None if config_path is None else str(config_path))
-    defs = build_definitions(resource)
-    job = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(
-        "cost_check_only", selection=dg.AssetSelection.checks(cost_model_fit))])).resolve_job_def("cost_check_only")
-    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
-    assert result.success  # a warning never fails the run
-    (evaluation,) = result.get_asset_check_evaluations()
-    return evaluation
+    return evaluate_check(cost_model_fit, resource)
 
 
-def test_a_backtest_beyond_ten_percent_warns_either_way(tmp_path):
-    evaluation = _evaluate(tmp_path, {"small": 0.12, "large": -0.15})
+def test_a_backtest_beyond_ten_percent_warns_either_way(tmp_path, evaluate_check):
+    evaluation = _evaluate(evaluate_check, tmp_path, {"small": 0.12, "large": -0.15})
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert evaluation.description == (
         "small on cpu (replay): backtest total error +12.0% beyond 10% on 14 held-out batches (seconds the fit "
@@ -49,14 +42,14 @@ def test_a_backtest_beyond_ten_percent_warns_either_way(tmp_path):
     assert evaluation.metadata["backtest_total_error"].value == {"small/cpu/replay": 0.12, "large/cpu/replay": -0.15}
 
 
-def test_within_ten_percent_or_untested_passes_and_says_why(tmp_path):
-    evaluation = _evaluate(tmp_path, {"small": 0.08, "large": None})
+def test_within_ten_percent_or_untested_passes_and_says_why(tmp_path, evaluate_check):
+    evaluation = _evaluate(evaluate_check, tmp_path, {"small": 0.08, "large": None})
     assert evaluation.passed
     assert evaluation.description == ("2 cost models, fits and backtests good enough; "
                                       f"large on cpu (replay) not backtested: {NOTE}")
 
 
 @pytest.mark.parametrize(("limit", "passed"), [(0.2, True), (0.05, False)])
-def test_the_limit_is_the_config_s(tmp_path, planb_config, limit, passed):
+def test_the_limit_is_the_config_s(tmp_path, evaluate_check, planb_config, limit, passed):
     config = planb_config(tmp_path, checks={"max_cost_model_backtest_error": limit})
-    assert _evaluate(tmp_path, {"small": 0.08, "large": 0.12}, config).passed is passed
+    assert _evaluate(evaluate_check, tmp_path, {"small": 0.08, "large": 0.12}, config).passed is passed

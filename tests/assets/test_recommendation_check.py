@@ -7,7 +7,6 @@ from datetime import datetime
 import dagster as dg
 import polars as pl
 
-from assets.definitions import build_definitions
 from assets.resources import PlanBResource
 from assets.window_checks import recommendation_certified
 from warehouse.db import insert_rows, writer
@@ -16,7 +15,7 @@ NOTE = ("not certified at 95% even at the strictest testable threshold 0.810 (30
         "93.4% kept, p = 0.74 > 0.05)")
 
 
-def _evaluate(tmp_path, recommended: dict[str, float | None], gate: str) -> dg.AssetCheckEvaluation:
+def _evaluate(evaluate_check, tmp_path, recommended: dict[str, float | None], gate: str) -> dg.AssetCheckEvaluation:
     data = tmp_path / "data"
     common = {"dataset": "pipeline", "segment_by": "all", "segment": "all", "cascade": False, "n_sample": 400,
               "quality_measure": "agreement", "agreement_target": 0.95, "computed_at": datetime(2026, 11, 15),
@@ -26,24 +25,18 @@ def _evaluate(tmp_path, recommended: dict[str, float | None], gate: str) -> dg.A
             for router, threshold in recommended.items()]
     with writer(data) as con:
         insert_rows(con, "router_metrics", pl.DataFrame(rows))
-    defs = build_definitions(PlanBResource(data_dir=str(data)))
-    job = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(
-        "check_only", selection=dg.AssetSelection.checks(recommendation_certified))])).resolve_job_def("check_only")
-    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
-    assert result.success  # a warning never fails the run
-    (evaluation,) = result.get_asset_check_evaluations()
-    return evaluation
+    return evaluate_check(recommendation_certified, PlanBResource(data_dir=str(data)))
 
 
-def test_a_router_without_a_certified_threshold_warns_with_the_cost(tmp_path):
-    evaluation = _evaluate(tmp_path, {"length": 0.5, "random": None, "oracle": None}, "agreement")
+def test_a_router_without_a_certified_threshold_warns_with_the_cost(tmp_path, evaluate_check):
+    evaluation = _evaluate(evaluate_check, tmp_path, {"length": 0.5, "random": None, "oracle": None}, "agreement")
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert evaluation.description == (f"no certified threshold for random: {NOTE}; certifying 95% takes about 59 "
                                        "scored requests routed small, all keeping quality: raise sample.per_day")
 
 
-def test_every_router_certified_passes_and_names_its_quality(tmp_path):
-    evaluation = _evaluate(tmp_path, {"length": 0.5, "random": 0.9, "oracle": None},
+def test_every_router_certified_passes_and_names_its_quality(tmp_path, evaluate_check):
+    evaluation = _evaluate(evaluate_check, tmp_path, {"length": 0.5, "random": 0.9, "oracle": None},
                            "quality kept (imported correctness)")
     assert evaluation.passed
     assert evaluation.description == ("every router certified to keep quality kept (imported correctness) >= 95% "
