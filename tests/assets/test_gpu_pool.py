@@ -4,6 +4,7 @@ run at a time across processes, and `dagster instance concurrency set gpu N` rai
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 
