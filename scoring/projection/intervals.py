@@ -196,7 +196,8 @@ def studentized_interval(totals: np.ndarray, squares: np.ndarray, draws: np.ndar
     (sum z^2 - T^2 / n), n the requests drawn (``draws``, 1 x columns); the percentiles of
     t* = (T* - T) / SE* replace the normal's. Savings are skewed (a few long answers carry
     much of them): a sample without those is low and also has a small SE, which t* sees and
-    the percentile interval does not (it missed on one side). A row whose SE is 0 is its point.
+    the percentile interval does not (it missed on one side). A row whose SE is 0 is its point;
+    the interval always holds the point.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -216,4 +217,6 @@ def studentized_interval(totals: np.ndarray, squares: np.ndarray, draws: np.ndar
     point, se0 = totals[:, 0], se[:, 0]
     lo = np.where(se0 > 0, point - t_hi * se0, point)
     hi = np.where(se0 > 0, point - t_lo * se0, point)
-    return lo, hi
+    # With a handful of requests every replicate's t* can fall on one side of 0 (a percentile at
+    # 0 up to rounding): the interval still holds its own estimate.
+    return np.minimum(lo, point), np.maximum(hi, point)

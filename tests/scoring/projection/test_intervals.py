@@ -150,3 +150,12 @@ def test_studentized_interval_degenerate_rows():
     lo, hi = studentized_interval(np.array([[np.nan, 1.0, 2.0], [3.0, 3.0, 3.0]]),
                                   np.array([[np.nan, 1.0, 2.0], [2.25, 2.25, 2.25]]), np.full((1, 3), 4.0))
     assert np.isnan(lo[0]) and np.isnan(hi[0]) and (lo[1], hi[1]) == (3.0, 3.0)
+
+
+def test_studentized_interval_holds_its_point_when_every_replicate_lies_above_it():
+    # Every replicate's total above the sample's: t* > 0 throughout, so the plain bootstrap-t
+    # upper bound would fall below the estimate; the interval is [lo, point] instead.
+    totals = np.array([[10.0, 11.0, 12.0, 13.0, 14.0]])
+    squares = np.array([[30.0, 35.0, 40.0, 45.0, 50.0]])
+    lo, hi = studentized_interval(totals, squares, np.full((1, 5), 4.0))
+    assert lo[0] < 10.0 and hi[0] == 10.0
