@@ -28,6 +28,10 @@ def _redact(texts: list[str | None]) -> list[tuple[str | None, dict[str, int]]]:
     ("call +1 415-555-0100, (415) 555-0100 or 020 7946 0018", "call [PHONE], [PHONE] or [PHONE]", {"phone": 3}),
     ("years 1999-2004, on 2024-01-15, 3.14159, 42", "years 1999-2004, on 2024-01-15, 3.14159, 42", {}),
     ("mail ann@example.org from 10.0.0.1", "mail [EMAIL] from [IP]", {"email": 1, "ip": 1}),
+    # a raw JSON line as json.dumps writes it: separators as \u escapes, either case
+    (r'"card 4111\u00a01111\u00A01111\u20091111, +44\u00a020\u20137946\u00a00958"', '"card [CARD], [PHONE]"',
+     {"card": 1, "phone": 1}),
+    (r'"4111\u00a01111\u00a01111\u00a01112 fails Luhn; caf\u00e9 2024"', r'"4111\u00a01111\u00a01111\u00a01112 fails Luhn; caf\u00e9 2024"', {}),
     (None, None, {}),
 ])
 def test_patterns(text, expected, counts):

@@ -25,10 +25,23 @@ _EMAIL = (
 )
 # Separators are normalised in the patterns themselves: any Unicode space (no-break, thin, narrow),
 # dash or minus sign, and the invisible format characters (zero-width space and joiners, word
-# joiner, soft hyphen, BOM) count as a space or a dash, so "4111\u00a01111..." is a card too.
+# joiner, soft hyphen, BOM) count as a space or a dash, so "4111\u00a01111..." is a card too,
+# whether the character itself or its JSON escape is written (a rejected record's raw line is
+# stored as written, and most JSON writers escape non-ASCII: json.dumps does by default).
 # Written as the characters themselves (not \p{Zs}, \x{...}): RE2 and Python's re both read them.
-_SPACE = "[ \u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff\u00ad]"  # Zs, zero-width, soft hyphen
-_DASH = "[\\-\u058a\u05be\u1806\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d]"  # Pd and minus
+_SPACE_CODES = (0xA0, 0x1680, *range(0x2000, 0x200E), 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF, 0xAD)  # Zs, zero-width, soft hyphen
+_DASH_CODES = (0x58A, 0x5BE, 0x1806, *range(0x2010, 0x2016), 0x2212, 0x2E3A, 0x2E3B, 0xFE58, 0xFE63, 0xFF0D)  # Pd, minus
+
+
+def _one_of(ascii_chars: str, codes: tuple[int, ...]) -> str:
+    """A character of ``ascii_chars`` or ``codes``, or a code's JSON escape (\\u00a0, \\u00A0)."""
+    escapes = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in f"{code:04x}")
+                       for code in codes)
+    return rf"(?:[{ascii_chars}{''.join(map(chr, codes))}]|\\u(?:{escapes}))"
+
+
+_SPACE = _one_of(" ", _SPACE_CODES)
+_DASH = _one_of("\\-", _DASH_CODES)
 _SEP = rf"(?:{_SPACE}|{_DASH}|\.)"
 # 13-19 digits, single spaces or dashes between them; the Luhn check below decides.
 _CARD = rf"\b(?:\d(?:{_SPACE}|{_DASH})?){{12,18}}\d\b"
@@ -67,7 +80,7 @@ MACROS = """
 CREATE OR REPLACE TEMP MACRO planb_luhn_rev(r) AS list_sum(list_transform(range(length(r)), lambda i:
     CASE WHEN i % 2 = 1 THEN ((ascii(r[i + 1]) - 48) * 2) // 10 + ((ascii(r[i + 1]) - 48) * 2) % 10
          ELSE ascii(r[i + 1]) - 48 END)) % 10 = 0;
-CREATE OR REPLACE TEMP MACRO planb_luhn_ok(s) AS planb_luhn_rev(reverse(regexp_replace(s, '[^0-9]', '', 'g')));
+CREATE OR REPLACE TEMP MACRO planb_luhn_ok(s) AS planb_luhn_rev(reverse(regexp_replace(s, '\\\\u[0-9A-Fa-f]{4}|[^0-9]', '', 'g')));
 CREATE OR REPLACE TEMP MACRO planb_replace_each(t, found, placeholder) AS
     list_reduce(list_prepend(t, found), lambda acc, x: replace(acc, x, placeholder));
 """
