@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-# Re-exported: a caller of load_config catches its ConfigError and names its variables from here.
-from scoring.config_file import CONFIG_ENV, DATA_DIR_ENV, DEFAULT_DATA_DIR, ConfigError, expand_home, read_config  # noqa: F401
+# ConfigError (what load_config raises) and the environment variables it reads, re-exported.
+from scoring.config_file import CONFIG_ENV, DATA_DIR_ENV, DEFAULT_DATA_DIR, ConfigError, read_config  # noqa: F401
 
 BUNDLED_LOG_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "sample_log"
 
@@ -494,7 +494,7 @@ class PlanBConfig(_Strict):
     @field_validator("data_dir", "landing_dir", "model_cache_dir")
     @classmethod
     def _home(cls, value: Path) -> Path:
-        return expand_home(value)
+        return value.expanduser()  # a YAML file says ~/...; nobody means a folder named "~"
 
     @model_validator(mode="after")
     def _both_roles(self) -> PlanBConfig:

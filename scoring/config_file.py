@@ -54,8 +54,4 @@ def data_dir(path: str | Path | None, override: str | Path | None = None) -> Pat
     value = raw.get("data_dir", DEFAULT_DATA_DIR)
     if not isinstance(value, str | Path):
         raise ConfigError(f"{source}: data_dir: must be a folder path, got {type(value).__name__}")
-    return expand_home(Path(value))
-
-
-def expand_home(path: Path) -> Path:
-    return path.expanduser()  # a YAML file says ~/...; nobody means a folder named "~"
+    return Path(value).expanduser()  # as PlanBConfig reads it

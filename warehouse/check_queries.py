@@ -3,6 +3,7 @@ the checking step's writer transaction (assets/checks.py decides pass or fail)."
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date
 
 import duckdb
@@ -105,7 +106,7 @@ def router_scores_day(con: duckdb.DuckDBPyConnection, day: date, routers: list[s
                (SELECT count(*) FROM (SELECT request_id, router FROM scores
                                       GROUP BY ALL HAVING count(*) > 1)) AS duplicates,
                (SELECT count(*) FROM scores WHERE score IS NULL OR NOT (score BETWEEN 0 AND 1)) AS out_of_range""",
-        [day, key.small_key, key.large_key, key.scoring_version, day, routers, routers])
+        [day, *astuple(key), day, routers, routers])
 
 
 def projection_ranges(con: duckdb.DuckDBPyConnection, dataset: str) -> dict:

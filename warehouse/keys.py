@@ -12,7 +12,8 @@ PIPELINE = "pipeline"  # routing_projection.dataset of the pipeline's own rows (
 @dataclass(frozen=True)
 class ScoringKey:
     """Which agreement rows a step reads or writes: the small and large model configs' keys and
-    the scoring_version of the agree rule they were scored under."""
+    the scoring_version of the agree rule they were scored under (``astuple``: in this order, as
+    the queries' parameters take them)."""
 
     small_key: str
     large_key: str

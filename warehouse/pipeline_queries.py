@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import astuple
 from datetime import date, datetime
 
 import duckdb
@@ -72,7 +73,7 @@ def router_inputs(con: duckdb.DuckDBPyConnection, day: date, key: ScoringKey) ->
         "JOIN replays sm ON sm.request_id = a.request_id AND sm.model_key = a.small_key "
         "WHERE a.day = ? AND a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
         "ORDER BY a.request_id",
-        [day, key.small_key, key.large_key, key.scoring_version],
+        [day, *astuple(key)],
     )
 
 
@@ -116,7 +117,7 @@ def projection_inputs(con: duckdb.DuckDBPyConnection, key: ScoringKey) -> pl.Dat
         "JOIN router_scores r ON r.request_id = s.request_id AND r.day = s.day "
         "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
         "ORDER BY s.day, s.request_id, r.router",
-        [key.small_key, key.large_key, key.scoring_version],
+        list(astuple(key)),
     )
 
 
@@ -140,7 +141,7 @@ def window_router_inputs(con: duckdb.DuckDBPyConnection, key: ScoringKey) -> pl.
         "FROM agreement a JOIN chat_logs l USING (day, request_id) "
         "WHERE a.small_key = ? AND a.large_key = ? AND a.scoring_version = ? "
         "ORDER BY a.day, a.request_id",
-        [key.small_key, key.large_key, key.scoring_version],
+        list(astuple(key)),
     )
 
 
@@ -170,7 +171,7 @@ def register_model(con: duckdb.DuckDBPyConnection, model_key: str, *, name: str,
 
 def store_agreement(con: duckdb.DuckDBPyConnection, day: date, key: ScoringKey, scored: pl.DataFrame) -> None:
     """The day's agreement rows under ``key``, replacing its earlier ones (a re-run leaves one copy)."""
-    replace_rows(con, "agreement", scored, _PAIR, [day, key.small_key, key.large_key, key.scoring_version])
+    replace_rows(con, "agreement", scored, _PAIR, [day, *astuple(key)])
 
 
 def register_scoring_version(con: duckdb.DuckDBPyConnection, scoring_version: str, rule: str, rule_json: str,
@@ -186,8 +187,7 @@ def replace_judge_calls(con: duckdb.DuckDBPyConnection, day: date, key: ScoringK
                         calls: pl.DataFrame | None = None, batches: pl.DataFrame | None = None) -> None:
     """Remove the day's judge_calls under ``key``, then add ``calls`` and the judge's replay
     ``batches`` (if given)."""
-    con.execute(f"DELETE FROM judge_calls WHERE {_PAIR}",
-                [day, key.small_key, key.large_key, key.scoring_version])
+    con.execute(f"DELETE FROM judge_calls WHERE {_PAIR}", [day, *astuple(key)])
     if calls is not None:
         insert_rows(con, "judge_calls", calls)
     if batches is not None:
