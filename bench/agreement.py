@@ -7,7 +7,7 @@ same run, on long answers (AlpacaEval) and on short ones (Natural Questions).
   cosine of every pair (long answers chunked and embedded whole), then the one-threshold rule.
 
 Pairs: ../shared/data/longform/alpaca_eval_pairs.jsonl (the first N of its 4,025 pairs: long
-answers of five same-family model pairs) and scoring/validation/agreement_set.jsonl (851 short
+answers of five same-family model pairs) and validation/data/agreement_set.jsonl (851 short
 pairs).
 
     python bench/agreement.py [--long-pairs 400] [--repeats 3] [--threads N] [--device cpu]
@@ -40,7 +40,7 @@ from scoring.agreement.rule import rule_from_config  # noqa: E402
 from scoring.agreement.pairs import answer_lengths, score_pairs  # noqa: E402
 from scoring.config import AgreementConfig  # noqa: E402
 from scoring.agreement.embedding import embedder_path, embedding_cosine, load_embedder  # noqa: E402
-from scoring.validation.longform_set import DEFAULT_LONGFORM_DIR  # noqa: E402
+from scoring.validation.sets import SHARED_DATA  # noqa: E402
 from scoring.validation.report import load_set  # noqa: E402
 
 
@@ -75,7 +75,7 @@ def best_of(fns, pairs, embedder, rule, repeats: int) -> list[tuple[float, float
 
 
 def long_pairs(n: int) -> tuple[list, list, list]:
-    path = DEFAULT_LONGFORM_DIR / "alpaca_eval_pairs.jsonl"
+    path = SHARED_DATA / "longform" / "alpaca_eval_pairs.jsonl"
     if not path.exists():
         raise SystemExit(f"{path} not found: the long-answer bench needs ../shared/data/longform/")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:n]]

@@ -1,5 +1,5 @@
 """`planb validate-agreement`: reproduce docs/AGREEMENT_VALIDATION.md and the fitted thresholds
-(scoring/validation/agreement_fit.json) from the committed validation set.
+(validation/data/agreement_fit.json) from the committed validation set.
 `planb validate-judge`: measure the configured judge against the strong judge's verdicts on the
 long-answer validation set and write docs/JUDGE_VALIDATION.md.
 
@@ -32,7 +32,7 @@ def cmd_validate_judge(args: argparse.Namespace) -> None:
         parity_rows,
         render_report,
     )
-    from scoring.validation.longform_set import load_longform_set
+    from scoring.validation.sets import load_longform_set
 
     cfg = load_config(args.config)
     spec = judge_spec(cfg, even_if_disabled=True)  # measured whether or not the pipeline uses it yet

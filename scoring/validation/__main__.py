@@ -1,7 +1,7 @@
 """Reproduce the agreement validation report: score the committed validation sets (Natural
 Questions and the long-answer set), fit the rule on their fit split, measure it on their test
 split per set and per kind of answer, write docs/AGREEMENT_VALIDATION.md and
-scoring/validation/agreement_fit.json.
+validation/data/agreement_fit.json.
 
     python -m scoring.validation [--judge] [--config planb.yaml]
 
@@ -23,10 +23,10 @@ from scoring.agreement.rule import judge_spec
 from scoring.config import load_config
 from scoring.agreement.embedding import configured_embedder
 from scoring.validation.by_kind import fit_core_entity_threshold, quality_by_kind, score_rows, validation_rows
-from scoring.validation.judge_verdicts import JUDGE_FILE, cached_scores, judge_missing
-from scoring.validation.questions import AGREEMENT_SET_FILE
+from scoring.validation.judge_verdicts import cached_scores, judge_missing
 from scoring.validation.kind_report import render_full_report
-from scoring.validation.report import FIT_FILE, REPORT_FILE, fit_and_evaluate, load_set, score_set, write_fit
+from scoring.validation.report import REPORT_FILE, fit_and_evaluate, score_set, write_fit
+from scoring.validation.sets import AGREEMENT_SET_FILE, FIT_FILE, JUDGE_FILE, load_set
 
 SHORT_KIND_TOKENS = 40  # the longest Natural Questions pair is 35 tokens; long answers start near 50
 CORE_NUMBER_TOLERANCE = 0.005  # a result rounded to 3 significant digits still agrees

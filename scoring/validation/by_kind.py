@@ -23,8 +23,7 @@ from scoring.agreement.pairs import IDENTICAL, JUDGE, ONE_EMPTY, UNSCORED, score
 from scoring.agreement.kind import CORE, KINDS, OPEN
 from scoring.validation.fit import LabelQuality, label_quality
 from scoring.validation.kappa import kappa_ci
-from scoring.validation.longform_set import REFERENCE_GRADED, load_longform_set
-from scoring.validation.report import load_set
+from scoring.validation.sets import REFERENCE_GRADED, load_longform_set, load_set
 
 SETS = ("nq", "mt_bench_reference", "mt_bench_other", "alpaca_eval")
 ENTITY_GRID = np.round(np.arange(0.0, 1.0001, 0.05), 2)

@@ -5,7 +5,7 @@ figures from them.
 
     planb validate-judge [--limit 20]
 
-The truth is the long-answer set's ``parity`` label (scoring/validation/longform_set.py: the
+The truth is the long-answer set's ``parity`` label (validation/build/longform_set.py: the
 small answer at least as good as the large one, from GPT-4's MT-Bench grades or GPT-4-turbo's
 AlpacaEval preferences), on the test split; pairs the strong judge's verdicts cannot label are
 left out. Figures per set and overall: accuracy and Cohen's kappa of "score > 0.5" against it
@@ -28,10 +28,9 @@ from scoring.config import ModelSpec
 from scoring.agreement.judge import JUDGE_PROMPT, ORDERS, judge_generator, run_judge
 from scoring.validation.fit import proportion_ci
 from scoring.validation.kappa import kappa_ci
-from scoring.validation.questions import VALIDATION_DIR
+from scoring.validation.sets import DOCS, JUDGE_FILE, read_jsonl
 
-JUDGE_FILE = VALIDATION_DIR / "judge_verdicts.jsonl"
-REPORT_FILE = Path(__file__).resolve().parents[2] / "docs" / "JUDGE_VALIDATION.md"
+REPORT_FILE = DOCS / "JUDGE_VALIDATION.md"
 # Verdicts under another prompt are another judge's: they are asked again.
 PROMPT_VERSION = hashlib.sha256(JUDGE_PROMPT.encode()).hexdigest()[:8]
 SETS = ("alpaca_eval", "mt_bench")
@@ -40,7 +39,7 @@ SETS = ("alpaca_eval", "mt_bench")
 def _read(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return read_jsonl(path)
 
 
 def _current(record: dict, judge_key: str) -> bool:
@@ -189,13 +188,13 @@ def render_report(spec: ModelSpec, figs: list[JudgeFigures], *, per_set: int | N
     lines = [
         "# Judge validation", "",
         "Written by `planb validate-judge` (scoring/validation/judge_verdicts.py); the verdicts are kept in "
-        "`scoring/validation/judge_verdicts.jsonl`, so running it again with the same judge and prompt "
+        "`validation/data/judge_verdicts.jsonl`, so running it again with the same judge and prompt "
         "only reproduces these figures.", "",
         f"Judge: **{spec.name}** ({spec.backend}, weights `{spec.weights or spec.api_model or spec.name}`, "
         f"{spec.dtype} on {spec.device}, at most {spec.max_new_tokens} new tokens, model_key `{spec.model_key}`), "
         f"prompt version `{PROMPT_VERSION}` (scoring/agreement/judge.py, MT-Bench's pairwise prompt asking for the "
         f"verdict only), answers cut at {max_answer_chars} characters (cuts recorded per pair).", "",
-        "Truth: the long-answer validation set's `parity` label (scoring/validation/longform_set.py: is the "
+        "Truth: the long-answer validation set's `parity` label (validation/build/longform_set.py: is the "
         "small answer at least as good as the large one, from GPT-4's MT-Bench grades or GPT-4-turbo's "
         "AlpacaEval preferences), test split only, pairs the strong judge's verdicts cannot label left out"
         + ("" if not per_set else f"; at most {per_set} pairs per set, chosen by a seeded hash of the pair id")

@@ -1,4 +1,4 @@
-"""scoring.validation.longform_set: the long-answer validation set's labels follow from the
+"""validation.build.longform_set: the long-answer validation set's labels follow from the
 strong judge's verdicts as documented, splits keep a request whole, and the committed file is
 what the builder makes."""
 
@@ -6,13 +6,11 @@ from collections import defaultdict
 
 import pytest
 
-from scoring.validation.longform_set import (
+from scoring.validation.sets import LONGFORM_SET_FILE, REFERENCE_GRADED, load_longform_set
+from validation.build.longform_set import (
     DEFAULT_LONGFORM_DIR,
-    LONGFORM_SET_FILE,
-    REFERENCE_GRADED,
     build,
     grade_parity_label,
-    load_longform_set,
     preference_parity_label,
     same_answer_label,
 )

@@ -1,7 +1,7 @@
 """Labelled long-answer validation sets from ../shared/data/longform/ (real answers of a smaller
 and a larger model with a strong judge's verdicts; Apache-2.0, see NOTICE).
 
-    python -m scoring.validation.longform_set [--longform ../shared/data/longform]
+    python -m validation.build.longform_set [--longform ../shared/data/longform]
 
 How verdicts become labels (one pair: the small model's answer and the large one's to the same
 request):
@@ -35,16 +35,14 @@ import hashlib
 import json
 from pathlib import Path
 
-from scoring.validation.questions import SEED, VALIDATION_DIR
+from scoring.validation.sets import LONGFORM_SET_FILE, REFERENCE_GRADED, SEED, SHARED_DATA
 
-DEFAULT_LONGFORM_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "longform"
-LONGFORM_SET_FILE = VALIDATION_DIR / "longform_set.jsonl"
+DEFAULT_LONGFORM_DIR = SHARED_DATA / "longform"
 MT_BENCH_CATEGORIES = {  # MT-Bench's question ids by category
     "writing": range(81, 91), "roleplay": range(91, 101), "reasoning": range(101, 111),
     "math": range(111, 121), "coding": range(121, 131), "extraction": range(131, 141),
     "stem": range(141, 151), "humanities": range(151, 161),
 }
-REFERENCE_GRADED = ("math", "reasoning")
 
 
 def split_of(request_key: str) -> str:
@@ -164,11 +162,6 @@ def build(longform_dir: Path = DEFAULT_LONGFORM_DIR, out: Path = LONGFORM_SET_FI
     rows = mt_bench_rows(longform_dir / "mt_bench_pairs.jsonl") + alpaca_eval_rows(longform_dir / "alpaca_eval_pairs.jsonl")
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return len(rows)
-
-
-def load_longform_set(path: Path = LONGFORM_SET_FILE) -> list[dict]:
-    """The committed long-answer set's rows."""
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,13 +7,9 @@ import json
 from pathlib import Path
 
 from scoring.agreement.metrics import normalize_answer
+from scoring.validation.sets import SEED, SHARED_DATA
 
-SEED = "planb-agreement-validation-1"
-# ../shared/data from the repository root, as warehouse/sample_log/generate_sample_log.py uses.
-DEFAULT_NQ_PATH = Path(__file__).resolve().parents[3] / "shared" / "data" / "nq_open_test.jsonl"
-VALIDATION_DIR = Path(__file__).resolve().parent
-MODEL_ANSWERS_FILE = VALIDATION_DIR / "model_answers.jsonl"
-AGREEMENT_SET_FILE = VALIDATION_DIR / "agreement_set.jsonl"
+DEFAULT_NQ_PATH = SHARED_DATA / "nq_open_test.jsonl"
 
 
 def load_questions(path: Path = DEFAULT_NQ_PATH) -> list[dict]:

@@ -4,7 +4,7 @@ the validation set never needs the models. A rerun keeps the answers the file ho
 same model configurations and generates only the missing ones (the 300 took 30 minutes on 2
 shared cores).
 
-    python -m scoring.validation.model_answers [--nq PATH] [--questions 300]
+    python -m validation.build.model_answers [--nq PATH] [--questions 300]
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 from scoring.config import load_config
 from scoring.replay.engine import ReplayRequest, replay
 from scoring.replay.weights import load_causal_lm
-from scoring.validation.questions import DEFAULT_NQ_PATH, MODEL_ANSWERS_FILE, load_questions
+from scoring.validation.sets import MODEL_ANSWERS_FILE
+from validation.build.nq_questions import DEFAULT_NQ_PATH, load_questions
 
 QUESTIONS = 300
 

@@ -2,11 +2,14 @@
 kappa, position bias, cost per pair), the pairs chosen, the request a second turn is judged on,
 and the report's table."""
 
+import json
 import math
+import os
 
 import pytest
 
 from scoring.config import load_config
+from scoring.validation.sets import load_set
 from scoring.validation.judge_verdicts import (
     figures,
     judge_figures,
@@ -74,3 +77,25 @@ def test_report_names_the_judge_and_has_a_row_per_set():
     text = render_report(spec, figs, per_set=5, max_answer_chars=4000)
     assert f"Judge: **{spec.name}**" in text and "at most 5 pairs per set" in text
     assert "| alpaca_eval | 10 | 50.0% | 50.0% [" in text and "| all | 10 |" in text
+
+
+def test_judge_verdicts_are_kept_and_not_asked_again(tmp_path):
+    from scoring.agreement.rule import judge_spec
+    from scoring.validation.judge_verdicts import cached_scores, judge_missing
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    cfg = load_config(None, agreement={"judge": {"model": "small"}})
+    spec = judge_spec(cfg, even_if_disabled=True)
+    rows = [r for r in load_set() if r["split"] == "test"][:2]
+    path = tmp_path / "verdicts.jsonl"
+    ids = [r["pair_id"] for r in rows]
+    assert cached_scores(path, spec.model_key, ids) is None
+    asked = judge_missing(path, spec, rows, cache_dir=str(cfg.model_cache_dir), max_answer_chars=200)
+    assert asked == 2
+    kept = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [k["pair_id"] for k in kept] == sorted(ids)
+    assert all(k["judge_key"] == spec.model_key and k["output_tokens"] >= 2 and k["seconds"] > 0 for k in kept)
+    scores = cached_scores(path, spec.model_key, ids)
+    assert scores is not None and set(scores) <= {0.0, 0.25, 0.5, 0.75, 1.0}
+    assert judge_missing(path, spec, rows, cache_dir=str(cfg.model_cache_dir), max_answer_chars=200) == 0
+    assert cached_scores(path, "another-judge", ids) is None

@@ -1,7 +1,7 @@
 """Build the agreement validation set: pairs of answers to the same Natural Questions question
 whose truth is known from the gold answers.
 
-    python -m scoring.validation.build_agreement_set [--nq ../shared/data/nq_open_test.jsonl]
+    python -m validation.build.agreement_set [--nq ../shared/data/nq_open_test.jsonl]
 
 Truth: a pair should agree when both answers contain the same gold answer, and disagree when
 exactly one contains a gold answer (pairs where neither does, or where the two contain
@@ -33,14 +33,9 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from scoring.validation.paraphrase import answer_kind, contains, contains_any, near_miss, reword, tidy
-from scoring.validation.questions import (
-    AGREEMENT_SET_FILE,
-    DEFAULT_NQ_PATH,
-    MODEL_ANSWERS_FILE,
-    SEED,
-    load_questions,
-)
+from scoring.validation.sets import AGREEMENT_SET_FILE, MODEL_ANSWERS_FILE, SEED
+from validation.build.nq_questions import DEFAULT_NQ_PATH, load_questions
+from validation.build.paraphrase import answer_kind, contains, contains_any, near_miss, reword, tidy
 
 REWORDED_QUESTIONS = 320  # questions the models did not answer, for rewording pairs
 NEAR_MISS_SHARE = 0.6  # of those, the share that also get a near-miss pair
