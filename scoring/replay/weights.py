@@ -78,6 +78,11 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         staging.rename(target)  # atomic: a killed conversion leaves no half-written cache
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not target.exists():
+            raise
+        # Another process converted the same file at the same time and renamed first: use its copy.
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -14,3 +14,17 @@ def test_second_load_reuses_the_converted_cache():
     assert (weights_file.stat().st_mtime_ns, weights_file.stat().st_ino) == stamp
     model, tokenizer = load_causal_lm(spec.weights, spec.dtype, spec.device, str(cfg.model_cache_dir))
     assert model.config.model_type == "llama" and tokenizer.padding_side == "left"
+
+
+def test_a_conversion_that_loses_the_race_uses_the_winners_copy(tmp_path):
+    """Two processes converting the same file at once (two runs, tests beside a demo): the second
+    rename finds the folder there and its staging copy is dropped, not raised as an error."""
+    from scoring.replay.weights import _convert_gguf, _converted_folder, resolve_weights
+
+    source = resolve_weights(load_config(None).models["small"].weights)
+    target = _converted_folder(source, tmp_path)
+    target.mkdir()
+    (target / "model.safetensors").write_bytes(b"the winner's copy")
+    _convert_gguf(source, target)
+    assert (target / "model.safetensors").read_bytes() == b"the winner's copy"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no staging folder left behind
