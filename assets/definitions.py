@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.agreement_validation import agreement_validation
-from assets.alerts import week_over_week_drift
-from assets.checks import DAILY_CHECKS
-from assets.ingestion import chat_logs, ingest_job, landing_files, landing_sensor
+from assets import agreement, ingest, projection, publish, replay, routing
 from assets.partitions import partitioned
-from assets.projection import cost_models, published_snapshot, routing_projection
-from assets.query_classifier import query_classifier_scores
-from assets.replay import large_replays, replay_sample, small_replays
 from assets.resources import PlanBResource
 from assets.schedules import nightly_schedule
-from assets.scoring_assets import agreement, router_scores
-from assets.window_checks import WINDOW_CHECKS
 
-DAILY_ASSETS = [chat_logs, replay_sample, small_replays, large_replays, agreement, router_scores]
-WINDOW_ASSETS = [cost_models, query_classifier_scores, routing_projection, published_snapshot, agreement_validation]
+# The stages in flow order, each module with its assets and the checks that guard them.
+STAGES = [ingest, replay, agreement, routing, projection, publish]
+CHECKS = [check for stage in STAGES for check in stage.CHECKS]
+DAILY_ASSETS = [ingest.chat_logs, replay.replay_sample, replay.small_replays, replay.large_replays,
+                agreement.agreement, routing.router_scores]
+WINDOW_ASSETS = [projection.cost_models, routing.query_classifier_scores, projection.routing_projection,
+                 publish.published_snapshot, agreement.agreement_validation]
 
 # One day's partition of every per-day stage: ingest, sample, replay, score. The jobs take their
 # partitions from the assets they select, bound to the config's days in build_definitions.
@@ -40,11 +37,11 @@ def build_definitions(planb: PlanBResource | None = None, *,
     planb = planb or PlanBResource()
     cfg = planb.load()
     return dg.Definitions(
-        assets=[landing_files, *partitioned(DAILY_ASSETS, cfg), *WINDOW_ASSETS],
-        asset_checks=[*DAILY_CHECKS, *WINDOW_CHECKS, week_over_week_drift],
-        jobs=[daily_job, window_job, nightly_job, ingest_job],
+        assets=[ingest.landing_files, *partitioned(DAILY_ASSETS, cfg), *WINDOW_ASSETS],
+        asset_checks=CHECKS,
+        jobs=[daily_job, window_job, nightly_job, ingest.ingest_job],
         schedules=[nightly_schedule(nightly_job, cfg.schedule)],
-        sensors=[landing_sensor],
+        sensors=[ingest.landing_sensor],
         resources={"planb": planb},
         executor=executor,  # in-process by default: models load once per run, not once per step
     )

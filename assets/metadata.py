@@ -1,4 +1,5 @@
-"""Markdown previews of tables for asset metadata in the Dagster UI."""
+"""What assets and checks show in the Dagster UI: Markdown previews of tables, savings at the
+recommended thresholds, and a check's result with its counts."""
 
 import dagster as dg
 import polars as pl
@@ -22,3 +23,17 @@ def savings_metadata(recommended: pl.DataFrame) -> dict:
                for figure in ("dollars_saved_per_year", "gpu_hours_saved_per_day", "share_small")
                if row[figure] is not None}
     return {"savings_at_recommended": markdown_preview(recommended), **numbers}
+
+
+def check_result(problems: list[str], counts: dict, ok: str) -> dg.AssetCheckResult:
+    """Failed (ERROR) with every problem named, or passed with ``ok``; the counts as metadata."""
+    return dg.AssetCheckResult(
+        passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(problems) if problems else ok,
+        metadata={k: float(v) if isinstance(v, float) else int(v) for k, v in counts.items()},
+    )
+
+
+def share_of(part: int, whole: int) -> float:
+    """part / whole, 0 when there is no whole."""
+    return part / whole if whole else 0.0

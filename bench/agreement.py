@@ -41,7 +41,7 @@ from scoring.agreement.pairs import answer_lengths, score_pairs  # noqa: E402
 from scoring.config import AgreementConfig  # noqa: E402
 from scoring.agreement.embedding import embedder_path, embedding_cosine, load_embedder  # noqa: E402
 from scoring.validation.sets import SHARED_DATA  # noqa: E402
-from scoring.validation.report import load_set  # noqa: E402
+from scoring.validation.sets import load_set  # noqa: E402
 
 
 def ours(small, large, questions, embedder, rule) -> list:

@@ -11,7 +11,7 @@ Each replication draws a sample the way the pipeline draws it (``scoring.replay.
 on its own, strata allocated by ``_allocate``, a uniformly random subset of each stratum,
 weight N_h / n_h; the pipeline's sha256 ranks are a seeded random permutation, and hashing 1.4
 million ids per replication would take the study hours, so the subset is drawn with numpy:
-tests/scoring/projection/test_coverage.py checks the plan is the same), runs the real
+tests/scoring/projection/test_intervals_coverage.py checks the plan is the same), runs the real
 ``scoring.projection.run.project_all`` on it (window and per day), and records whether each
 interval covers the population's value: share routed small, agreement among them, unchanged
 share, quality, GPU-hours and dollars saved per day (at thresholds 0.3, 0.5, 0.7), AUC, APGR

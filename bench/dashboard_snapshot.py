@@ -13,7 +13,6 @@ models. Built once per size into a cache folder and reused.
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ from scoring.config import load_config
 from scoring.costs.pricing import price_table
 from scoring.projection.run import project_all, with_costs
 from scoring.projection.table import query_length_bucket
-from warehouse.db import insert_rows, publish_snapshot, snapshot_path, writer
+from warehouse.db import insert_rows, publish_snapshot, snapshot_path, utc_now, writer
 from warehouse.keys import PIPELINE
 from warehouse.pipeline_queries import register_model, store_gpu_prices, store_projection
 
@@ -123,7 +122,7 @@ def _replay_sample(con, sample: int, seed: int) -> pl.DataFrame:
 
 
 def _outcomes(sample: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
-    """The projection's input rows (as assets.projection.projection_sample makes them) and
+    """The projection's input rows (as scoring.projection.run.window_sample makes them) and
     each router's scores, with bench/projection.py's synthetic model."""
     rng = np.random.default_rng(seed)
     n = sample.height
@@ -160,7 +159,7 @@ def _replays_and_agreement(con, frame: pl.DataFrame, scores: dict[str, np.ndarra
             output.alias("output"), pl.col(f"{role}_prompt_tokens").cast(pl.Int32).alias("prompt_tokens"),
             pl.col(f"{role}_output_tokens").cast(pl.Int32).alias("output_tokens"), seconds.alias("seconds"),
             pl.lit(-0.5).alias("mean_logprob"), pl.lit(device).alias("device")))
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utc_now()
         insert_rows(con, "cost_models", pl.DataFrame([{
             "model_key": key, "role": role, "device": device, "r2": 0.99, "n_batches": 200, "fitted_at": now,
             "source": "replay", **{k: v for k, v in fit.items() if k.startswith("seconds")}}]))
@@ -172,7 +171,7 @@ def _replays_and_agreement(con, frame: pl.DataFrame, scores: dict[str, np.ndarra
         pl.col("token_f1").alias("content_containment"), pl.lit("cosine").alias("decided_by")))
     insert_rows(con, "scoring_versions", pl.DataFrame([{
         "scoring_version": SCORING_VERSION, "rule": "long: cosine >= 0.8", "rule_json": "{}",
-        "first_scored_at": datetime.now(UTC).replace(tzinfo=None)}]))
+        "first_scored_at": utc_now()}]))
     for router, score in scores.items():
         insert_rows(con, "router_scores", frame.select(
             day.alias("day"), "request_id", pl.lit(router).alias("router"), pl.Series("score", score),

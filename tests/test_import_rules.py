@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("assets", "scoring", "warehouse", "dashboards")
+PACKAGES = ("assets", "scoring", "warehouse", "dashboards", "validation")
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,13 @@ RULES = [
     ("nothing in assets/ outside the CLI wing imports assets.cli",
      lambda i: _in(i.source, "assets") and not _in(i.source, "assets.cli"),
      lambda i: _in(i.target, "assets.cli")),
+    ("the CLI imports of assets only definitions, instance and resources (a stage's work is in scoring)",
+     lambda i: _in(i.source, "assets.cli"),
+     lambda i: _in(i.target, "assets") and not _in(i.target, "assets.cli")
+     and i.target not in {"assets", "assets.definitions", "assets.instance", "assets.resources"}),
+    ("nothing of the product imports the validation laboratory (validation/: its data and builders)",
+     lambda i: _top(i.source) != "validation",
+     lambda i: _top(i.target) == "validation"),
     ("dashboards import no assets, and of scoring only the config file's reader",
      lambda i: _in(i.source, "dashboards"),
      lambda i: _top(i.target) == "assets" or (_top(i.target) == "scoring" and i.target != "scoring.config_file")),

@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -64,6 +64,11 @@ READ_ONLY_PRAGMAS = frozenset({
 _LEADING_COMMENTS = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 _EXPLAIN = re.compile(r"EXPLAIN\s+(?:ANALYZE\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
 _PRAGMA = re.compile(r"PRAGMA\s+(\w+)", re.IGNORECASE)
+
+
+def utc_now() -> datetime:
+    """Now in UTC, without a zone: how every stored timestamp is written (DuckDB TIMESTAMP)."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def warehouse_path(data_dir: str | Path) -> Path:

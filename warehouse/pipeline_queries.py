@@ -9,7 +9,7 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-from warehouse.db import insert_rows, read_frame, replace_rows
+from warehouse.db import insert_rows, read_frame, replace_rows, utc_now
 from warehouse.keys import ScoringKey
 
 # The rows of one day scored under one ScoringKey (agreement, judge_calls).
@@ -238,9 +238,10 @@ def cost_model_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def store_projection(con: duckdb.DuckDBPyConnection, dataset: str, projection: pl.DataFrame,
                      metrics: pl.DataFrame) -> None:
     """A dataset's routing_projection and router_metrics rows, replacing its earlier ones (the
-    pipeline's own, PIPELINE, or a set `planb import-replays` brought in)."""
+    pipeline's own, PIPELINE, or a set `planb import-replays` brought in), stamped computed_at now."""
     replace_rows(con, "routing_projection", projection, "dataset = ?", [dataset])
-    replace_rows(con, "router_metrics", metrics, "dataset = ?", [dataset])
+    replace_rows(con, "router_metrics", metrics.with_columns(pl.lit(utc_now()).alias("computed_at")),
+                 "dataset = ?", [dataset])
 
 
 def store_gpu_prices(con: duckdb.DuckDBPyConnection, prices: pl.DataFrame) -> None:

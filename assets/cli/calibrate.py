@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timezone
 
 
 def _positive_ints(text: str) -> list[int]:
@@ -53,7 +52,7 @@ def cmd_calibrate_gpu(args: argparse.Namespace) -> None:
     from scoring.config import load_config
     from scoring.costs.calibration import calibrate
     from scoring.costs.model import COST_MODEL_SCHEMA, backtest_columns, backtest_text, fit_columns
-    from warehouse.db import warehouse_path, writer
+    from warehouse.db import utc_now, warehouse_path, writer
     from warehouse.pipeline_queries import store_calibrated_cost_model
 
     cfg = load_config(args.config, data_dir=args.data_dir)
@@ -70,7 +69,7 @@ def cmd_calibrate_gpu(args: argparse.Namespace) -> None:
     row = pl.DataFrame([{
         "model_key": key, "role": args.role, "device": result.device,
         **fit_columns(fit), **backtest_columns(result.backtest),
-        "fitted_at": datetime.now(timezone.utc).replace(tzinfo=None),
+        "fitted_at": utc_now(),
         "source": "calibrate-gpu", "detail": json.dumps(detail),
     }], schema_overrides=COST_MODEL_SCHEMA)
     with writer(cfg.data_dir) as con:

@@ -72,7 +72,7 @@ def describe(report: FileReport) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
-    from assets.ingestion import ingest_settings
+    from assets.resources import ingest_settings
     from scoring.config import load_config
     from warehouse.db import writer
     from warehouse.ingestion import LogInputError, ingest_paths, reingest_day
@@ -100,7 +100,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 def landing_days(cfg: PlanBConfig) -> list[str]:
     """Ingest the landing folder's new files; every day the ingested files hold, as ISO dates."""
-    from assets.ingestion import ingest_landing
+    from assets.resources import ingest_landing
     from warehouse.db import writer
     from warehouse.ingestion import LogInputError, registered_days
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +48,9 @@ def day_range(first: date | None, last: date | None) -> list[str]:
         >>> day_range(date(2026, 11, 1), date(2026, 11, 3))
         ['2026-11-01', '2026-11-02', '2026-11-03']
     """
-    first = first or (datetime.now(UTC).date() - timedelta(days=1))
+    from warehouse.db import utc_now
+
+    first = first or (utc_now().date() - timedelta(days=1))
     last = last or first
     if last < first:
         raise RunFailedError(f"--to {last} is before --from {first}")

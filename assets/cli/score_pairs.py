@@ -89,21 +89,10 @@ def _writer(path: Path) -> str:
 def score_table(pairs: pl.DataFrame, cfg) -> tuple[pl.DataFrame, dict]:
     """One row a pair (id, every metric, kind, agree: null when unscored, decided_by, the
     judge's cut flags) and a summary: pairs by kind, unscored, the judge's cost."""
-    from assets.scoring_assets import agreement_frame, judge_callback, judge_columns, judge_summary, label_counts
-    from scoring.agreement.rule import judge_spec, rule_from_config
-    from scoring.agreement.pairs import score_pairs
-    from scoring.agreement.embedding import configured_embedder
+    from scoring.agreement.table import score_pair_table
 
-    ids, questions = pairs["id"].to_list(), pairs["question"].to_list()
-    small, large = pairs["small_answer"].to_list(), pairs["large_answer"].to_list()
-    embedder = configured_embedder(cfg.agreement)
-    runs: list = []
-    metrics = score_pairs(small, large, embedder=embedder, rule=rule_from_config(cfg.agreement),
-                          questions=questions, judge=judge_callback(cfg, ids, questions, small, large, runs))
-    metrics = {**metrics, **judge_columns(len(ids), runs)}
-    table = agreement_frame(ids, metrics).rename({"request_id": "id"})
-    summary = {**label_counts(metrics), **(judge_summary(runs) if judge_spec(cfg) else {})}
-    return table, summary
+    scored = score_pair_table(pairs.rename({"id": "request_id"}), cfg)
+    return scored.table.rename({"request_id": "id"}), {**scored.counts(), **scored.judge.summary()}
 
 
 def cmd_score_pairs(args: argparse.Namespace) -> None:

@@ -278,3 +278,14 @@ def serving_charge(fit: dict, serving_batch_size: int | None) -> ServingCharge:
     else:
         basis = f"serving batch {size} (measured {low}-{high})"
     return ServingCharge(slot + step / size, size, basis)
+
+
+def latest_fit(fits: pl.DataFrame, model_key: str) -> dict | None:
+    """The cost model of a model key among ``fits`` (cost_models rows): fitted on its replays, else
+    the latest one `planb calibrate-gpu` measured for it; None when there is neither."""
+    mine = fits.filter(pl.col("model_key") == model_key)
+    for source in ("replay", "calibrate-gpu"):
+        rows = mine.filter(pl.col("source") == source).sort("fitted_at", descending=True)
+        if rows.height:
+            return rows.row(0, named=True)
+    return None

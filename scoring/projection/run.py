@@ -6,8 +6,8 @@ by all routers), each router's threshold sweep. Used by the pipeline and by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -24,10 +24,18 @@ from scoring.costs.pricing import (
     request_dollars,
 )
 from scoring.projection.sweep import replicate_weights
-from scoring.projection.table import SEGMENTS, Sweep, gate_measure, project_router, sweep_thresholds
-from scoring.routing.routers import ROUTERS
+from scoring.projection.table import (
+    SEGMENTS,
+    Sweep,
+    gate_measure,
+    project_router,
+    query_length_bucket,
+    sweep_thresholds,
+)
+from scoring.replay.imported import DOLLARS, TOKENS
+from scoring.routing.routers import ROUTERS, score_routers
 
-TOKENS = ("small_prompt_tokens", "small_output_tokens", "large_prompt_tokens", "large_output_tokens")
+IMPORTED_COSTS = "dollars: each request's small_dollars and large_dollars from the table; device-hours unknown"
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,103 @@ def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset,
             pl.lit(per_request, dtype=pl.Float64).alias("router_seconds_per_request"),
             pl.concat_str([pl.col("note"), pl.lit(costing.note, dtype=pl.String)], separator="; ",
                           ignore_nulls=True).alias("note"),
-            pl.lit(datetime.now(UTC).replace(tzinfo=None)).alias("computed_at"),
         ))
     return pl.concat(tables, how="diagonal_relaxed"), pl.concat(summaries, how="diagonal_relaxed")
+
+
+def _query_lengths(queries: pl.Series) -> pl.Series:
+    return pl.Series("query_length", query_length_bucket(queries.fill_null("").str.count_matches(r"\S+").to_numpy()))
+
+
+def window_sample(inputs: pl.DataFrame, segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+    """The pipeline's scored sample (``inputs``: one row per request and router, with its score)
+    as one row per request (quality = agreement) with its segments, and each router's scores
+    aligned with those rows."""
+    wide = inputs.pivot(on="router", index=["day", "request_id"], values="score")
+    sample = (
+        inputs.unique(["day", "request_id"]).drop("router", "score")
+        .join(segments, on=["day", "request_id"], how="left")
+        .join(wide, on=["day", "request_id"], how="left")
+        .sort("day", "request_id")
+    )
+    routers = inputs["router"].unique().to_list()
+    scores = {r: sample[r].fill_null(0.0).to_numpy() for r in routers}
+    agree = pl.col("agree").cast(pl.Float64)
+    sample = sample.drop(routers).with_columns(
+        quality_small=agree, quality_large=pl.lit(1.0), label=pl.col("agree"),
+        query_length=_query_lengths(sample["query"]), day=pl.col("day").cast(pl.String),
+    ).with_columns(agree=agree)
+    return sample, scores
+
+
+def project_window(inputs: pl.DataFrame, segments: pl.DataFrame, *, cfg: PlanBConfig, fits: dict[str, dict],
+                   router_seconds: dict[str, float], days: int, dataset: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(routing_projection, router_metrics) of the pipeline's window: its scored sample
+    (``window_sample``) costed with the cost models ``fits`` (per role) and projected."""
+    sample, scores = window_sample(inputs, segments)
+    sample, costing = with_costs(sample, fits, cfg)
+    return project_all(sample, scores, router_seconds, cfg=cfg, costing=costing, days=days, dataset=dataset,
+                       quality_measure="agreement")
+
+
+@dataclass(frozen=True)
+class ImportedProjection:
+    projection: pl.DataFrame  # routing_projection rows
+    metrics: pl.DataFrame  # router_metrics rows
+    skipped: list[str]  # configured routers the table has no columns for, with the reason
+
+
+def project_imported(table: pl.DataFrame, *, cfg: PlanBConfig, name: str, given: set[str],
+                     cost_fits: Callable[[], pl.DataFrame]) -> ImportedProjection:
+    """The projection of an imported replay table (``scoring.replay.imported.checked``; ``given``:
+    the columns the file had) as dataset ``name``. Quality: the imported scores or correctness,
+    else the configured rule's agreement of the two answers (without the judge). Costs: the table's
+    dollars, else its tokens x the configured models' cost models (``cost_fits()``, read only then),
+    else unknown."""
+    from scoring.agreement.table import score_pair_table
+    from scoring.replay.imported import SEGMENT_COLUMNS, quality_columns, quality_measure
+
+    agree = None
+    if quality_measure(table) is None:  # with imported quality the text agreement is not scored at all
+        pairs = table.select("request_id", pl.col("prompt").alias("question"),
+                             pl.col("small_output").alias("small_answer"), pl.col("large_output").alias("large_answer"))
+        agree = score_pair_table(pairs, cfg, judge=False).table["agree"]
+    measure, sample = quality_columns(table, agree)
+    sample = sample.with_columns(
+        *[pl.lit(None, dtype=pl.String).alias(c) for c in SEGMENT_COLUMNS if c not in sample.columns],
+        _query_lengths(sample["prompt"]),
+    )
+    routed = score_routers(sample.with_columns(pl.col("prompt").alias("query")), cfg)
+    sample, costing = _imported_costs(sample, cfg, cost_fits, embedding=any(ROUTERS[r].trained for r in routed.runs))
+    # A segment column the table lacks would be one segment, "unknown", the whole window again.
+    segments = tuple(s for s in SEGMENTS if s == "query_length" or s in given)
+    projection, metrics = project_all(sample, routed.scores, routed.seconds, cfg=cfg, costing=costing,
+                                      days=sample["day"].n_unique(), dataset=name, quality_measure=measure,
+                                      segments=segments)
+    if costing.note == IMPORTED_COSTS:  # dollars as given: the dashboard does not reprice them
+        projection = projection.with_columns(pl.lit(True).alias("large_hosted"))
+    return ImportedProjection(projection, metrics, routed.skipped)
+
+
+def _imported_costs(sample: pl.DataFrame, cfg: PlanBConfig, cost_fits: Callable[[], pl.DataFrame], *,
+                    embedding: bool) -> tuple[pl.DataFrame, Costing]:
+    """Per-request seconds and dollars: the table's own dollars, or tokens x the cost models.
+    ``embedding``: a router ran the sentence embedder (its device prices the routers)."""
+    from scoring.agreement.embedding import resolve_device
+    from scoring.costs.model import latest_fit
+
+    if all(c in sample.columns for c in DOLLARS):
+        # Routers run here, beside the import: priced as this machine's device.
+        router_device = resolve_device(cfg.agreement.embedding_device) if embedding else "cpu"
+        costing = Costing(device=None, dollars_per_gpu_hour=None, rank_by="dollars", note=IMPORTED_COSTS,
+                          router_rate=device_rate(cfg.pricing, str(router_device)))
+        unknown = pl.lit(None, dtype=pl.Float64)
+        return sample.with_columns(unknown.alias("small_seconds"), unknown.alias("large_seconds"),
+                                   pl.col("small_dollars"), pl.col("large_dollars")), costing
+    fits: dict[str, dict | None] = {"small": None, "large": None}
+    if all(c in sample.columns for c in TOKENS):
+        known = cost_fits()
+        fits = {role: latest_fit(known, spec.model_key) for role, spec in cfg.models.items()}
+    else:
+        sample = sample.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in TOKENS)
+    return with_costs(sample, fits, cfg)

@@ -254,7 +254,7 @@ def quality_measure(frame: pl.DataFrame) -> str | None:
     return None
 
 
-def quality_columns(frame: pl.DataFrame, agree: np.ndarray | None) -> tuple[str, pl.DataFrame]:
+def quality_columns(frame: pl.DataFrame, agree: pl.Series | np.ndarray | None) -> tuple[str, pl.DataFrame]:
     """(quality measure, frame with agree, quality_small, quality_large, label) of a ``checked``
     frame: the imported scores or correctness when given (label: the small answer is at least
     as good; ``agree``: that label too when no text agreement was scored), else agreement
@@ -271,15 +271,17 @@ def quality_columns(frame: pl.DataFrame, agree: np.ndarray | None) -> tuple[str,
     if measure is None:
         if agree is None:
             raise ValueError("without imported quality the agreement of the answers is the quality: score it")
-        agree = np.asarray(agree, dtype=float)
-        # NaN: an unscored (open-ended) pair; its label is not "agree" (astype(bool) would say so).
+        agree = np.asarray(agree, dtype=float)  # an unscored (open-ended) pair's null becomes NaN here
+        # Unscored: not "agree" as a label (astype(bool) would say so), null as a quality.
         small, large, label = agree, np.ones(len(agree)), agree == 1.0
     else:
         pair = QUALITY_PAIRS[0] if measure == "imported quality scores" else QUALITY_PAIRS[1]
         small, large = frame[pair[0]].to_numpy(), frame[pair[1]].to_numpy()
         label = small >= large  # the small answer loses nothing
         agree = label.astype(float) if agree is None else np.asarray(agree, dtype=float)
+    # Unscored is null, as in the pipeline's agreement rows (never NaN).
     return measure or "agreement", frame.with_columns(
-        pl.Series("agree", agree), pl.Series("quality_small", small), pl.Series("quality_large", large),
-        pl.Series("label", label),
+        pl.Series("agree", agree, dtype=pl.Float64).fill_nan(None),
+        pl.Series("quality_small", small).fill_nan(None) if measure is None else pl.Series("quality_small", small),
+        pl.Series("quality_large", large), pl.Series("label", label),
     )

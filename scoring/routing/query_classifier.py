@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -26,14 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from scoring.agreement.embedding import embed_texts
-
-
-@dataclass(frozen=True)
-class ClassifierScores:
-    scores: np.ndarray
-    seconds_per_request: float  # embedding + prediction, per query
-    folds: int  # 0 when nothing could be learned
-    note: str | None
+from scoring.routing.routers import RouterRun
 
 
 def query_features(queries: Sequence[str], *, embedder) -> np.ndarray:
@@ -73,7 +65,7 @@ def cross_fitted_scores(features: np.ndarray, labels: np.ndarray, *, folds: int,
     return scores, k
 
 
-def score_queries(queries: Sequence[str], labels: np.ndarray, *, embedder, folds: int, seed: int) -> ClassifierScores:
+def score_queries(queries: Sequence[str], labels: np.ndarray, *, embedder, folds: int, seed: int) -> RouterRun:
     """Scores of every sampled query, with the measured cost of scoring one. ``labels`` may hold
     NaN for unscored pairs (open-ended, no judge): those requests are still routed, so they get a
     score from the model fitted on every labelled request (they never were in its training), and
@@ -102,4 +94,5 @@ def score_queries(queries: Sequence[str], labels: np.ndarray, *, embedder, folds
     note = None if used else (f"{int(np.sum(known))} of {int(labelled.sum())} labelled sampled requests have the "
                               "label: too few of one kind to learn, every request scores the same")
     per_request = (embedded + predicted) / max(len(values), 1)
-    return ClassifierScores(np.clip(scores, 0.0, 1.0), per_request, used, note)
+    # seconds: embedding + prediction, per query
+    return RouterRun(np.clip(scores, 0.0, 1.0), per_request, used, note)

@@ -28,7 +28,7 @@ from scoring.config import ModelSpec
 from scoring.agreement.judge import JUDGE_PROMPT, ORDERS, judge_generator, run_judge
 from scoring.validation.fit import proportion_ci
 from scoring.validation.kappa import kappa_ci
-from scoring.validation.sets import DOCS, JUDGE_FILE, read_jsonl
+from scoring.validation.sets import DOCS, read_jsonl
 
 REPORT_FILE = DOCS / "JUDGE_VALIDATION.md"
 # Verdicts under another prompt are another judge's: they are asked again.

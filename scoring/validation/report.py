@@ -16,7 +16,7 @@ from scoring.agreement.rule import AgreementRule
 from scoring.agreement.pairs import METRICS, answer_lengths
 from scoring.agreement.embedding import embedding_cosine
 from scoring.validation.fit import LabelQuality, fit_rule, fit_threshold, label_quality
-from scoring.validation.sets import DOCS, FIT_FILE, load_set
+from scoring.validation.sets import DOCS, FIT_FILE
 
 REPORT_FILE = DOCS / "AGREEMENT_VALIDATION.md"
 

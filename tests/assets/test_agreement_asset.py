@@ -12,10 +12,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.checks import agreement_metrics_in_range, agreement_unscored_share
+from assets.agreement import agreement_metrics_in_range, agreement_unscored_share
 from assets.partitions import partitioned
 from assets.resources import PlanBResource
-from assets.scoring_assets import agreement, router_scores
+from assets.agreement import agreement
+from assets.routing import router_scores
 from scoring.agreement.rule import current_scoring_version
 from scoring.config import load_config
 from scoring.agreement.judge import parity
@@ -224,7 +225,7 @@ def test_the_pairwise_judge_decides_open_pairs_and_the_band_and_its_cost_is_reco
 
 
 def test_agreement_validation_reports_the_configured_rule(tmp_path, make_config):
-    from assets.agreement_validation import agreement_validation
+    from assets.agreement import agreement_validation
     from scoring.validation.report import read_fit
 
     resources = {"planb": PlanBResource(config_path=make_config(tmp_path), data_dir=str(tmp_path / "data"))}

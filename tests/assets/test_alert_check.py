@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 import polars as pl
 
-from assets.alerts import week_over_week_drift
+from assets.projection import week_over_week_drift
 from assets.resources import PlanBResource
 from warehouse.db import insert_rows, writer
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from assets.resources import PlanBResource
-from assets.window_checks import cost_model_fit
+from assets.projection import cost_model_fit
 from scoring.config import load_config
 from warehouse.db import insert_rows, writer
 

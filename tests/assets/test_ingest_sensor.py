@@ -12,7 +12,7 @@ import pytest
 
 from assets.cli.main import main
 from assets.definitions import build_definitions
-from assets.ingestion import REJECTED_SHARE_CHECK, chat_logs, landing_sensor
+from assets.ingest import REJECTED_SHARE_CHECK, chat_logs, landing_sensor
 from assets.partitions import partitioned
 from assets.resources import PlanBResource
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.ingestion import chat_logs
+from assets.ingest import chat_logs
 from assets.partitions import partitioned
 from assets.replay import replay_sample
 from assets.resources import PlanBResource

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from assets.instance import BACKFILL_TAG
-from assets.run_history import check_results, launched_by, recent_runs
+from assets.publish import check_results, launched_by, recent_runs
 from warehouse.db import warehouse_path
 from warehouse.run_history import write_run_history
 

@@ -19,7 +19,7 @@ DAYS = ("2026-11-01", "2026-11-02")
 RUN = """
 import json, os, sys, time
 import dagster as dg
-from assets.ingestion import chat_logs
+from assets.ingest import chat_logs
 from assets.instance import WRITER_POOL, dagster_instance, run_tags
 from assets.partitions import partitioned
 from assets.replay import replay_sample

@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pyarrow as pa
 
+from warehouse.db import utc_now
 from warehouse.ingestion.dedup import KEY_TABLES, TEMP_TABLES, SeenKeys, dedupe
 from warehouse.ingestion.errors import LogInputError
 from warehouse.ingestion.files import READ_ERRORS, FileReport, IngestSettings, log, quarantine, undated_day
@@ -110,7 +111,7 @@ class _Call:
         self.con, self.settings, self.reports, self.only_day = con, settings, reports, only_day
         self.contents = contents or {}  # small files' bytes read while hashing them, by order
         self.scratch, self.seen = _prepare(con, settings), SeenKeys()
-        started = datetime.now(UTC).replace(tzinfo=None)
+        started = utc_now()
         self.today = started.date()
         # the future starts a day past the run (clocks of the machines that logged drift)
         self.limits = Limits(settings.max_field_chars, earliest=datetime.combine(settings.earliest_day, datetime.min.time()),

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.checks import DAILY_CHECKS
+from assets.definitions import CHECKS, DAILY_ASSETS
 from assets.cli.main import main
 from assets.instance import BACKFILL_TAG
 
@@ -101,7 +101,8 @@ def test_three_day_backfill_lands_each_partition_once(setup):
                       if e.run_id in ids]
             assert sorted(e.partition_key for e in events) == list(BACKFILL), asset
         daily_ids = {r.run_id for r in runs if r.job_name == "planb_daily"}
-        for key in (key for check in DAILY_CHECKS for key in check.check_keys):
+        daily = {key for asset in DAILY_ASSETS for key in asset.keys}
+        for key in (key for check in CHECKS for key in check.check_keys if key.asset_key in daily):
             checks = [c for c in instance.event_log_storage.get_asset_check_execution_history(key, limit=20)
                       if c.run_id in ids]
             assert {c.run_id for c in checks if c.status.value == "SUCCEEDED"} == daily_ids, key

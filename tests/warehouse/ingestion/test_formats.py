@@ -1,4 +1,4 @@
-"""Every supported format loads from its fixture (tests/warehouse/fixtures) into the one schema,
+"""Every supported format loads from its fixture (tests/warehouse/ingestion/fixtures) into the one schema,
 plain, gzip- or zstd-compressed, detected by itself or named."""
 
 import gzip

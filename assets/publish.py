@@ -1,20 +1,30 @@
-"""What the Dagster instance knows about recent runs and asset check results, as two frames for
-the warehouse's ``pipeline_runs`` and ``asset_check_results`` (migration 008), so the dashboard's
-Data health page can show them from the snapshot alone.
+"""Stage 6, publish: the read-only snapshot the dashboard and `planb sql` open, with the instance's
+latest runs and check results copied in, and the check that it was published whole.
 
-Check results are read from the latest runs' own events rather than per check key: a run
-executed in-process (``planb run``, ``planb demo``) has no repository definition to list the
-keys from, and the instance does not record a check's partition for checks that declare no
-partitions (ours), so it comes from the run's partition tag anyway.
+What the Dagster instance knows about recent runs and asset check results goes in as two frames
+for the warehouse's ``pipeline_runs`` and ``asset_check_results`` (migration 008), so the
+dashboard's Data health page can show them from the snapshot alone. Check results are read from
+the latest runs' own events rather than per check key: a run executed in-process (``planb run``,
+``planb demo``) has no repository definition to list the keys from, and the instance does not
+record a check's partition for checks that declare no partitions (ours), so it comes from the
+run's partition tag anyway.
 """
 
 from collections.abc import Iterable
+from contextlib import closing
 from datetime import UTC, datetime
 
 import dagster as dg
 import polars as pl
 
-from assets.instance import BACKFILL_TAG
+from assets.instance import BACKFILL_TAG, WRITER_POOL
+from assets.metadata import markdown_preview, savings_metadata
+from assets.resources import PlanBResource
+from warehouse import check_queries as cq
+from warehouse.db import migration_versions, open_snapshot, publish_snapshot
+from warehouse.keys import PIPELINE
+from warehouse.previews import recommended_savings, table_counts
+from warehouse.run_history import write_run_history
 
 RUN_LIMIT = 50  # runs copied to pipeline_runs
 CHECK_RUN_LIMIT = 200  # runs whose check evaluations are read for asset_check_results
@@ -119,3 +129,46 @@ def check_results(instance: dg.DagsterInstance, *, run_limit: int = CHECK_RUN_LI
         frame.sort("evaluated_at", descending=True)
         .unique(["asset", "check_name", "partition"], keep="first", maintain_order=True)
     )
+
+
+@dg.asset(deps=["routing_projection"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)
+def published_snapshot(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
+    """The read-only copy of the warehouse that the dashboard and `planb sql` open, with the
+    instance's latest runs and check results copied in (pipeline_runs, asset_check_results)."""
+    cfg = planb.load()
+    # Read here, not in the dashboard: it opens only the snapshot, never the Dagster instance.
+    runs, checks = recent_runs(context.instance), check_results(context.instance)
+    write_run_history(cfg.data_dir, runs, checks)
+    path = publish_snapshot(cfg.data_dir)
+    with closing(open_snapshot(cfg.data_dir)) as con:
+        tables, recommended = table_counts(con), recommended_savings(con, PIPELINE)
+    return dg.MaterializeResult(metadata={
+        "path": str(path.resolve()), "bytes": path.stat().st_size,
+        "dagster/row_count": int(tables["rows"].sum()), "tables": markdown_preview(tables, rows=100),
+        "runs_recorded": runs.height, "check_results_recorded": checks.height,
+        **savings_metadata(recommended),
+    })
+
+
+@dg.asset_check(asset="published_snapshot",
+                description="the snapshot opens read-only, has every migration, and holds the state its "
+                "last snapshot_log row describes (published whole, never half-written)")
+def snapshot_is_consistent(planb: PlanBResource) -> dg.AssetCheckResult:
+    cfg = planb.load()
+    with closing(open_snapshot(cfg.data_dir)) as con:
+        state = cq.snapshot_state(con, PIPELINE)
+    problems = []
+    missing = sorted(migration_versions() - state["migrations"])
+    if missing:
+        problems.append(f"migrations {missing} missing")
+    if state["logged_rows"] != state["rows"]:
+        problems.append(f"{state['rows']} chat_logs rows, its snapshot_log says {state['logged_rows']}")
+    if not state["projected"]:
+        problems.append("no routing_projection rows")
+    return dg.AssetCheckResult(
+        passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(problems) or f"{state['rows']} chat_logs rows, {state['projected']} projection rows",
+        metadata={"chat_logs_rows": state["rows"], "projection_rows": state["projected"]})
+
+
+CHECKS = [snapshot_is_consistent]

@@ -1,21 +1,20 @@
-"""Ingestion: landing files into chat_logs once each, one partition a UTC day, a sensor on the
-landing folder, and a check on each day's rejected share."""
+"""Stage 1, ingest: landing files into chat_logs once each, one partition a UTC day, a sensor on
+the landing folder, and the checks that guard chat_logs (the day's rows and schema, its
+rejected share)."""
 
 import hashlib
 import json
-from datetime import date
 
 import dagster as dg
 from pydantic import Field
 
 from assets.instance import WRITER_POOL
-from assets.metadata import markdown_preview
-from assets.resources import PlanBResource, partition_day
-from scoring.config import PlanBConfig
+from assets.metadata import check_result, markdown_preview
+from assets.resources import PlanBResource, ingest_landing, ingest_settings, partition_day
+from warehouse import check_queries as cq
 from warehouse.db import writer
 from warehouse.ingestion import (
     FileReport,
-    IngestSettings,
     LogInputError,
     day_counts,
     ingest_paths,
@@ -25,23 +24,6 @@ from warehouse.ingestion import (
 from warehouse.previews import day_rows
 
 REJECTED_SHARE_CHECK = "rejected_share_within_limit"
-
-
-def ingest_settings(cfg: PlanBConfig, *, undated_day: date | None = None) -> IngestSettings:
-    """The config's ingest section as ingestion's settings; ``undated_day`` (``--day``) wins over
-    ``ingest.undated_day``."""
-    return IngestSettings(salt=cfg.user_salt, max_field_chars=cfg.ingest.max_field_chars,
-                          raw_chars=cfg.ingest.raw_chars, context_turns=cfg.ingest.context_turns,
-                          memory_limit=cfg.ingest.memory_limit, earliest_day=cfg.ingest.earliest_day,
-                          undated_day=undated_day or cfg.ingest.undated_day)
-
-
-def ingest_landing(cfg: PlanBConfig, progress=None) -> list[FileReport]:
-    """Ingest the landing folder's files not ingested before (all their days); ``progress`` gets a
-    line per batch of files."""
-    with writer(cfg.data_dir) as con:
-        return ingest_paths(con, [str(cfg.landing_dir)], ingest_settings(cfg), fmt=cfg.ingest.format,
-                            progress=progress)
 
 
 def _files_table(reports: list[FileReport]) -> dg.MetadataValue:
@@ -142,3 +124,25 @@ def landing_sensor(context: dg.SensorEvaluationContext, planb: PlanBResource):
     context.update_cursor(json.dumps(current))
     run_key = hashlib.sha256(json.dumps([[p, current[p]] for p in new]).encode()).hexdigest()[:32]
     return dg.RunRequest(run_key=run_key, tags={"planb/new_files": str(len(new))})
+
+
+@dg.asset_check(asset="chat_logs", blocking=True, pool=WRITER_POOL,
+                description="the day has at least checks.min_day_rows accepted rows, and each row keeps "
+                "the normalised schema's rules: a unique request id, a non-empty query, a timestamp on "
+                "its day, its source file and line")
+def chat_logs_rows_and_schema(context: dg.AssetCheckExecutionContext, planb: PlanBResource) -> dg.AssetCheckResult:
+    cfg = planb.load()
+    day = partition_day(context)
+    with writer(cfg.data_dir) as con:
+        counts = cq.chat_logs_day(con, day)
+    problems = [f"{counts[k]} {label}" for k, label in (
+        ("duplicate_ids", "request ids seen twice"), ("empty_queries", "empty queries"),
+        ("off_day_timestamps", f"timestamps not on {day}"), ("no_source", "rows without source line"))
+        if counts[k]]
+    if counts["rows"] < cfg.checks.min_day_rows:
+        problems.insert(0, f"{counts['rows']} accepted rows for {day} ({counts['rejected']} rejected), "
+                        f"fewer than checks.min_day_rows = {cfg.checks.min_day_rows}: did its logs arrive?")
+    return check_result(problems, counts, f"{counts['rows']} rows for {day}, schema rules kept")
+
+
+CHECKS = [chat_logs_rows_and_schema]
