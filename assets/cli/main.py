@@ -26,7 +26,7 @@ from assets.cli import calibrate, dashboard, demo, import_replays, ingest, run, 
 # The errors a user can fix (a bad config, a missing model package, an unreadable log, no
 # snapshot yet, ...): printed as one line, not a traceback. Named rather than imported because
 # their modules pull in polars, scipy or pyarrow; a class whose module a command never loaded
-# cannot have been raised. tests/assets/cli/test_cli_startup.py checks every name resolves.
+# cannot have been raised. tests/assets/cli/test_main_startup.py checks every name resolves.
 USER_ERRORS = frozenset({
     "scoring.config_file.ConfigError",
     "scoring.replay.weights.ModelWeightsError",

@@ -42,7 +42,7 @@ def setup(tmp_path_factory, bundled_log, landing, bundled_model, planb_config):
 
     small = bundled_model("small")
     # The small model plays both roles (the large one's template differs): the flow is the same
-    # and the CPU time small; test_end_to_end runs the real pair.
+    # and the CPU time small; test_run_end_to_end runs the real pair.
     models = {"small": {**small, "max_new_tokens": 4},
               "large": {**small, "name": "smollm2-as-large", "role": "large", "max_new_tokens": 4,
                         "template": {"kind": "chat", "system": "Answer briefly."}}}
