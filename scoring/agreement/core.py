@@ -1,12 +1,12 @@
-"""The checkable core of a long answer: the final number, yes or no, the option chosen, the year,
-or the leading statement, taken from the answer where answers put it, and compared between two
-answers.
+"""What a request asks for, and the checkable core of an answer to a request for a year or an
+entity (the year, or the leading statement), taken from the answer where answers put it. A
+request for a number, an option or yes / no, or any answer with an explicit final answer, is
+compared on its final answer instead (``scoring.agreement.final``).
 
 What a request asks for decides what the core is (``asked_core``): "how many", "what is the
 area", "calculate" ask for a number; "what year" / "when" for a year; "is / does / can ..."
 questions for yes or no; "true, false or uncertain" or "(a) ... (b) ..." for an option; "who /
-which / where / what is" for an entity. An explicit final answer ("\\boxed{..}", "Final answer:",
-"Answer:", "#### ..", "the answer is ..") is the core of any answer that has one.
+which / where / what is" for an entity.
 
 Where an answer states its core: worked solutions end with it ("So, the total is $12,000."),
 short answers lead with it ("Yes, ..."). The *conclusion* of an answer is its last sentence
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 # Bump when extraction or comparison changes: part of every scoring_version.
-CORE_VERSION = "1"
+CORE_VERSION = "2"
 # The kinds of core; "core:<type>" is what decided a core pair's label.
 NUMBER, YEAR, YES_NO, CHOICE, ENTITY, FINAL = "number", "year", "yes_no", "choice", "entity", "final"
 CORE_TYPES = (NUMBER, YEAR, YES_NO, CHOICE, ENTITY, FINAL)
@@ -43,15 +43,6 @@ _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*\\$])|\n+")
 _CONCLUDING_RE = re.compile(
     r"\b(so|therefore|thus|hence|in total|in conclusion|in summary|the answer|final answer|answer is|"
     r"overall|as a result|consequently|altogether|the result)\b|^\W*answer\s*:", re.IGNORECASE)
-_FINAL_RE = re.compile(
-    r"\\boxed\{(?P<boxed>[^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|^\s*#{4}\s*(?P<hashes>.+)$"
-    r"|\b(?:final answer|the answer is|answer)\s*(?:is)?\s*[:=]\s*(?P<colon>[^\n]+)"
-    r"|\bthe (?:final |correct )?answer is\s+(?P<is>[^\n.]+)", re.IGNORECASE | re.MULTILINE)
-_YES_NO_RE = re.compile(r"^\W*(?:(?:the )?(?:short )?answer(?: is)?\W*)?(yes|no|correct|incorrect|true|false)\b",
-                        re.IGNORECASE)
-_OPTION_LIST_RE = re.compile(r"\b[a-z]+(?:, [a-z]+)+,? or [a-z]+\b", re.IGNORECASE)
-_LETTER_OPTIONS_RE = re.compile(r"(?:^|\s)\(?([a-eA-E])\)\s")
-
 _ASKS = (  # (core type, pattern on the request's question sentence); the first that matches wins
     (CHOICE, re.compile(r"\btrue, false,? or uncertain\b|\b[a-z]+(?:, [a-z]+)+,? or [a-z]+\?|\bwhich (?:one|option|word|of the following)\b"
                         r"|(?:^|\s)\(?[a-e]\)\s.*(?:^|\s)\(?[b-e]\)\s", re.IGNORECASE | re.DOTALL)),
@@ -172,20 +163,6 @@ def conclusion(text: str) -> str:
     return concluding[-1] if concluding else parts[-1]
 
 
-def final_answer(text: str) -> str | None:
-    """The answer's explicit final answer (boxed, "Final answer:", "Answer:", "####", "the
-    answer is ..."), the last one when there are several; None without one.
-
-    Example:
-        >>> final_answer("We get 2x = 8, so \\\\boxed{4}.")
-        '4'
-    """
-    found = None
-    for match in _FINAL_RE.finditer(text or ""):
-        found = next(g for g in match.groups() if g is not None)
-    return found.strip() if found else None
-
-
 def answer_numbers(text: str, question: str) -> list[frozenset[float]]:
     """The numbers of ``text`` that the request does not contain (all of them if none is left).
 
@@ -210,44 +187,6 @@ def _number_core(text: str, question: str) -> Core | None:
     return None
 
 
-def _options(question: str) -> tuple[list[str], bool]:
-    """The request's options and whether they are letters ("(a) ... (b) ...")."""
-    found = _OPTION_LIST_RE.search(question)
-    if found:
-        return [w.lower() for w in re.findall(r"[a-z]+", found.group(0), re.IGNORECASE) if w.lower() != "or"], False
-    letters = _LETTER_OPTIONS_RE.findall(question)
-    return ([x.lower() for x in letters], True) if len(letters) >= 2 else ([], False)
-
-
-def _choice_core(text: str, question: str) -> Core | None:
-    options, letters = _options(question)
-    if not options:
-        return None
-    alternatives = "|".join(re.escape(o) for o in options)
-    if letters:  # a letter is an option only where it is written as one: "(c)", "c)", "option c"
-        pattern = re.compile(r"\(([" + "".join(options) + r"])\)|\b([" + "".join(options) + r"])\)"
-                             r"|\b(?:option|answer|choice)\s*:?\s*\(?([" + "".join(options) + r"])\b", re.IGNORECASE)
-    else:
-        pattern = re.compile(r"\b(" + alternatives + r")\b", re.IGNORECASE)
-    parts = sentences(text)
-    # a worked answer names its option in its conclusion; a short one leads with it
-    for part in ([conclusion(text)] + parts[:1]) if parts else []:
-        hits = [h if isinstance(h, str) else next(g for g in h if g) for h in pattern.findall(part)]
-        if hits:
-            return Core(CHOICE, (hits[-1].lower(),))
-    return None
-
-
-def _yes_no_core(text: str) -> Core | None:
-    parts = sentences(text)
-    for part in parts[:1] + [conclusion(text)] if parts else []:
-        hit = _YES_NO_RE.match(part)
-        if hit:
-            word = hit.group(1).lower()
-            return Core(YES_NO, ("yes" if word in ("yes", "correct", "true") else "no",))
-    return None
-
-
 def _year_core(text: str) -> Core | None:
     for part in (sentences(text)[:1] + [conclusion(text)]):
         years = _YEAR_RE.findall(part)
@@ -257,32 +196,16 @@ def _year_core(text: str) -> Core | None:
 
 
 def extract_core(text: str | None, question: str | None, core_type: str) -> Core | None:
-    """The core of type ``core_type`` that ``text`` states, or None when it states none.
+    """The core of type ``core_type`` (year or entity) that ``text`` states, or None when it
+    states none (numbers, options and yes / no: ``scoring.agreement.final``).
 
     Example:
-        >>> extract_core("So, there are 19 integers with |x + 5| < 10.", "How many integers satisfy |x + 5| < 10?", "number")
-        Core(type='number', values=(frozenset({19.0}),))
-        >>> extract_core("No, it does not.", "Is it raining?", "yes_no")
-        Core(type='yes_no', values=('no',))
+        >>> extract_core("It fell in 1989, in November.", "When did the Berlin Wall fall?", "year")
+        Core(type='year', values=('1989',))
     """
     text, question = text or "", question or ""
-    final = final_answer(text)
-    if final is not None:
-        if core_type in (NUMBER, YEAR) and numbers(final):
-            return Core(NUMBER, tuple(numbers(final)))
-        if core_type == CHOICE and _choice_core(final, question):
-            return _choice_core(final, question)
-        if core_type == YES_NO and _yes_no_core(final):
-            return _yes_no_core(final)
-        return Core(FINAL, (final.lower().strip(" .*$"),))
-    if core_type == NUMBER:
-        return _number_core(text, question)
     if core_type == YEAR:
         return _year_core(text) or _number_core(text, question)
-    if core_type == YES_NO:
-        return _yes_no_core(text)
-    if core_type == CHOICE:
-        return _choice_core(text, question)
     if core_type == ENTITY:
         parts = sentences(text)
         return Core(ENTITY, (parts[0], conclusion(text))) if parts else None
@@ -291,11 +214,11 @@ def extract_core(text: str | None, question: str | None, core_type: str) -> Core
 
 def cores_agree(a: Core, b: Core, *, tolerance: float = 0.005) -> bool | None:
     """Whether two cores state the same result; None when they are of types that cannot be
-    compared here (an entity is compared on its words by ``scoring.agreement.kind``).
+    compared here (an entity is compared on its words by ``scoring.agreement.pairs``).
 
-    Numbers: each answer's result (the first number of its conclusion that the request does
-    not contain) is among the other's numbers, within a relative ``tolerance`` (rounded results
-    such as 0.3056 for 11/36 agree).
+    Numbers (a year question answered without a year): each answer's result (the first number
+    of its conclusion that the request does not contain) is among the other's numbers, within
+    a relative ``tolerance``.
 
     Example:
         >>> n = lambda *v: Core("number", tuple(frozenset({float(x)}) for x in v))
@@ -303,8 +226,6 @@ def cores_agree(a: Core, b: Core, *, tolerance: float = 0.005) -> bool | None:
         (True, False)
     """
     if a.type != b.type:
-        if {a.type, b.type} == {FINAL, NUMBER}:
-            return False
         return None
     if a.type == NUMBER:
         return (any(_close(a.values[0], v, tolerance) for v in b.values)

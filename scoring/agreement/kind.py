@@ -1,10 +1,13 @@
 """The kind of a pair of answers, which decides how its label is made (scoring.agreement.rule).
 
-- ``short``: both answers are short (at most ``short_kind_tokens`` normalised tokens) and the
-  request is not an open-ended one: the short factual rule (token F1 / content containment).
-- ``core``: the request asks for something checkable (a number, a year, yes or no, an option,
-  an entity; ``scoring.agreement.core.asked_core``), or both answers give an explicit final
-  answer: the label is agreement on that core, taken from both answers.
+- ``core``: the request has one right answer and both answers state theirs: it asks for a
+  number, an option or yes or no (``scoring.agreement.core.asked_core``) and a final answer can
+  be taken from both answers (``scoring.agreement.final``), or both answers mark an explicit
+  final answer (``\\boxed{}``, ``####``), whatever the answers' length; or, for long answers, it
+  asks for a year or an entity. The label is agreement on that final answer or core.
+- ``short``: both answers are short (at most ``short_kind_tokens`` normalised tokens), the
+  request is not a request to write something, and no final answer is compared: the short
+  factual rule (token F1 / content containment).
 - ``open``: everything else: advice, writing, explanation, code (a request that asks to write,
   explain, suggest ..., or an answer with a code block). "The same" means nothing there, so no
   lexical threshold labels it: a pairwise judge decides quality parity, or it stays unscored.
@@ -21,9 +24,11 @@ from __future__ import annotations
 import re
 
 from scoring.agreement.metrics import answer_tokens
-from scoring.agreement.core import CHOICE, FINAL, NUMBER, YEAR, asked_core, conclusion, final_answer, numbers
+from scoring.agreement.core import CHOICE, FINAL, NUMBER, YEAR, YES_NO, asked_core, conclusion, numbers
+from scoring.agreement.final import final_of, marked
 
 SHORT, CORE, OPEN = "short", "core", "open"
+_STRONG_MARKERS = ("boxed", "hashes")
 KINDS = (SHORT, CORE, OPEN)
 
 # Requests for writing: open-ended whatever the answers' length (a haiku is short).
@@ -76,8 +81,22 @@ def pair_kind(question: str | None, small: str, large: str, *, short_kind_tokens
     if is_open_request(question, short=short) and (short or asked not in (NUMBER, YEAR, CHOICE)):
         return OPEN
     if short:
+        # A request with one right answer is compared on it whatever the answers' length; the
+        # short rule keeps the pairs whose final answer cannot be taken from both.
+        core_type = (asked if asked in (NUMBER, CHOICE, YES_NO)
+                     else FINAL if _both_marked(small, large, _STRONG_MARKERS) else None)
+        if core_type and final_of(small, question, core_type) and final_of(large, question, core_type):
+            return CORE
         return SHORT
     return CORE if pair_core_type(question, small, large, asked=asked) is not None else OPEN
+
+
+
+
+def _both_marked(small: str, large: str, strong: tuple[str, ...] | None = None) -> bool:
+    """Whether both answers mark an explicit final answer (``strong``: only of these kinds)."""
+    found = [marked(t) for t in (small, large)]
+    return all(f is not None and (strong is None or f[0] in strong) for f in found)
 
 
 _INTERROGATIVE = re.compile(r"\?\s*$|^\W*(?:what|which|who|where|when|how)\b", re.IGNORECASE)
@@ -85,9 +104,10 @@ _CONCLUDED_NUMBER = re.compile(r"\b(?:so|therefore|thus|hence|in total|the answe
 
 
 def pair_core_type(question: str | None, small: str, large: str, *, asked: str | None = None) -> str | None:
-    """The core type to compare for a long pair, or None when it has no checkable core: what the
-    request asks for; else an explicit final answer in both; else, for a follow-up question
-    that names no kind ("What about |x + 10| < 5?"), a number both answers conclude with.
+    """The core type to compare for a pair, or None when it has no checkable core: an explicit
+    final answer in both where the request asks for a year, an entity or nothing we know;
+    else what the request asks for; else, for a follow-up question that names no kind ("What
+    about |x + 10| < 5?"), a number both answers conclude with.
 
     Example:
         >>> pair_core_type("How many brothers does David have?", "", "")
@@ -98,10 +118,12 @@ def pair_core_type(question: str | None, small: str, large: str, *, asked: str |
         True
     """
     asked = asked or asked_core(question)
+    if asked in (NUMBER, CHOICE, YES_NO):
+        return asked
+    if _both_marked(small, large, None if asked is None else _STRONG_MARKERS):
+        return FINAL
     if asked is not None:
         return asked
-    if final_answer(small) is not None and final_answer(large) is not None:
-        return FINAL
     if (question and _INTERROGATIVE.search(question.strip()) and not is_open_request(question)
             and all(_CONCLUDED_NUMBER.search(conclusion(t)) and numbers(conclusion(t)) for t in (small, large))):
         return NUMBER

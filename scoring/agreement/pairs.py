@@ -16,7 +16,8 @@ import numpy as np
 
 from scoring.agreement.metrics import LEXICAL_METRICS, _content_containment, content_tokens, lexical_metrics, normalize_answer
 from scoring.agreement.rule import AgreementRule
-from scoring.agreement.core import ENTITY, FINAL, NUMBER, Core, answer_numbers, cores_agree, extract_core
+from scoring.agreement.core import ENTITY, answer_numbers, cores_agree, extract_core
+from scoring.agreement.final import FINAL_TYPES, decided_by as final_decided_by, final_of, finals_agree
 from scoring.agreement.kind import CORE, SHORT, pair_core_type, pair_kind
 from scoring.agreement.embedding import embedding_cosine
 
@@ -35,32 +36,27 @@ def answer_lengths(small: Sequence[str | None], large: Sequence[str | None]) -> 
     return np.minimum(a, b), np.maximum(a, b)
 
 
-def _final_text_agree(a: Core, b: Core, tolerance: float) -> bool:
-    """Two explicit final answers: the same numbers, else the same normalised text."""
-    from scoring.agreement.core import numbers
-
-    na, nb = numbers(a.values[0]), numbers(b.values[0])
-    if na and nb:
-        return cores_agree(Core(NUMBER, tuple(na)), Core(NUMBER, tuple(nb)), tolerance=tolerance)
-    return normalize_answer(a.values[0]) == normalize_answer(b.values[0])
-
-
 def core_label(question: str | None, small: str, large: str, rule: AgreementRule) -> tuple[bool | None, str]:
-    """(agree, decided_by) of one core pair: agreement on the core both answers state, or
-    (None, "unscored") when either states none that can be compared.
+    """(agree, decided_by) of one core pair: agreement on the final answer (a number, an option,
+    yes / no, an explicit final answer: ``final:<how>``) or the core (a year, an entity:
+    ``core:<type>``) both answers state, or (None, "unscored") when either states none that
+    can be compared.
 
     Example:
         >>> rule = AgreementRule(3, "token_f1", 0.5, "content_containment", 0.9)
         >>> core_label("How many apples are left?", "First 8 - 3 = 5. So, 5 apples are left.",
         ...            "We subtract: 8 - 3 = 5. Therefore 5 apples remain.", rule)
-        (True, 'core:number')
+        (True, 'final:unit')
     """
     core_type = pair_core_type(question, small, large)
+    if core_type in FINAL_TYPES:
+        fa, fb = final_of(small, question, core_type), final_of(large, question, core_type)
+        if fa is None or fb is None:
+            return None, UNSCORED
+        return finals_agree(fa, fb, question, tolerance=rule.core_number_tolerance), final_decided_by(fa, fb)
     a, b = extract_core(small, question, core_type), extract_core(large, question, core_type)
     if a is None or b is None:
         return None, UNSCORED
-    if a.type == FINAL and b.type == FINAL:
-        return _final_text_agree(a, b, rule.core_number_tolerance), f"core:{FINAL}"
     if a.type == ENTITY and b.type == ENTITY:
         na = answer_numbers(" ".join(a.values), question or "")
         nb = answer_numbers(" ".join(b.values), question or "")
@@ -72,7 +68,7 @@ def core_label(question: str | None, small: str, large: str, rule: AgreementRule
     verdict = cores_agree(a, b, tolerance=rule.core_number_tolerance)
     if verdict is None:
         return None, UNSCORED
-    return verdict, f"core:{a.type if a.type == b.type else NUMBER}"
+    return verdict, f"core:{a.type}"
 
 
 def score_pairs(small: Sequence[str | None], large: Sequence[str | None], *, embedder,
@@ -134,12 +130,12 @@ def score_pairs(small: Sequence[str | None], large: Sequence[str | None], *, emb
             pass
         elif exact[i] == 1.0:
             agree[i], decided_by[i] = True, IDENTICAL
+        elif kind == CORE and (label := core_label(asked[i], small[i], large[i], rule))[0] is not None:
+            agree[i], decided_by[i] = label  # "A" against "(A) bank": a letter normalises to nothing
         elif shortest[i] == 0:
             agree[i], decided_by[i] = False, ONE_EMPTY
         elif kind == CORE:
-            agree[i], decided_by[i] = core_label(asked[i], small[i], large[i], rule)
-            if agree[i] is None:
-                to_judge.append(i)
+            to_judge.append(i)
         else:
             to_judge.append(i)
     for i in np.flatnonzero(short):  # the short rule's fixed labels, named as such

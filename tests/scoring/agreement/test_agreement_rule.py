@@ -61,7 +61,8 @@ def test_uncertain_band_excludes_fixed_labels_and_needs_a_band():
 
 def test_describe():
     assert RULE.describe() == ("short (both answers <= 40 tokens): <= 3 tokens token_f1 >= 0.5, else cosine >= 0.8; "
-                               "core: the same core (numbers within 0.5%, entities content_containment >= 0.5); "
+                               "core: the same final answer (a number, an option, yes or no; decimals and "
+                               "fractions within 0.5%) or core (a year; an entity: content_containment >= 0.5); "
                                "open: judge, else unscored")
     assert "(judge within 0.05 of the threshold)" in dataclasses.replace(RULE, judge_band=0.05).describe()
 

@@ -133,7 +133,8 @@ def test_kinds_and_labels_of_long_pairs(embedder):
     out = score_pairs(small, large, embedder=embedder, rule=LONG_RULE, questions=questions)
     assert out["kind"] == ["core", "core", "open", "open"]
     assert out["agree"] == [True, False, None, False]
-    assert out["decided_by"] == ["core:number", "core:number", "unscored", "one_empty"]
+    # the number each conclusion states ("invested a total of $12,000"), not every number in it
+    assert out["decided_by"] == ["final:stated", "final:stated", "unscored", "one_empty"]
     assert out["cosine"] == [None, None, None, None]  # not computed for long pairs
 
 
@@ -151,7 +152,7 @@ def test_the_judge_decides_open_pairs_and_nothing_else(embedder):
     assert asked == [[1]]
     assert out["judge"] == [None, 0.7, None]
     assert out["agree"] == [True, True, True]
-    assert out["decided_by"] == ["core:number", "judge", "identical"]
+    assert out["decided_by"] == ["final:stated", "judge", "identical"]
 
 
 def test_questions_must_match_the_pairs(embedder):

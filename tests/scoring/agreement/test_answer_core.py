@@ -1,9 +1,11 @@
-"""scoring.agreement.core and scoring.agreement.kind: what a request asks for, the core each answer
-states, whether two cores agree, and the kind of a pair."""
+"""scoring.agreement.core, scoring.agreement.final and scoring.agreement.kind: what a request asks
+for, the core or final answer each answer states, whether two agree, and the kind of a pair
+(tests/scoring/agreement/test_final_answer.py: the final answers of worked solutions)."""
 
 import pytest
 
-from scoring.agreement.core import asked_core, conclusion, cores_agree, extract_core, final_answer, numbers
+from scoring.agreement.core import asked_core, conclusion, extract_core, numbers
+from scoring.agreement.final import find_final, finals_agree, marked
 from scoring.agreement.kind import CORE, OPEN, SHORT, pair_core_type, pair_kind
 
 
@@ -36,20 +38,24 @@ def test_the_conclusion_is_the_last_concluding_sentence():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("Thus x = 2, so \\boxed{4}.", "4"),
-    ("Work...\nFinal answer: 12 apples", "12 apples"),
-    ("#### 42", "42"),
-    ("The answer is Paris.", "Paris"),
+    ("Thus x = 2, so \\boxed{4}.", ("boxed", ["4"])),
+    ("Work...\nFinal answer: 12 apples", ("answer_is", ["12 apples"])),
+    ("#### 42", ("hashes", ["42"])),
+    ("The answer is Paris.", ("answer_is", ["Paris."])),
     ("No marker here.", None),
 ])
-def test_final_answer(text, expected):
-    assert final_answer(text) == expected
+def test_marked_final_answer(text, expected):
+    assert marked(text) == expected
+
+
+def _values(text, question, core_type):
+    final = find_final(text, question, core_type)
+    return None if final is None else final.values
 
 
 def test_numbers_the_request_gives_are_not_the_answer():
     question = "How many integers satisfy |x + 10| < 5?"
-    core = extract_core("So, there are 9 integers that satisfy |x + 10| < 5.", question, "number")
-    assert core.values == (frozenset({9.0}),)
+    assert [n.value for n in _values("So, there are 9 integers that satisfy |x + 10| < 5.", question, "number")] == [9]
 
 
 @pytest.mark.parametrize("a, b, agree", [
@@ -58,24 +64,30 @@ def test_numbers_the_request_gives_are_not_the_answer():
     ("So, the bus earned $76.", "The bus earned a total of $100.", False),
     ("Therefore, the remainder is 0 (as shown by the 2 in 5k + 2).", "Thus the remainder is 0.", True),
 ])
-def test_number_cores(a, b, agree):
+def test_number_final_answers(a, b, agree):
     question = "What is the probability or total or remainder?"
-    ca, cb = extract_core(a, question, "number"), extract_core(b, question, "number")
-    assert cores_agree(ca, cb) is agree
+    fa, fb = find_final(a, question, "number"), find_final(b, question, "number")
+    assert finals_agree(fa, fb, question, tolerance=0.005) is agree
 
 
-def test_yes_no_and_choice_cores():
+def test_yes_no_and_choice_final_answers():
     q = "Is the first statement true?"
-    assert extract_core("Yes, it is.", q, "yes_no").values == ("yes",)
-    assert extract_core("It depends on the day.", q, "yes_no") is None  # none stated: no core
+    assert _values("Yes, it is.", q, "yes_no") == ("yes",)
+    assert _values("It depends on the day.", q, "yes_no") is None  # none stated: no final answer
     options = "The third statement may be true, false, or uncertain. Which is it?"
-    a = extract_core("True. Bananas cost the most.", options, "choice")
-    b = extract_core("We compare. Therefore, the third statement is also true.", options, "choice")
-    c = extract_core("Uncertain. We cannot tell.", options, "choice")
-    assert a.values == ("true",) and cores_agree(a, b) and not cores_agree(a, c)
+    a = find_final("True. Bananas cost the most.", options, "choice")
+    b = find_final("We compare. Therefore, the third statement is also true.", options, "choice")
+    c = find_final("Uncertain. We cannot tell.", options, "choice")
+    assert a.values == ("true",) and finals_agree(a, b, options, tolerance=0)
+    assert not finals_agree(a, c, options, tolerance=0)
     letters = "Which situation should be reported? a) a game b) a fight c) a backpack taken"
-    assert extract_core("The answer is (c), as a girl lost a bag.", letters, "choice").values == ("c",)
-    assert extract_core("A situation like this is common.", letters, "choice") is None  # "A" is no option
+    assert _values("The answer is (c), as a girl lost a bag.", letters, "choice") == ("c",)
+    assert _values("A situation like this is common.", letters, "choice") is None  # "A" is no option
+
+
+def test_year_and_entity_cores():
+    assert extract_core("It fell in 1989, in November.", "When did the wall fall?", "year").values == ("1989",)
+    assert extract_core("Shakespeare wrote it. So, Shakespeare.", "Who wrote Hamlet?", "entity").type == "entity"
 
 
 LONG = " ".join(["word"] * 60)
