@@ -17,6 +17,7 @@ DOCS = _ROOT / "docs"
 
 AGREEMENT_SET_FILE = DATA_DIR / "agreement_set.jsonl"
 LONGFORM_SET_FILE = DATA_DIR / "longform_set.jsonl"
+WORKED_SET_FILE = DATA_DIR / "worked_set.jsonl"
 MODEL_ANSWERS_FILE = DATA_DIR / "model_answers.jsonl"
 JUDGE_FILE = DATA_DIR / "judge_verdicts.jsonl"
 FIT_FILE = DATA_DIR / "agreement_fit.json"
@@ -37,4 +38,9 @@ def load_set(path: Path = AGREEMENT_SET_FILE) -> list[dict]:
 
 def load_longform_set(path: Path = LONGFORM_SET_FILE) -> list[dict]:
     """The committed long-answer set's rows."""
+    return read_jsonl(path)
+
+
+def load_worked_set(path: Path = WORKED_SET_FILE) -> list[dict]:
+    """The committed worked-solution and option-answer set's rows."""
     return read_jsonl(path)
