@@ -278,8 +278,9 @@ class AgreementConfig(_Strict):
                                    "when both answers have at most this many normalised tokens")
     core_entity_threshold: float = Field(0.1, ge=0, le=1, description="core pairs about an entity agree when "
                                          "the content containment of the sentences stating it is >= this")
-    core_number_tolerance: float = Field(0.005, ge=0, le=1, description="core numbers agree within this "
-                                         "relative difference (rounded results such as 0.3056 for 11/36)")
+    core_number_tolerance: float = Field(0.005, ge=0, le=1, description="final answers that are a decimal or "
+                                         "a fraction agree within this relative difference (rounded results such "
+                                         "as 0.3056 for 11/36); integers must be equal")
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
 
 

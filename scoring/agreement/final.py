@@ -192,8 +192,13 @@ def _last_line(text: str) -> str | None:
     return line if _LONE_VALUE.match(line) else None
 
 
-def _boxed(text: str) -> list[tuple[int, str]]:
-    """(start, content) of every ``\\boxed{..}``, nested braces kept whole."""
+def boxed(text: str) -> list[tuple[int, str]]:
+    """(start, content) of every ``\\boxed{..}``, nested braces kept whole.
+
+    Example:
+        >>> boxed("So \\\\boxed{\\\\frac{1}{4}}.")
+        [(3, '\\\\frac{1}{4}')]
+    """
     out = []
     for match in _BOXED.finditer(text):
         depth, i = 1, match.end()
@@ -225,14 +230,14 @@ def marked(text: str) -> tuple[str, list[str]] | None:
     if not text:
         return None
     if "box" in text:
-        boxed = _boxed(text)
-        if boxed:
-            last_at, _ = boxed[-1]
+        spans = boxed(text)
+        if spans:
+            last_at, _ = spans[-1]
             start, end = _line_of(text, last_at)
             # boxed values of the same sentence as the last one (a line may hold several sentences)
             tail = text[start:end]
             cut = max((m.end() for m in _SENTENCE_END.finditer(tail, 0, last_at - start)), default=0)
-            same = [c for at, c in boxed if start + cut <= at < end]
+            same = [c for at, c in spans if start + cut <= at < end]
             return "boxed", same
     if "####" in text:
         found = _HASHES.findall(text)

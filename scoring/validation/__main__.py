@@ -1,5 +1,5 @@
 """Reproduce the agreement validation report: score the committed validation sets (Natural
-Questions and the long-answer set), fit the rule on their fit split, measure it on their test
+Questions, the long-answer set and the worked-solution set), fit the rule on their fit split, measure it on their test
 split per set and per kind of answer, write docs/AGREEMENT_VALIDATION.md and
 validation/data/agreement_fit.json.
 
@@ -22,14 +22,21 @@ from pathlib import Path
 from scoring.agreement.rule import judge_spec
 from scoring.config import load_config
 from scoring.agreement.embedding import configured_embedder
-from scoring.validation.by_kind import fit_core_entity_threshold, quality_by_kind, score_rows, validation_rows
+from scoring.validation.by_kind import (
+    WORKED_SETS,
+    fit_core_entity_threshold,
+    fit_core_number_tolerance,
+    quality_by_kind,
+    score_rows,
+    unboxed_rows,
+    validation_rows,
+)
 from scoring.validation.judge_verdicts import cached_scores, judge_missing
 from scoring.validation.kind_report import render_full_report
 from scoring.validation.report import REPORT_FILE, fit_and_evaluate, score_set, write_fit
 from scoring.validation.sets import AGREEMENT_SET_FILE, FIT_FILE, JUDGE_FILE, load_set
 
 SHORT_KIND_TOKENS = 40  # the longest Natural Questions pair is 35 tokens; long answers start near 50
-CORE_NUMBER_TOLERANCE = 0.005  # a result rounded to 3 significant digits still agrees
 
 
 def validate(*, config: str | None = None, judge: bool = False, set_path: Path = AGREEMENT_SET_FILE,
@@ -49,22 +56,28 @@ def validate(*, config: str | None = None, judge: bool = False, set_path: Path =
     judge_name = None if judge_scores is None else f"{spec.name} ({spec.backend}, model_key {spec.model_key})"
     band = cfg.agreement.judge.band if judge_scores is not None else 0.0
     result = fit_and_evaluate(scored, judge_band=band, judge_scores=judge_scores)
-    # The kinds' settings: the short kind's cut and the number tolerance are set, not fitted
-    # (docs/AGREEMENT_VALIDATION.md says why); the entity threshold is fitted on the fit split.
-    base = replace(result.rule, short_kind_tokens=SHORT_KIND_TOKENS, core_number_tolerance=CORE_NUMBER_TOLERANCE)
+    # The kinds' settings: the short kind's cut is set, not fitted (docs/AGREEMENT_VALIDATION.md
+    # says why); the entity threshold and the number tolerance are fitted on the fit split.
+    base = replace(result.rule, short_kind_tokens=SHORT_KIND_TOKENS)
     all_rows = validation_rows()
     first = score_rows(all_rows, embedder=embedder, rule=base)
-    rule = replace(base, core_entity_threshold=fit_core_entity_threshold(all_rows, first, base))
+    rule = replace(base, core_entity_threshold=fit_core_entity_threshold(all_rows, first, base),
+                   core_number_tolerance=fit_core_number_tolerance(all_rows, first, base))
     result.rule = rule
     final = score_rows(all_rows, embedder=embedder, rule=rule)
     figures = quality_by_kind(all_rows, final)
+    # The worked sets against their source's parsed finals as they are, and without their boxes.
+    source = quality_by_kind(all_rows, final, sets=WORKED_SETS, truth="source_truth")
+    plain_rows = unboxed_rows(all_rows)
+    plain = quality_by_kind(plain_rows, score_rows(plain_rows, embedder=embedder, rule=rule),
+                            sets=tuple(f"{s}_unboxed" for s in WORKED_SETS))
     write_fit(result, fit_file)
     blob = json.loads(fit_file.read_text(encoding="utf-8"))
     blob["by_kind"] = [f.as_dict() for f in figures]
     fit_file.write_text(json.dumps(blob, indent=2) + "\n", encoding="utf-8")
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(render_full_report(result, figures, all_rows, final, n_nq_pairs=len(rows), judge_name=judge_name),
-                      encoding="utf-8")
+    report.write_text(render_full_report(result, figures, all_rows, final, n_nq_pairs=len(rows), judge_name=judge_name,
+                                         worked_checks={"source": source, "unboxed": plain}), encoding="utf-8")
     return result.rule.describe()
 
 
