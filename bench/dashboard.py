@@ -49,7 +49,7 @@ from warehouse.db import open_snapshot
 
 APP = str(ROOT / "dashboards" / "app.py")
 # page name -> the page file AppTest switches to (None: the default page, Overview)
-PAGES = {"overview": None, "threshold_explorer": "threshold_explorer.py"}
+PAGES = {"overview": None, "threshold_explorer": "app_pages/threshold_explorer.py"}
 # Slider positions visited in turn: spread over the range, each one a change from the last.
 VALUES = (0.15, 0.42, 0.68, 0.27, 0.81, 0.05, 0.55, 0.93, 0.36, 0.74, 0.22, 0.61)
 GOAL_MS = 200.0

@@ -1,7 +1,9 @@
 """Plan B dashboard: `streamlit run dashboards/app.py` (data folder from $PLANB_DATA_DIR).
 
 This file only sets up the page, the shared sidebar and the navigation; each page is a module
-of this folder that draws itself from ``view.current_view()`` when Streamlit runs it.
+of ``app_pages/`` that draws itself from ``view.current_view()`` when Streamlit runs it. (Not
+``pages/``: on a server's first run Streamlit takes that folder for its legacy multipage app, and
+a link to /segments would run the page file without this one, so with no sidebar and no view.)
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from warehouse.db import NoSnapshotError
 
 # (module file, title, url path), in menu order; the first is the default page.
 PAGES = [
-    ("overview.py", "Overview", "overview"),
-    ("threshold_explorer.py", "Threshold explorer", "thresholds"),
-    ("segments.py", "Segments", "segments"),
-    ("examples.py", "Examples", "examples"),
-    ("costs.py", "Costs", "costs"),
-    ("data_health.py", "Data health", "health"),
+    ("app_pages/overview.py", "Overview", "overview"),
+    ("app_pages/threshold_explorer.py", "Threshold explorer", "thresholds"),
+    ("app_pages/segments.py", "Segments", "segments"),
+    ("app_pages/examples.py", "Examples", "examples"),
+    ("app_pages/costs.py", "Costs", "costs"),
+    ("app_pages/data_health.py", "Data health", "health"),
 ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.app import PAGES
 from dashboards.formatting import dollars, read_back
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
@@ -190,8 +191,16 @@ def test_a_snapshot_from_an_older_plan_b_asks_to_publish_again(monkeypatch, snap
     con.execute("DROP TABLE gpu_prices")
     con.close()
     app = run_app(monkeypatch, snapshot_dir)
-    for page in ["overview.py", "threshold_explorer.py", "segments.py", "examples.py", "costs.py", "data_health.py"]:
+    for page, _, _ in PAGES:
         app.switch_page(page).run()
         assert not app.exception, (page, [e.value for e in app.exception])
         (warning,) = app.warning
         assert "older Plan B" in warning.value and "7" in warning.value
+
+
+def test_no_pages_folder_beside_the_app():
+    """On a server's first run Streamlit takes a ``pages/`` folder beside the entry file for its
+    legacy multipage app: a first link to /segments would run that page file alone, with no
+    sidebar and no view (the pages are in ``app_pages/``)."""
+    assert not (Path(APP).parent / "pages").exists()
+    assert all(module.startswith("app_pages/") and (Path(APP).parent / module).is_file() for module, _, _ in PAGES)

@@ -152,11 +152,11 @@ def test_cost_edits_reach_every_dollar_figure(app, pipeline_snapshot):
     assert_metric(app, "GPU-hours saved / day", row["gpu_hours_saved_per_day"], row["gpu_hours_saved_lo"],
                   row["gpu_hours_saved_hi"])
 
-    rerun(app, "costs.py")
+    rerun(app, "app_pages/costs.py")
     assert_metric(app, "Dollars saved / month", row["gpu_hours_saved_per_30_days"] * per_hour,
                   row["gpu_hours_saved_per_30_days_lo"] * per_hour, row["gpu_hours_saved_per_30_days_hi"] * per_hour)
 
-    rerun(app, "segments.py")
+    rerun(app, "app_pages/segments.py")
     shown_table = table(app, "Segment")
     for segment in nearest(pipeline_snapshot, "length", 0.3, "surface"):
         (shown_row,) = shown_table[shown_table["Segment"] == segment["segment"]].to_dict("records")
@@ -164,7 +164,7 @@ def test_cost_edits_reach_every_dollar_figure(app, pipeline_snapshot):
                     ("gpu_hours_saved_per_year", "gpu_hours_saved_per_year_lo", "gpu_hours_saved_per_year_hi")]
         assert_figure(shown_row["Dollars saved / year"], *expected)
 
-    rerun(app, "threshold_explorer.py")
+    rerun(app, "app_pages/threshold_explorer.py")
     projection = table(app, "n_routed_small")
     rows = sql(pipeline_snapshot, "SELECT threshold, gpu_hours_saved_per_year FROM routing_projection "
                "WHERE dataset = 'pipeline' AND router = 'length' AND segment_by = 'all' ORDER BY threshold")
@@ -174,7 +174,7 @@ def test_cost_edits_reach_every_dollar_figure(app, pipeline_snapshot):
 
 def test_threshold_explorer_plots_every_router_and_tables_their_metrics(app, pipeline_snapshot):
     choose(app, "length", 0.3)
-    rerun(app, "threshold_explorer.py")
+    rerun(app, "app_pages/threshold_explorer.py")
     routers = [r["router"] for r in sql(pipeline_snapshot, "SELECT DISTINCT router FROM routing_projection "
                                         "WHERE dataset = 'pipeline' ORDER BY router")]
     spec = json.loads(app.get("plotly_chart")[0].proto.spec)
@@ -208,7 +208,7 @@ def test_threshold_explorer_plots_every_router_and_tables_their_metrics(app, pip
 
 def test_segments_show_each_surface_at_the_threshold(app, pipeline_snapshot):
     choose(app, "length", 0.3)
-    rerun(app, "segments.py")
+    rerun(app, "app_pages/segments.py")
     shown_table = table(app, "Segment")
     segments = nearest(pipeline_snapshot, "length", 0.3, "surface")
     assert shown_table["Segment"].tolist() == [s["segment"] for s in segments]
@@ -222,7 +222,7 @@ def test_segments_show_each_surface_at_the_threshold(app, pipeline_snapshot):
 
 
 def test_examples_show_both_answers_and_follow_the_filters(app, pipeline_snapshot):
-    rerun(app, "examples.py")
+    rerun(app, "app_pages/examples.py")
     app.selectbox(key="agree").set_value("Disagree")
     app.selectbox(key="surface").set_value("search")
     rerun(app)
@@ -234,7 +234,7 @@ def test_examples_show_both_answers_and_follow_the_filters(app, pipeline_snapsho
         WHERE NOT a.agree AND l.surface = 'search'
         ORDER BY a.token_f1, a.day, a.request_id""")
     assert expected, "the demo slice has disagreements on search"
-    # Logged ids and segments are shown as text (tests/dashboards/test_examples_text.py).
+    # Logged ids and segments are shown as text (tests/dashboards/app_pages/test_examples.py).
     ids = [t.value for t in app.text if t.value.startswith("req-")]
     assert [i.split(" · ")[0] for i in ids] == [e["request_id"] for e in expected][:20]
     assert all(" · search / " in i for i in ids)
@@ -244,7 +244,7 @@ def test_examples_show_both_answers_and_follow_the_filters(app, pipeline_snapsho
 
 
 def test_costs_show_the_fitted_cost_models(app, pipeline_snapshot):
-    rerun(app, "costs.py")
+    rerun(app, "app_pages/costs.py")
     fits = sql(pipeline_snapshot, "SELECT * FROM cost_models ORDER BY role DESC, device, source")
     shown_table = table(app, "ms per 1k output tokens")
     assert shown_table["Device"].tolist() == [f["device"] for f in fits]

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from warehouse.db import insert_rows, publish_snapshot, writer
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+APP = str(Path(__file__).resolve().parents[3] / "dashboards" / "app.py")
 DAY = date(2026, 11, 1)
 QUERY = ("what is [the answer](https://attacker.example/phish) ![tracker](https://attacker.example/pixel.png) "
          "<img src=x onerror=alert(1)> **now**")
@@ -47,7 +47,7 @@ def test_logged_text_is_shown_as_text_never_as_markdown(monkeypatch, snapshot_di
     _publish_a_hostile_pair(snapshot_dir)
     monkeypatch.setenv("PLANB_DATA_DIR", str(snapshot_dir))
     app = AppTest.from_file(APP, default_timeout=60).run()
-    app.switch_page("examples.py").run()
+    app.switch_page("app_pages/examples.py").run()
     assert not app.exception, [e.value for e in app.exception]
 
     # Shown, whole and verbatim, in elements that render no Markdown.

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from warehouse.db import insert_rows, publish_snapshot, replace_rows, writer
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+APP = str(Path(__file__).resolve().parents[3] / "dashboards" / "app.py")
 BASIS = "small: serving batch 32 (measured 1-32); large: replay mean batch 6.5 (no serving batch size set)"
 NOTE = "4 batches: a backtest needs at least 10 (5 folds, each fitted on the others)"
 
@@ -44,7 +44,7 @@ def costs_app(monkeypatch, tmp_path, projection_rows) -> AppTest:
     publish_snapshot(tmp_path)
     monkeypatch.setenv("PLANB_DATA_DIR", str(tmp_path))
     app = AppTest.from_file(APP, default_timeout=60).run()
-    app.switch_page("costs.py").run()
+    app.switch_page("app_pages/costs.py").run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 

@@ -13,11 +13,12 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import data_health, health_figures
+from dashboards import health_figures
+from dashboards.app_pages import data_health
 from dashboards.view import NO_SNAPSHOT
 from warehouse.db import publish_snapshot, snapshot_path, writer
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+APP = str(Path(__file__).resolve().parents[3] / "dashboards" / "app.py")
 
 
 def sql(data_dir: Path, query: str) -> list[tuple]:
@@ -32,7 +33,7 @@ def sql(data_dir: Path, query: str) -> list[tuple]:
 def health_page(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> AppTest:
     monkeypatch.setenv("PLANB_DATA_DIR", str(data_dir))
     app = AppTest.from_file(APP, default_timeout=60).run()
-    app.switch_page("data_health.py").run()
+    app.switch_page("app_pages/data_health.py").run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.title[0].value == "Data health"
     return app
