@@ -65,7 +65,9 @@ def describe(report: FileReport) -> str:
         return f"{report.path}: already ingested (as {report.same_as}), skipped"
     if report.status == "quarantined":
         return f"{report.path}: quarantined ({report.reason}): {report.detail}"
-    return (f"{report.path} [{report.format}]: {report.records} records, {report.accepted} accepted, "
+    changed = (f" (changed since it was ingested as sha256 {report.replaces[:12]}...: read again whole, records "
+               "already stored kept once)") if report.replaces else ""
+    return (f"{report.path}{changed} [{report.format}]: {report.records} records, {report.accepted} accepted, "
             f"{sum(report.duplicates.values())} duplicates ({_counts(report.duplicates)}), "
             f"{sum(report.rejected.values())} rejected ({_counts(report.rejected)}); "
             f"redacted: {_counts(report.redacted)}")

@@ -56,6 +56,9 @@ class FileReport:
     reason: str | None = None  # quarantined: why (quarantined_files.reason), and the reader's words
     detail: str | None = None
     mtime_ns: int | None = None
+    replaces: str | None = None  # the sha256 this path had when last ingested, when its content changed
+    compression: str | None = None  # of a small file, by its first bytes
+    read_path: str | None = None  # where the file is read when ``path`` (as stored and shown) is redacted
 
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
@@ -108,22 +111,16 @@ def _one_line(err: BaseException) -> str:
 
 
 def redacted(text: str) -> str:
-    """``text`` with PII replaced as in stored records: a reader's message can quote the bytes it
-    choked on (a CSV row, say), and it is stored and shown on the Data health page.
+    """``text`` with PII replaced as in stored records (``pii.redact_text``): a reader's message can
+    quote the bytes it choked on (a CSV row, say), and it is stored and shown on the Data health page.
 
     Example:
         >>> redacted("row 3: alice@example.com,4111 1111 1111 1111")
         'row 3: [EMAIL],[CARD]'
     """
-    from warehouse.ingestion.redact import redact_select  # stage.py imports this module's neighbours
-    from warehouse.ingestion.stage import scratch_connection
+    from warehouse.ingestion.pii import redact_text
 
-    message = pa.table({"row": [0], "detail": [text]})  # noqa: F841 - read by DuckDB
-    scratch = scratch_connection("64MB")
-    try:
-        return scratch.sql(f"SELECT detail FROM ({redact_select('message', ['detail'], ['row'])})").fetchall()[0][0]
-    finally:
-        scratch.close()
+    return redact_text(text)
 
 
 def quarantine(con, report: FileReport, err: BaseException | str, reason: str | None = None) -> FileReport:

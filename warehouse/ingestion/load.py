@@ -38,15 +38,18 @@ from warehouse.ingestion.dedup import KEY_TABLES, TEMP_TABLES, SeenKeys, dedupe
 from warehouse.ingestion.errors import LogInputError
 from warehouse.ingestion.files import READ_ERRORS, FileReport, IngestSettings, log, quarantine, undated_day
 from warehouse.ingestion.normalise import Limits
+from warehouse.ingestion.pii import redact_text
 from warehouse.ingestion.redact import KINDS
 from warehouse.ingestion.sources import (
     FORMATS,
     LogFile,
+    compression_of,
     detect_format,
     is_url,
     list_log_files,
     read_small,
     sha256,
+    shown_path,
     suffixes,
 )
 from warehouse.ingestion.stage import (
@@ -55,12 +58,12 @@ from warehouse.ingestion.stage import (
     ahead,
     lines_of_files,
     read_whole,
-    whole,
     scratch_connection,
     stage_bad_csv_rows,
     stage_batches,
     stage_file,
     staged_query,
+    whole,
 )
 
 CHAT_LOG_COLUMNS = ("day", "request_id", "ts", "session_id", "user_hash", "surface", "mode", "language",
@@ -123,7 +126,8 @@ class _Call:
     def file(self, order: int) -> FileToStage:
         report = self.reports[order]
         day = undated_day(report.path, report.mtime_ns, self.settings, self.today)
-        return FileToStage(order, report.path, report.format, datetime.combine(day, datetime.min.time()))
+        return FileToStage(order, report.read_path or report.path, report.format,
+                           datetime.combine(day, datetime.min.time()))
 
     def store(self, staged: Staged, order: int | None = None) -> None:
         """Append a staged batch to the writer's tables (INSERT ... SELECTs over its Arrow table):
@@ -167,12 +171,12 @@ class _Call:
         if read.bad_rows and self.only_day is None:  # they have no day: only a whole-file read stores them
             bad, counts = stage_bad_csv_rows(self.scratch, read.bad_rows, order, list(read.columns or {}), salt=s.salt)
             self.con.register("bad_csv_rows", bad)
-            self.con.execute(_INSERT_REJECTED.format(day="NULL::DATE", reason="'wrong_type'", n=s.raw_chars,
+            self.con.execute(_INSERT_REJECTED.format(day="NULL::DATE", reason="s.reason", n=s.raw_chars,
                                                      table="bad_csv_rows", where=""))
             self.con.unregister("bad_csv_rows")
             report = self.reports[order]
             report.records += len(read.bad_rows)
-            report.rejected["wrong_type"] += len(read.bad_rows)
+            report.rejected.update(Counter(bad["reason"].to_pylist()))
             report.redacted.update({k: n for k, n in zip(KINDS, counts) if n})
 
     def stage_many(self, orders: list[int]) -> list[int]:
@@ -193,7 +197,8 @@ class _Call:
         sql = staged_query(self.reports[staged[0]].format, None, salt=s.salt, limits=self.limits,
                            context_turns=s.context_turns, only_day=self.only_day)
         try:
-            results = list(stage_batches(self.scratch, sql, [lines_of_files(contents, files)], self.only_day))
+            results = list(stage_batches(self.scratch, sql, [lines_of_files(contents, files)], self.only_day,
+                                         salt=s.salt))
         except duckdb.Error:  # one of them trips the query: stage each alone, to find it
             return [order for order in staged if self.stage_alone(order)]
         for result in results:
@@ -215,10 +220,10 @@ class _Call:
         self.scratch.close()
 
 
-def _small(path: str, size: int, fmt: str) -> bool:
+def _small(path: str, size: int, fmt: str, compression: str | None = None) -> bool:
     """Read whole and staged with others: an uncompressed JSON-lines file (a compressed one could
-    unfold to any size) of at most SMALL_FILE_BYTES."""
-    return fmt in LINE_FORMATS and size <= SMALL_FILE_BYTES and not suffixes(path)[1]
+    unfold to any size; ``compression``: what its first bytes say) of at most SMALL_FILE_BYTES."""
+    return fmt in LINE_FORMATS and size <= SMALL_FILE_BYTES and not suffixes(path)[1] and not compression
 
 
 def _batches(reports: list[FileReport]) -> list[list[int]]:
@@ -230,8 +235,9 @@ def _batches(reports: list[FileReport]) -> list[list[int]]:
     for order, report in enumerate(reports):
         last = batches[-1] if batches else None
         first = reports[last[0]] if last else None
-        if (_small(report.path, report.size, report.format) and last and len(last) < BATCH_FILES
-                and size + report.size <= BATCH_BYTES and _small(first.path, first.size, first.format)
+        if (_small(report.path, report.size, report.format, report.compression) and last and len(last) < BATCH_FILES
+                and size + report.size <= BATCH_BYTES
+                and _small(first.path, first.size, first.format, first.compression)
                 and first.format == report.format):
             last.append(order)
             size += report.size
@@ -304,7 +310,8 @@ def _listed(con, paths: Sequence[str], fmt: str) -> tuple[list[LogFile], list[Fi
         except LogInputError as err:
             if not is_url(str(path)):
                 raise
-            quarantined.append(quarantine(con, FileReport(str(path), None, 0, fmt, "quarantined"), err, "unreadable"))
+            quarantined.append(quarantine(con, FileReport(shown_path(str(path)), None, 0, fmt, "quarantined"), err,
+                                          "unreadable"))
     return files, quarantined
 
 
@@ -323,35 +330,47 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Sequence[str], settings:
     files, reports = _listed(con, paths, fmt)
     known = {digest: (path, registered) for digest, path, registered
              in con.execute("SELECT sha256, path, format FROM ingested_files").fetchall()}
-    # A file at a registered path, of the registered size, not modified since it was ingested, is
-    # that file: it is not read again to hash it (a landing folder is listed on every run).
-    unchanged = {(path, size): (digest, when.replace(tzinfo=UTC).timestamp()) for path, size, digest, when
-                 in con.execute("SELECT path, size, sha256, max(ingested_at) FROM ingested_files GROUP BY ALL").fetchall()}
+    # A local file is always hashed: one replaced in place with the same size and modification time
+    # (cp -p, rsync -t, unzip) is another file. An object in a bucket cannot keep an old modification
+    # time when replaced, so one at a registered path and size, not modified since, is not read again.
+    latest = {path: (size, digest, when.replace(tzinfo=UTC).timestamp()) for path, size, digest, when
+              in con.execute("SELECT arg_max(path, ingested_at), arg_max(size, ingested_at), "
+                             "arg_max(sha256, ingested_at), max(ingested_at) FROM ingested_files GROUP BY path")
+              .fetchall()}
     todo, taken, contents, kept = [], set(), {}, 0
     for f in files:
-        report = FileReport(f.path, None, f.size, fmt, "ingested", mtime_ns=f.mtime_ns)
+        report = FileReport(redact_text(f.path), None, f.size, fmt, "ingested", mtime_ns=f.mtime_ns)
+        if report.path != f.path:  # PII in a file's name: stored and shown redacted, read where it is
+            report.read_path = f.path
         reports.append(report)
         if f.error:
-            quarantine(con, report, f.error, "unreadable")
+            quarantine(con, report, f.error, f.reason)
             continue
         try:
-            digest, ingested = unchanged.get((f.path, f.size), (None, None))
+            size, digest, ingested = latest.get(f.path, (None, None, None))
             content = None
-            if digest is None or f.mtime_ns is None or f.mtime_ns / 1e9 > ingested:
+            if not is_url(f.path) or size != f.size or f.mtime_ns is None or f.mtime_ns / 1e9 > ingested:
                 if _small(f.path, f.size, "flat") and not is_url(f.path):  # opened once: hash, format, lines
                     content = read_small(f.path)
-                    digest = hashlib.sha256(content).hexdigest()
+                    report.sha256 = hashlib.sha256(content).hexdigest()
                 else:
-                    digest = sha256(f.path)
-            report.sha256 = digest
+                    report.sha256 = sha256(f.path)
+            else:
+                report.sha256 = digest
+            if digest is not None and report.sha256 != digest:  # the same path, another content
+                report.replaces = digest
+            digest = report.sha256
             if digest in taken or (digest in known and (fmt in ("auto", known[digest][1]))):
                 report.status, report.same_as = "already_ingested", known.get(digest, (f.path,))[0]
                 continue
             if digest in known:  # named another format than it was read with: read it again
                 _forget(con, digest, known[digest][0])
                 report.status = "reformatted"
+            if content is not None:
+                report.compression = compression_of(f.path, content[:4])
             report.format = detect_format(f.path, content) if fmt == "auto" else fmt
-            if content is not None and kept < KEPT_BYTES and _small(report.path, report.size, report.format):
+            if content is not None and kept < KEPT_BYTES and _small(report.path, report.size, report.format,
+                                                                    report.compression):
                 contents[len(todo)], kept = content, kept + len(content)
         except READ_ERRORS as err:
             quarantine(con, report, err)
@@ -380,6 +399,9 @@ def reingest_day(con: duckdb.DuckDBPyConnection, day: date, settings: IngestSett
     con.execute("DELETE FROM rejected_log_rows WHERE day = ?", [day])
     reports = []
     for path, size, digest, fmt in registered:
+        if redact_text(path) != path or "[EMAIL]" in path or "[PHONE]" in path or "[CARD]" in path or "[IP]" in path:
+            raise LogInputError(f"{path}: the file's name held PII and is stored redacted, so it cannot be found "
+                                f"again by name: ingest the file again (planb ingest PATH), then re-read {day}")
         now = sha256(path)
         if now != digest:
             raise LogInputError(f"{path} changed since it was ingested (sha256 {digest[:12]}..., now "

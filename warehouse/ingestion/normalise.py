@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from warehouse.ingestion.formats import NUMBER_FIELDS, TEXT_FIELDS
-from warehouse.ingestion.redact import ANY_PII, redact_select
+from warehouse.ingestion.pii import MAYBE_PII, MAYBE_PII_ID
 
 MAX_COUNT = 2**31 - 1
 # Why a record is rejected, in the order they are checked; the first that applies is stored.
 REASONS = ("invalid_utf8", "line_too_large", "invalid_json", "not_an_object", "unknown_role", "wrong_type",
-           "bad_timestamp", "implausible_timestamp", "missing_request_id", "empty_query", "field_too_large")
+           "bad_timestamp", "implausible_timestamp", "missing_request_id", "empty_query", "field_too_large",
+           "broken_csv_row")  # the last: a CSV row's unterminated quote (readers.broken_rows), found before staging
 SIZED_FIELDS = (*TEXT_FIELDS, "context")
 
 
@@ -36,8 +37,14 @@ def _sql_str(value: str) -> str:
 
 
 def _shown(field: str) -> str:
-    """The offending value as shown in a reason's detail (quoted, long ones cut)."""
-    return f"'\"' || left({field}, 80) || '\"'"
+    """The offending value as shown in a reason's detail (quoted, long ones cut at about 80
+    characters, but not inside a word or a run of digits and separators: the detail is redacted
+    after this, and half a card or e-mail would not be found)."""
+    return f"'\"' || regexp_extract({field}, {_sql_str(SHOWN)}) || '\"'"
+
+
+# up to 80 characters, then on to the end of the word or number (at most 60 more)
+SHOWN = r"^(?s:.{0,80})(?:[^\s]|\s[^\s]){0,30}"
 
 
 def _bad_numbers() -> list[tuple[str, str]]:
@@ -106,7 +113,8 @@ _USER_IN_TEXT = r'"(?:user_id|user|judge)"\s*:\s*"([^"\\]+)"'
 STAGED_COLUMNS = ("source_line", "file_order", "reason", "detail", "raw", "day", "request_id", "ts", "session_id", "user_hash",
                   "surface", "mode", "language", "query", "response", "model", "prompt_tokens", "completion_tokens",
                   "latency_ms", "context", "pii", "id_key", "session_key")
-REDACTED = ("query", "response", "context", "raw", "detail")
+REDACTED = ("query", "response", "context", "raw", "detail", "model", "surface", "mode", "language")
+IDENTIFIERS = ("request_id", "session_id")  # redacted with a salted hash in the placeholder (pii.redact_text)
 # the keys dedup compares (load.py): on the values as stored, so after redaction
 _SESSION_KEY = "CASE WHEN reason IS NULL AND session_id IS NOT NULL THEN hash(session_id, ts, query) END"
 
@@ -117,8 +125,8 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
     ``id_key`` and ``session_key`` (hashes; accepted rows only).
 
     Texts that may hold PII are flagged (``pii``), with one regex pass each, and left as they are:
-    ``redacted_sql`` redacts the few flagged rows in a query of their own (and then gives them their
-    session key), so the other rows never pass through the per-kind patterns.
+    ``stage._redact`` redacts the few flagged rows (``pii.py``) and gives them their keys again, so
+    the other rows never pass through the detectors.
 
     Example:
         >>> "session_key" in staged_sql("SELECT 1", salt="s", limits=Limits(10))
@@ -138,7 +146,10 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
                 f"sha256({_sql_str(salt + ':')} || {found_user})) ELSE {text} END")
 
     raw_text = hide_user("rtrim(raw, chr(13) || chr(10))")
-    any_pii = _sql_str(ANY_PII)
+    any_pii, id_pii = _sql_str(MAYBE_PII), _sql_str(MAYBE_PII_ID)
+    labels = " OR ".join(f"coalesce(regexp_matches({c}, {any_pii}), false)"
+                         for c in ("model", "surface", "mode", "language"))
+    ids = " OR ".join(f"coalesce(regexp_matches({c}, {id_pii}), false)" for c in IDENTIFIERS)
     numbers = ", ".join(f"TRY_CAST({f} AS DOUBLE) AS n_{f}" for f in ("timestamp", *NUMBER_FIELDS))
     staged = f"""
     SELECT source_line, file_order, reason,
@@ -154,7 +165,7 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
            CASE WHEN reason IS NULL THEN n_latency_ms END AS latency_ms, CASE WHEN reason IS NULL THEN context END AS context,
            CASE WHEN reason IS NULL THEN regexp_matches(query, {any_pii})
                      OR coalesce(regexp_matches(response, {any_pii}), false)
-                     OR coalesce(regexp_matches(context, {any_pii}), false)
+                     OR coalesce(regexp_matches(context, {any_pii}), false) OR {labels} OR {ids}
                 ELSE coalesce(regexp_matches(raw, {any_pii}), false)
                      OR coalesce(regexp_matches({detail}, {any_pii}), false) END AS pii
     FROM (SELECT *, {reason} AS reason
@@ -165,16 +176,3 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
            CASE WHEN NOT pii THEN {_SESSION_KEY} END AS session_key
     FROM ({staged})
     """
-
-
-def redacted_sql(flagged: str) -> str:
-    """The ``flagged`` rows (staged rows whose ``pii`` holds) redacted, with their session key and
-    ``n_<kind>``: how many of each kind were replaced in the row.
-
-    Example:
-        >>> "n_phone" in redacted_sql("flagged_rows")
-        True
-    """
-    keep = [c for c in STAGED_COLUMNS if c not in (*REDACTED, "session_key")]
-    redacted = redact_select(flagged, list(REDACTED), keep)
-    return f"SELECT *, {_SESSION_KEY} AS session_key FROM ({redacted})"

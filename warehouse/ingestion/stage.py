@@ -10,9 +10,12 @@ other core, and memory stays at a few batches however large the file.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import queue
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from warehouse.ingestion.errors import LogInputError
 from warehouse.ingestion.formats import MACROS as FORMAT_MACROS
 from warehouse.ingestion.formats import (
     conversation_sql,
@@ -30,13 +34,13 @@ from warehouse.ingestion.formats import (
     openai_sql,
     tabular_sql,
 )
-from warehouse.ingestion.errors import LogInputError
 from warehouse.ingestion.lines import LINE_SCHEMA, numbered_lines
-from warehouse.ingestion.normalise import REDACTED, Limits, redacted_sql, staged_sql
+from warehouse.ingestion.normalise import IDENTIFIERS, REDACTED, Limits, staged_sql
+from warehouse.ingestion.pii import normalised, redact_text, redact_texts
 from warehouse.ingestion.readers import Batches, read_batches
-from warehouse.ingestion.redact import KINDS, redact_select
+from warehouse.ingestion.redact import KINDS
 from warehouse.ingestion.redact import MACROS as REDACT_MACROS
-from warehouse.ingestion.sources import is_url, open_binary
+from warehouse.ingestion.sources import as_utf8, is_url, open_binary
 
 T = TypeVar("T")
 # Batches of this many rows let DuckDB scan a batch on every core (it splits Arrow input by batch).
@@ -94,25 +98,58 @@ def _extract_sql(fmt: str, source: str, columns: dict[str, str] | None, context_
 
 _COUNTS = ("SELECT file_order, reason, count(*), list(DISTINCT day) FILTER (day IS NOT NULL) FROM staged_rows "
            "GROUP BY ALL")
-_REDACTIONS = ("SELECT file_order, reason, " + ", ".join(f"sum(n_{k})" for k in KINDS) +
-               " FROM redacted_rows GROUP BY ALL")
-_REDACTED_SQL = redacted_sql("flagged_rows")
+# the dedup keys of the redacted rows, as normalise.staged_sql computes them
+_KEYS_SQL = ("SELECT CASE WHEN reason IS NULL THEN hash(request_id) END AS id_key, "
+             "CASE WHEN reason IS NULL AND session_id IS NOT NULL THEN hash(session_id, ts, query) END AS session_key "
+             "FROM redacted_rows")
+_USER_IN_RAW = re.compile(r'("(?:user_id|user|judge)"\s*:\s*")([^"\\]{3,})(")')
+_HASHED = re.compile(r"[0-9a-f]{64}")
 
 
-def _redact(scratch: duckdb.DuckDBPyConnection, staged_rows: pa.Table) -> tuple[pa.Table, dict]:
-    """``staged_rows`` with its PII-flagged rows redacted in place (the few columns that changed
-    are rebuilt), without the flag; and the redactions by (file order, reason), as (email, card, ip, phone)."""
+def _hide_users(raw: str, salt: str) -> str:
+    """A raw line's user id, found again once its escapes are undone (``\\u00e9``), hashed."""
+    def hashed(match: re.Match) -> str:
+        user = match.group(2)
+        if _HASHED.fullmatch(user):
+            return match.group(0)
+        return match.group(1) + hashlib.sha256(f"{salt}:{user}".encode()).hexdigest() + match.group(3)
+    return _USER_IN_RAW.sub(hashed, raw)
+
+
+def _redact(scratch: duckdb.DuckDBPyConnection, staged_rows: pa.Table, salt: str) -> tuple[pa.Table, dict]:
+    """``staged_rows`` with its PII-flagged rows redacted in place (``pii.py``: normalised first,
+    maintained detectors), their dedup keys computed again, without the flag; and the redactions by
+    (file order, reason), as (email, card, ip, phone)."""
     flagged = staged_rows["pii"].combine_chunks()
     flagged_rows = staged_rows.filter(flagged)
-    if flagged_rows.num_rows:
-        redacted_rows = scratch.sql(_REDACTED_SQL).to_arrow_table()  # in the flagged rows' order
-        for name in (*REDACTED, "session_key"):
-            if not redacted_rows[name].equals(flagged_rows[name]):
-                patched = pc.replace_with_mask(staged_rows[name], flagged, redacted_rows[name].combine_chunks())
-                staged_rows = staged_rows.set_column(staged_rows.schema.get_field_index(name), name, patched)
-        redactions = {(order, reason): counts for order, reason, *counts in scratch.execute(_REDACTIONS).fetchall()}
-    else:
-        redactions = {}
+    if not flagged_rows.num_rows:
+        return staged_rows.drop_columns(["pii"]), {}
+    orders, reasons = flagged_rows["file_order"].to_pylist(), flagged_rows["reason"].to_pylist()
+    found = [Counter() for _ in range(flagged_rows.num_rows)]
+    columns = {}
+    for name in (*REDACTED, *IDENTIFIERS):
+        values = flagged_rows[name].to_pylist()
+        redacted = []
+        for i, value in enumerate(values):
+            if value and name == "raw":
+                value = _hide_users(normalised(value), salt)
+            redacted.append(redact_text(value, salt if name in IDENTIFIERS else None, found[i]))
+        if redacted != values:
+            columns[name] = pa.array(redacted, flagged_rows.schema.field(name).type)
+    for name, values in columns.items():
+        flagged_rows = flagged_rows.set_column(flagged_rows.schema.get_field_index(name), name, values)
+    redacted_rows = flagged_rows.select(["reason", "request_id", "session_id", "ts", "query"])  # noqa: F841 - DuckDB
+    keys = scratch.sql(_KEYS_SQL).to_arrow_table()
+    for name, values in (*columns.items(), ("id_key", keys["id_key"]), ("session_key", keys["session_key"])):
+        at = staged_rows.schema.get_field_index(name)
+        values = pa.array(values).cast(staged_rows.schema.field(name).type)
+        patched = pc.replace_with_mask(staged_rows[name], flagged, values)
+        staged_rows = staged_rows.set_column(at, name, patched)
+    redactions: dict = {}
+    for order, reason, counts in zip(orders, reasons, found):
+        total = redactions.setdefault((order, reason), [0] * len(KINDS))
+        for k, kind in enumerate(KINDS):
+            total[k] += counts[kind]
     return staged_rows.drop_columns(["pii"]), redactions
 
 
@@ -133,14 +170,14 @@ def staged_query(fmt: str, columns: dict[str, str] | None, *, salt: str, limits:
 
 
 def stage_batches(scratch: duckdb.DuckDBPyConnection, sql: str, batches: Iterable[pa.Table],
-                  only_day: date | None = None) -> Iterator[Staged]:
+                  only_day: date | None = None, *, salt: str) -> Iterator[Staged]:
     """Each batch (with ``file_order`` and ``undated_ts`` columns) staged by ``sql``
     (``staged_query``), its PII-flagged rows redacted, with its counts per file and reason."""
     for incoming_batch in batches:  # noqa: B007 - read by DuckDB (a replacement scan)
         incoming_batch = pa.Table.from_batches(incoming_batch.to_batches(max_chunksize=BATCH_ROWS))  # noqa: F841
         staged_rows = scratch.sql(sql, params={"day": only_day} if only_day else None).to_arrow_table(BATCH_ROWS)
         counts = scratch.execute(_COUNTS).fetchall()
-        rows, redactions = _redact(scratch, staged_rows)
+        rows, redactions = _redact(scratch, staged_rows, salt)
         none = (0,) * len(KINDS)
         yield Staged(rows, [(order, reason, n, *redactions.get((order, reason), none), days)
                             for order, reason, n, days in counts])
@@ -160,7 +197,7 @@ def stage_file(scratch: duckdb.DuckDBPyConnection, file: FileToStage, *, salt: s
     read = read_batches(file.path, file.fmt)
     sql = staged_query(file.fmt, read.columns, salt=salt, limits=limits, context_turns=context_turns,
                        only_day=only_day)
-    return read, stage_batches(scratch, sql, (_with_file(b, file) for b in read.batches), only_day)
+    return read, stage_batches(scratch, sql, (_with_file(b, file) for b in read.batches), only_day, salt=salt)
 
 
 def read_whole(path: str) -> bytes:
@@ -169,13 +206,14 @@ def read_whole(path: str) -> bytes:
 
 
 def whole(data: bytes) -> bytes:
-    """A small file's bytes ending with a line break, without a byte order mark.
+    """A small file's bytes as UTF-8 (``sources.as_utf8``: UTF-16 by its byte order mark) ending with a
+    line break, without a byte order mark.
 
     Example:
-        >>> whole(b"\\xef\\xbb\\xbf{}")
-        b'{}\\n'
+        >>> whole(b"\\xef\\xbb\\xbf{}"), whole("{}".encode("utf-16"))
+        (b'{}\\n', b'{}\\n')
     """
-    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    data = as_utf8(data)
     return data if not data or data.endswith(b"\n") else data + b"\n"
 
 
@@ -210,28 +248,29 @@ def lines_of_files(contents: list[bytes], files: list[FileToStage]) -> pa.Table:
             .append_column("undated_ts", pa.array(undated)))
 
 
-def stage_bad_csv_rows(scratch: duckdb.DuckDBPyConnection, rows: list[tuple[int | None, str]], order: int,
-                       header: list[str], *, salt: str) -> tuple[pa.Table, tuple[int, ...]]:
-    """CSV rows with the wrong number of cells as rejected rows (source_line, file_order, reason,
-    detail, raw), their user id hashed (the cell at the header's user_id position, a best guess
-    in a row whose cells do not line up) and PII redacted; and the redactions by kind."""
+def stage_bad_csv_rows(scratch: duckdb.DuckDBPyConnection, rows: list[tuple[int | None, str, str | None]],
+                       order: int, header: list[str], *, salt: str) -> tuple[pa.Table, tuple[int, ...]]:
+    """CSV rows set aside by the reader as rejected rows (source_line, file_order, reason, detail,
+    raw): ``wrong_type`` for a row with the wrong number of cells, ``broken_csv_row`` for one with
+    an unterminated quote (its detail given, ``readers.broken_rows``); their user id hashed (the
+    cell at the header's user_id position, a best guess in a row whose cells do not line up) and
+    PII redacted; and the redactions by kind."""
     at = [n.lower() for n in header].index("user_id") if "user_id" in [n.lower() for n in header] else None
-    lines, raws, users, details = [], [], [], []
-    for number, text in rows:
+    lines, raws, users, details, reasons = [], [], [], [], []
+    for number, text, why in rows:
         cells = next(csv.reader(io.StringIO(text)), [])
         lines.append(number or 0)
         raws.append(text.rstrip("\r\n"))
         users.append(cells[at] if at is not None and at < len(cells) and len(cells[at]) >= 3 else None)
-        details.append(f"CSV row with {len(cells)} cells, the header has {len(header)}")
-    bad_rows = pa.table({"source_line": pa.array(lines, pa.int64()), "raw": raws,  # noqa: F841 - read by DuckDB
-                         "user_id": pa.array(users, pa.string()), "detail": details})
-    hashed = f"sha256({_sql_str(salt + ':')} || user_id)"
-    sql = redact_select(f"(SELECT source_line, {order}::INTEGER AS file_order, detail, CASE WHEN user_id IS NULL "
-                        f"THEN raw ELSE replace(raw, user_id, {hashed}) END AS raw FROM bad_rows)",
-                        ["raw"], ["source_line", "file_order", "detail"])
-    redacted = scratch.sql(sql).to_arrow_table()
-    counts = tuple(int(pc.sum(redacted[f"n_{k}"]).as_py() or 0) for k in KINDS)
-    return redacted.select(["source_line", "file_order", "detail", "raw"]), counts
+        details.append(why or f"CSV row with {len(cells)} cells, the header has {len(header)}")
+        reasons.append("broken_csv_row" if why else "wrong_type")
+    hidden = [raw if user is None else raw.replace(user, hashlib.sha256(f"{salt}:{user}".encode()).hexdigest())
+              for raw, user in zip(raws, users)]
+    redacted, found = redact_texts(hidden)
+    counts = tuple(sum(c[k] for c in found) for k in KINDS)
+    return pa.table({"source_line": pa.array(lines, pa.int64()),
+                     "file_order": pa.array([order] * len(lines), pa.int32()),
+                     "reason": reasons, "detail": details, "raw": pa.array(redacted, pa.string())}), counts
 
 
 def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:

@@ -91,19 +91,21 @@ def poisoned(tmp_path, landing, monkeypatch):
 
 def test_good_files_land_and_bad_files_are_quarantined_with_their_reason(poisoned):
     data, reports = poisoned
+    # zstd named .gz: its content decides (issue 26)
     assert {n: r.status for n, r in reports.items() if r.status != "quarantined"} == {
-        "a_good.jsonl": "ingested", "b_good_in_subfolder.jsonl.gz": "ingested", "i_good.csv": "ingested"}
+        "a_good.jsonl": "ingested", "b_good_in_subfolder.jsonl.gz": "ingested", "i_good.csv": "ingested",
+        "e_zstd_named.jsonl.gz": "ingested"}
     assert {n: r.reason for n, r in reports.items() if r.status == "quarantined"} == {
         "c_truncated.jsonl.gz": "corrupt_compression", "d_corrupt.jsonl.gz": "corrupt_compression",
-        "e_zstd_named.jsonl.gz": "corrupt_compression", "f_fake.parquet": "not_parquet",
-        "g_headerless.csv": "not_csv", "h_loop.jsonl": "unreadable", "s3": "unreadable"}
+        "f_fake.parquet": "not_parquet", "g_headerless.csv": "not_csv", "h_loop.jsonl": "unreadable",
+        "s3": "unreadable"}
     stored = _rows(data, "SELECT path, reason, detail FROM quarantined_files ORDER BY path")
-    assert len(stored) == 7 and all(detail and "\n" not in detail for _, _, detail in stored)
+    assert len(stored) == 6 and all(detail and "\n" not in detail for _, _, detail in stored)
     assert "2026-11-01T08:00:00Z" not in str(stored)  # the headerless CSV's cells are not quoted
     # nothing of a quarantined file is stored or registered
-    assert sorted(r[0] for r in _rows(data, "SELECT request_id FROM chat_logs")) == ["csv-1", "g1", "g2", "g3"]
+    assert sorted(r[0] for r in _rows(data, "SELECT request_id FROM chat_logs")) == ["csv-1", "g1", "g2", "g3", "z1"]
     registered = {Path(p).name for (p,) in _rows(data, "SELECT path FROM ingested_files")}
-    assert registered == {"a_good.jsonl", "b_good_in_subfolder.jsonl.gz", "i_good.csv"}
+    assert registered == {"a_good.jsonl", "b_good_in_subfolder.jsonl.gz", "i_good.csv", "e_zstd_named.jsonl.gz"}
     sources = {Path(p).name for (p,) in _rows(data, "SELECT DISTINCT source_file FROM rejected_log_rows")}
     assert sources == {"a_good.jsonl"}
     # the CSV's line numbers count the quoted line break
@@ -126,8 +128,8 @@ def test_a_bad_value_rejects_its_record_only_and_never_makes_a_day(poisoned):
 def test_a_second_call_does_not_quarantine_the_same_file_twice(poisoned, landing):
     data, _ = poisoned
     reports = _ingest(data, [landing])
-    assert sum(r.status == "quarantined" for r in reports) == 6
-    assert _rows(data, "SELECT count(*) FROM quarantined_files") == [(7,)]
+    assert sum(r.status == "quarantined" for r in reports) == 5
+    assert _rows(data, "SELECT count(*) FROM quarantined_files") == [(6,)]
     (landing / "c_truncated.jsonl.gz").write_bytes(gzip.compress(_good("fixed")))  # replaced whole
     reports = {Path(r.path).name: r for r in _ingest(data, [landing])}
     assert reports["c_truncated.jsonl.gz"].status == "ingested"
