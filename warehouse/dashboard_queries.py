@@ -1,4 +1,5 @@
-"""The queries the dashboard runs, each one ``warehouse/sql/*.sql`` file over the snapshot.
+"""The queries the dashboard runs, each one ``warehouse/sql/*.sql`` file over the snapshot, named
+as its file (``health_runs`` runs ``health_runs.sql``).
 
 Every function opens the published snapshot read-only, runs its file with bound parameters
 (user input is never formatted into SQL), and closes the connection before returning, so the
@@ -213,8 +214,7 @@ def missing_migrations(data_dir: str | Path) -> pl.DataFrame:
         >>> missing_migrations("./data")["version"].to_list()  # doctest: +SKIP
         []
     """
-    applied = set(_query(data_dir, "schema_versions")["version"].to_list())
-    return pl.DataFrame({"version": sorted(migration_versions() - applied)}, schema={"version": pl.Int64})
+    return _query(data_dir, "missing_migrations", [sorted(migration_versions())])
 
 
 def snapshot_info(data_dir: str | Path) -> pl.DataFrame:
@@ -238,49 +238,49 @@ def health_days(data_dir: str | Path) -> pl.DataFrame:
     return _query(data_dir, "health_days")
 
 
-def rejected_by_reason(data_dir: str | Path) -> pl.DataFrame:
+def health_rejected_reasons(data_dir: str | Path) -> pl.DataFrame:
     """Rejected log rows per ``reason``, most first: ``rows``, ``days``, ``rows_without_day``,
     one ``example_detail`` and ``example_source`` (file:line).
 
     Example:
-        >>> rejected_by_reason("./data").select("reason", "rows")  # doctest: +SKIP
+        >>> health_rejected_reasons("./data").select("reason", "rows")  # doctest: +SKIP
     """
     return _query(data_dir, "health_rejected_reasons")
 
 
-def rejected_by_day(data_dir: str | Path) -> pl.DataFrame:
+def health_rejected_days(data_dir: str | Path) -> pl.DataFrame:
     """Rejected log rows per ``day`` (NULL: no readable timestamp) and ``reason``: ``rows``.
 
     Example:
-        >>> rejected_by_day("./data").filter(pl.col("day").is_null())  # doctest: +SKIP
+        >>> health_rejected_days("./data").filter(pl.col("day").is_null())  # doctest: +SKIP
     """
     return _query(data_dir, "health_rejected_days")
 
 
-def latest_runs(data_dir: str | Path, limit: int = 50) -> pl.DataFrame:
+def health_runs(data_dir: str | Path, limit: int = 50) -> pl.DataFrame:
     """The latest Dagster runs as of the publish, newest first, with ``duration_s``.
 
     Example:
-        >>> latest_runs("./data", 10).select("job_name", "status", "partition")  # doctest: +SKIP
+        >>> health_runs("./data", 10).select("job_name", "status", "partition")  # doctest: +SKIP
     """
     return _query(data_dir, "health_runs", [int(limit)])
 
 
-def check_results(data_dir: str | Path) -> pl.DataFrame:
+def health_checks(data_dir: str | Path) -> pl.DataFrame:
     """The latest result of each asset check and partition as of the publish, failures first.
 
     Example:
-        >>> check_results("./data").filter(~pl.col("passed"))  # doctest: +SKIP
+        >>> health_checks("./data").filter(~pl.col("passed"))  # doctest: +SKIP
     """
     return _query(data_dir, "health_checks")
 
 
-def quarantined_files(data_dir: str | Path) -> pl.DataFrame:
+def health_quarantined(data_dir: str | Path) -> pl.DataFrame:
     """Landing files quarantined whole, newest first: ``path``, ``reason``, ``detail``, ``format``,
     ``size``, ``sha256_prefix``, ``quarantined_at``; empty for a snapshot from before migration 012.
 
     Example:
-        >>> quarantined_files("./data").select("path", "reason")  # doctest: +SKIP
+        >>> health_quarantined("./data").select("path", "reason")  # doctest: +SKIP
     """
     with closing(open_snapshot(data_dir)) as con:
         if not con.execute("SELECT count(*) FROM schema_migrations WHERE version = 12").fetchall()[0][0]:

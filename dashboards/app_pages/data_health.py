@@ -131,10 +131,10 @@ def render(view: View) -> None:
         return
     directory, version = view.directory, view.version
     days = loaders.frame(directory, version, "health_days")
-    reasons = loaders.frame(directory, version, "rejected_by_reason")
-    checks = loaders.frame(directory, version, "check_results")
-    runs = loaders.frame(directory, version, "latest_runs", RUNS_SHOWN)
-    quarantined = loaders.frame(directory, version, "quarantined_files")
+    reasons = loaders.frame(directory, version, "health_rejected_reasons")
+    checks = loaders.frame(directory, version, "health_checks")
+    runs = loaders.frame(directory, version, "health_runs", RUNS_SHOWN)
+    quarantined = loaders.frame(directory, version, "health_quarantined")
     _metrics(headline(days, reasons, checks, quarantined))
 
     st.subheader("Partitions")
@@ -164,7 +164,7 @@ def render(view: View) -> None:
             "example_detail": "Example", "example_source": "Where (file:line)"}), hide_index=True,
             key="health_reasons")
         with st.expander("By day"):
-            st.dataframe(loaders.frame(directory, version, "rejected_by_day"), hide_index=True,
+            st.dataframe(loaders.frame(directory, version, "health_rejected_days"), hide_index=True,
                          key="health_rejected_days")
 
     st.subheader("Quarantined files")

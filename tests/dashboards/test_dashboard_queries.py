@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
 import duckdb
+import polars as pl
 import pytest
 
 from warehouse import dashboard_queries as queries
@@ -68,3 +72,18 @@ def test_no_snapshot(tmp_path):
     assert queries.snapshot_version(tmp_path) is None
     with pytest.raises(NoSnapshotError):
         queries.routers(tmp_path)
+
+
+def test_each_query_is_named_as_its_sql_file():
+    functions = {name for name, member in vars(queries).items() if inspect.isfunction(member)
+                 and member.__module__ == queries.__name__ and not name.startswith("_")} - {"snapshot_version"}
+    assert functions == {path.stem for path in (Path(queries.__file__).parent / "sql").glob("*.sql")}
+
+
+def test_missing_migrations_are_those_the_snapshot_lacks(snapshot_dir):
+    assert queries.missing_migrations(snapshot_dir)["version"].to_list() == []
+    con = duckdb.connect(str(snapshot_path(snapshot_dir)))
+    con.execute("DELETE FROM schema_migrations WHERE version IN (3, 12)")
+    con.close()
+    missing = queries.missing_migrations(snapshot_dir)
+    assert missing["version"].to_list() == [3, 12] and missing.schema == {"version": pl.Int64}
