@@ -1,6 +1,6 @@
 """Dashboard responsiveness with a 10-million-request population in the snapshot: the time from
-a threshold slider change to the rerendered page, with the loaders' cache warm against cold, in
-the same run (issue 6's goal: median under 200 ms cached).
+a threshold slider change to the rerendered page, with the data functions' cache warm against
+cold, in the same run (issue 6's goal: median under 200 ms cached).
 
 The snapshot (bench/dashboard_snapshot.py) holds 10,000,000 chat_logs rows over 30 days, a
 20,000-request replay sample and the real projection of 5 routers x ~1,100 thresholds x every

@@ -19,7 +19,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st
 
-from dashboards import loaders
+from dashboards import data
 from dashboards.sidebar import render_sidebar
 from dashboards.view import View, set_current_view
 from warehouse.db import NoSnapshotError
@@ -37,7 +37,7 @@ PAGES = [
 
 def main() -> None:
     st.set_page_config(page_title="Plan B", layout="wide")
-    data_dir = loaders.data_dir()
+    data_dir = data.data_dir()
     try:
         view = render_sidebar(data_dir)
     except NoSnapshotError:  # removed between the existence check and the query

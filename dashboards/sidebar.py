@@ -11,41 +11,42 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboards import loaders
+from dashboards import data
 from dashboards.view import CostAssumptions, View
 
 
 def render_sidebar(data_dir: Path) -> View:
     """Draw the sidebar and return what the pages show; router and costs stay None when the
     snapshot is missing or has no routing projection."""
-    version = loaders.snapshot_version(data_dir)
+    version = data.snapshot_version(data_dir)
     if version is None:
         return View(data_dir, None)
-    directory = str(data_dir)
-    missing = loaders.frame(directory, version, "missing_migrations")["version"].to_list()
+    snapshot = View(data_dir, version)
+    missing = data.missing_migrations(snapshot)["version"].to_list()
     if missing:
         return View(data_dir, version, missing_migrations=tuple(missing))
-    info = loaders.first_row(loaders.frame(directory, version, "snapshot_info"))
+    info = _first_row(data.snapshot_info(snapshot))
     if info is not None:
         st.sidebar.caption(
             f"Snapshot published {info['published_at']:%Y-%m-%d %H:%M} · "
             f"{info['days']} days · {info['chat_log_rows']:,} logged requests"
         )
-    rules = loaders.frame(directory, version, "scoring_versions")
+    rules = data.scoring_versions(snapshot)
     if rules.height:  # the latest rule's pairs; unscored ones are left out of agreement
         latest = rules.row(0, named=True)
         st.sidebar.caption(f"Replayed pairs (latest rule): {latest['pairs']:,} · {latest['labelled']:,} labelled · "
                            f"{latest['unscored']:,} unscored (open-ended, no judge: left out of agreement)")
-    datasets = loaders.frame(directory, version, "datasets")["dataset"].to_list()
+    datasets = data.datasets(snapshot)["dataset"].to_list()
     if not datasets:
-        return View(data_dir, version)
+        return snapshot
     dataset = datasets[0]
     if len(datasets) > 1:  # imported replay sets (planb import-replays) beside the pipeline's
         dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", bind="query-params")
-    names = loaders.frame(directory, version, "routers", dataset)["router"].to_list()
+    chosen = View(data_dir, version, dataset=dataset)  # before the router and costs are chosen
+    names = data.routers(chosen)["router"].to_list()
     if not names:
-        return View(data_dir, version)
-    metrics = loaders.frame(directory, version, "recommendations", dataset)
+        return snapshot
+    metrics = data.recommendations(chosen)
     router = st.sidebar.selectbox("Router", names, key="router", bind="query-params",
                                   index=_default_router(names, metrics))
     recommended = dict(zip(metrics["router"], metrics["recommended_threshold"], strict=True)).get(router)
@@ -55,7 +56,7 @@ def render_sidebar(data_dir: Path) -> View:
         help="A request goes to the small model when the router's score is at least this. "
         "Starts at the router's recommended threshold.",
     )
-    costs = _cost_assumptions(directory, version, dataset)
+    costs = _cost_assumptions(chosen)
     return View(data_dir, version, router, float(threshold), costs, dataset)
 
 
@@ -69,9 +70,13 @@ def _default_router(names: list[str], metrics: pl.DataFrame) -> int:
     return names.index(ranked.sort("gpu_hours_saved_per_day", descending=True)["router"][0])
 
 
-def _cost_assumptions(directory: str, version: loaders.Version, dataset: str) -> CostAssumptions:
-    basis = loaders.first_row(loaders.frame(directory, version, "pricing_basis", dataset)) or {}
-    prices = loaders.frame(directory, version, "gpu_prices")
+def _first_row(table: pl.DataFrame) -> dict | None:
+    return table.row(0, named=True) if table.height else None
+
+
+def _cost_assumptions(view: View) -> CostAssumptions:
+    basis = _first_row(data.pricing_basis(view)) or {}
+    prices = data.gpu_prices(view)
     device = basis.get("device")
     # One measured device with a GPU price: dollars are GPU-hours x price / utilisation. Not so
     # for a large model priced per token, or costs measured on two devices with two prices.

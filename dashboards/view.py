@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
 import streamlit as st
 
-from dashboards import loaders
 from warehouse.keys import PIPELINE
 
 _STATE_KEY = "_planb_view"
+
+Version = tuple[int, int]  # the snapshot file's mtime and inode: changes on every publish
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class View:
     """The snapshot every page reads, and what the sidebar chose (None before a projection)."""
 
     data_dir: Path
-    version: loaders.Version | None
+    version: Version | None
     router: str | None = None
     threshold: float | None = None
     costs: CostAssumptions | None = None
@@ -85,9 +85,3 @@ def explain_missing(view: View, *, needs_projection: bool = True) -> bool:
         return True
     return False
 
-
-def window_row(view: View) -> pl.DataFrame:
-    """The chosen router's whole-window projection row at the projected threshold nearest the
-    chosen one (one row; empty when the router is gone from a newer snapshot)."""
-    return loaders.frame(view.directory, view.version, "projection_at", view.router, view.threshold,
-                         dataset=view.dataset)

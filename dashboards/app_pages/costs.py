@@ -9,11 +9,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards import loaders
+from dashboards import data
 from dashboards.formatting import amount, dollars
-from dashboards.repricing import reprice
 from dashboards.tiles import METRICS, metric_tiles
-from dashboards.view import View, current_view, explain_missing, window_row
+from dashboards.view import View, current_view, explain_missing
 
 # The window's cost figures at the chosen threshold: (label, column, interval columns, format).
 COST_TILES = [
@@ -77,14 +76,14 @@ def render(view: View) -> None:
                "folds by batch; calibrate-gpu: each batch size from the others); total error is predicted minus "
                "measured seconds over all of them, the cost model check warns beyond "
                "checks.max_cost_model_backtest_error (10% by default).")
-    fits = loaders.frame(view.directory, view.version, "cost_models")
+    fits = data.cost_models(view)
     if fits.is_empty():
         st.info("No cost model in this snapshot: run the pipeline through `cost_models`.")
     else:
         st.dataframe(cost_table(fits), hide_index=True, key="cost_models_table")
         st.plotly_chart(_per_token_chart(fits), key="cost_per_token")
     st.subheader("Prices")
-    prices = loaders.frame(view.directory, view.version, "gpu_prices")
+    prices = data.gpu_prices(view)
     if prices.height:
         # Dates as text: a table would show them as midnight timestamps.
         shown = prices.with_columns(pl.col("as_of").cast(pl.String))
@@ -100,7 +99,7 @@ def render(view: View) -> None:
                     f"**{costs.utilisation:.0%}** utilisation: one useful GPU-hour costs **{dollars(per_hour)}**. "
                     "Edit these in the sidebar: every page follows.")
     st.subheader(f"{view.router} at threshold {view.threshold:.2f}")
-    at = reprice(window_row(view), view.costs)
+    at = data.projection_at(view, view.router, view.threshold)
     if at.height:
         row = at.row(0, named=True)
         st.markdown(cost_basis_text(row.get("cost_basis")))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import health_figures, loaders
+from dashboards import data, health_figures
 from dashboards.view import View, current_view, explain_missing
 
 RUNS_SHOWN = 50
@@ -129,12 +129,11 @@ def render(view: View) -> None:
     st.title("Data health")
     if explain_missing(view, needs_projection=False):
         return
-    directory, version = view.directory, view.version
-    days = loaders.frame(directory, version, "health_days")
-    reasons = loaders.frame(directory, version, "health_rejected_reasons")
-    checks = loaders.frame(directory, version, "health_checks")
-    runs = loaders.frame(directory, version, "health_runs", RUNS_SHOWN)
-    quarantined = loaders.frame(directory, version, "health_quarantined")
+    days = data.health_days(view)
+    reasons = data.health_rejected_reasons(view)
+    checks = data.health_checks(view)
+    runs = data.health_runs(view, RUNS_SHOWN)
+    quarantined = data.health_quarantined(view)
     _metrics(headline(days, reasons, checks, quarantined))
 
     st.subheader("Partitions")
@@ -164,8 +163,7 @@ def render(view: View) -> None:
             "example_detail": "Example", "example_source": "Where (file:line)"}), hide_index=True,
             key="health_reasons")
         with st.expander("By day"):
-            st.dataframe(loaders.frame(directory, version, "health_rejected_days"), hide_index=True,
-                         key="health_rejected_days")
+            st.dataframe(data.health_rejected_days(view), hide_index=True, key="health_rejected_days")
 
     st.subheader("Quarantined files")
     if quarantined.is_empty():

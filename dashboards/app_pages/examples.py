@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import loaders
+from dashboards import data
 from dashboards.view import View, current_view, explain_missing
 
 ANY = "All"
@@ -19,7 +19,7 @@ def render(view: View) -> None:
     st.title("Examples")
     if explain_missing(view, needs_projection=False):
         return
-    versions = loaders.frame(view.directory, view.version, "scoring_versions")
+    versions = data.scoring_versions(view)
     if versions.is_empty():
         st.info("This snapshot has no scored pairs yet: run the pipeline through `agreement`.")
         return
@@ -31,7 +31,7 @@ def render(view: View) -> None:
     st.caption(f"Agreement rule {version['scoring_version']}: {version['rule']} · {version['pairs']:,} scored pairs. "
                "Ordered by the chosen metric, lowest first: the clearest disagreements lead.")
     filters = _filters(view)
-    pairs = loaders.frame(view.directory, view.version, "examples", version["scoring_version"], **filters)
+    pairs = data.examples(view, version["scoring_version"], **filters)
     if pairs.is_empty():
         st.info("No scored pair matches these filters.")
         return
@@ -41,7 +41,7 @@ def render(view: View) -> None:
 
 
 def _filters(view: View) -> dict:
-    segments = loaders.frame(view.directory, view.version, "example_segments")
+    segments = data.example_segments(view)
     row_one, row_two = st.columns(4), st.columns(4)
     label = row_one[0].selectbox("Agreement", list(LABELS), key="agree", bind="query-params")
     chosen = {}

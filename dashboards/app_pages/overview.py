@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import figures, loaders
+from dashboards import data, figures
 from dashboards.formatting import amount, dollars, interval, percent
-from dashboards.repricing import reprice
 from dashboards.tiles import metric_tiles
-from dashboards.view import View, current_view, explain_missing, window_row
+from dashboards.view import View, current_view, explain_missing
 
 # (title, value column, interval columns, tick format) of the small daily trend charts.
 TRENDS = [
@@ -24,7 +23,7 @@ def render(view: View) -> None:
     st.title("Overview")
     if explain_missing(view):
         return
-    at = reprice(window_row(view), view.costs)
+    at = data.projection_at(view, view.router, view.threshold)
     if at.is_empty():  # the router vanished from a newer snapshot between two reruns
         explain_missing(View(view.data_dir, view.version))
         return
@@ -37,8 +36,7 @@ def render(view: View) -> None:
     metric_tiles(row)
     _recommendation(view)
     st.subheader("Over days")
-    days = reprice(loaders.frame(view.directory, view.version, "segments_at", view.router, view.threshold,
-                                 "day", dataset=view.dataset), view.costs)
+    days = data.segments_at(view, view.router, view.threshold, "day")
     if days.height:
         for slot, (title, value, (lo, hi), ticks) in zip(st.columns(len(TRENDS)), TRENDS, strict=True):
             with slot:
@@ -47,8 +45,7 @@ def render(view: View) -> None:
     else:
         st.caption("No per-day projection in this snapshot.")
     st.subheader("Savings against agreement")
-    curve = reprice(loaders.frame(view.directory, view.version, "projection", view.router, dataset=view.dataset),
-                    view.costs)
+    curve = data.projection(view, view.router)
     st.plotly_chart(figures.savings_vs_agreement(curve, current_threshold=row["threshold"]),
                     key="savings_vs_agreement")
 
@@ -63,8 +60,8 @@ def cost_basis(row: dict) -> str:
 
 
 def _recommendation(view: View) -> None:
-    metrics = loaders.frame(view.directory, view.version, "recommendations", view.dataset)
-    mine = reprice(metrics.filter(metrics["router"] == view.router), view.costs)
+    metrics = data.recommendations(view)
+    mine = metrics.filter(metrics["router"] == view.router)
     if mine.is_empty():
         return
     rec = mine.row(0, named=True)

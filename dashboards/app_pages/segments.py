@@ -6,9 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import figures, loaders
+from dashboards import data, figures
 from dashboards.formatting import amount, dollars, interval, percent
-from dashboards.repricing import reprice
 from dashboards.view import View, current_view, explain_missing
 
 # segment_by value -> label, as routing_projection names them.
@@ -50,8 +49,7 @@ def render(view: View) -> None:
         return
     kind = st.segmented_control("Segment by", list(SEGMENT_KINDS), format_func=SEGMENT_KINDS.get,
                                 default="surface", key="segment_by", bind="query-params") or "surface"
-    segments = reprice(loaders.frame(view.directory, view.version, "segments_at", view.router, view.threshold,
-                                     kind, dataset=view.dataset), view.costs)
+    segments = data.segments_at(view, view.router, view.threshold, kind)
     if segments.is_empty():
         st.info(f"This snapshot has no projection by {SEGMENT_KINDS[kind].lower()}.")
         return

@@ -7,10 +7,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import figures, loaders
+from dashboards import data, figures
 from dashboards.formatting import MISSING, interval, percent
-from dashboards.repricing import reprice
-from dashboards.view import View, current_view, explain_missing, window_row
+from dashboards.view import View, current_view, explain_missing
 
 # router_metrics figures per router, each with its 95% interval, as the table shows them.
 METRICS_TABLE = {
@@ -77,8 +76,8 @@ def render(view: View) -> None:
     st.caption("Pick the router and move the threshold in the sidebar. Each curve is one router over all its "
                "thresholds; the shaded bands are 95% intervals of agreement; the dashed line is the Pareto "
                "frontier over the routers (the oracle, an upper bound, left out).")
-    curves = reprice(loaders.frame(view.directory, view.version, "projection_curves", view.dataset), view.costs)
-    chosen = window_row(view)
+    curves = data.projection_curves(view)
+    chosen = data.projection_at(view, view.router, view.threshold)
     at = chosen["threshold"].item() if chosen.height else None
     st.plotly_chart(figures.routers_savings_vs_agreement(curves, router=view.router, threshold=at),
                     key="routers_savings_vs_agreement")
@@ -93,7 +92,7 @@ def render(view: View) -> None:
                "stops at the first that fails, so the recommendation misses the target in at most 5% of "
                "samples (learn-then-test). Certifying takes enough requests routed small: the last column is "
                "the smallest share routed small this sample can certify.")
-    metrics = loaders.frame(view.directory, view.version, "recommendations", view.dataset)
+    metrics = data.recommendations(view)
     st.dataframe(metrics_table(metrics), hide_index=True, key="router_metrics_table")
     st.subheader(f"Projection of {view.router}, every threshold")
     table = projection_table(curves, view.router)
