@@ -7,8 +7,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from streamlit import config as streamlit_config
 
 from warehouse.db import publish_snapshot, replace_rows, snapshot_path, writer
+
+# As dashboards/.streamlit/config.toml sets for `streamlit run`: no magic, so AppTest compiles
+# the pages without Streamlit's ast.parse, which races other threads on CPython 3.11.7
+# ("SystemError: AST constructor recursion depth mismatch", issue 24). AppTest keeps options it
+# does not patch itself.
+streamlit_config.set_option("runner.magicEnabled", False)
 
 THRESHOLDS = [round(0.1 * i, 2) for i in range(11)]
 REQUESTS_PER_DAY = 20_000.0
