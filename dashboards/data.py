@@ -70,6 +70,12 @@ def datasets(view: View) -> pl.DataFrame:
 
 
 @_cached
+def dataset_evidence(view: View) -> pl.DataFrame:
+    """Each dataset with what its answer rests on, most evidence first (the default dataset)."""
+    return queries.dataset_evidence(view.directory)
+
+
+@_cached
 def pricing_basis(view: View) -> pl.DataFrame:
     """One row: the device the view's dataset was costed on, its price, utilisation, price note."""
     return queries.pricing_basis(view.directory, view.dataset)

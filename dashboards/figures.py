@@ -17,8 +17,10 @@ def savings_vs_agreement(curve: pl.DataFrame, *, current_threshold: float | None
     """GPU-hours saved per day (x) against agreement among requests routed small (y), one point
     per threshold of one router, with the 95% agreement band and the current threshold marked.
 
-    ``curve`` holds ``routing_projection`` rows of a single router. Thresholds that route
-    nothing small have no agreement and are left out.
+    ``curve`` holds ``routing_projection`` rows of a single router. The x axis is dollars saved per
+    day when GPU-hours are unknown (an imported set priced per token). A point without an interval
+    (too few sampled requests routed small) is drawn hollow, its reason on hover; thresholds that
+    route nothing small have no agreement to draw.
 
     Example:
         >>> frame = pl.DataFrame({"threshold": [0.2, 0.8], "gpu_hours_saved_per_day": [9.0, 2.0],
@@ -26,15 +28,16 @@ def savings_vs_agreement(curve: pl.DataFrame, *, current_threshold: float | None
         ...     "agreement_small": [0.7, 0.9], "agreement_small_lo": [0.6, 0.8],
         ...     "agreement_small_hi": [0.8, 0.95]})
         >>> [trace.name for trace in savings_vs_agreement(frame, current_threshold=0.8).data]
-        ['95% interval', 'Agreement', 'Threshold 0.80']
+        ['95% interval', 'Agreement', 'Agreement: no interval', 'Threshold 0.80']
     """
-    points = _with_agreement(curve)
-    figure = go.Figure(_curve_traces(points, LINE_COLOUR, BAND_COLOUR, "Agreement"))
+    x = savings_column(curve)
+    points = _with_agreement(curve, x)
+    figure = go.Figure(_curve_traces(points, LINE_COLOUR, BAND_COLOUR, "Agreement", x))
     if current_threshold is not None:
         current = points.filter((pl.col("threshold") - current_threshold).abs() < 1e-9)
         if current.height:
-            figure.add_trace(_marker(current.row(0, named=True)))
-    return _savings_layout(figure)
+            figure.add_trace(_marker(current.row(0, named=True), x))
+    return _savings_layout(figure, x)
 
 
 def routers_savings_vs_agreement(curves: pl.DataFrame, *, router: str | None = None,
@@ -49,25 +52,26 @@ def routers_savings_vs_agreement(curves: pl.DataFrame, *, router: str | None = N
         ...     "agreement_small_lo": [0.6, 0.8, 0.5], "agreement_small_hi": [0.8, 0.95, 0.7],
         ...     "frontier": [True, True, False]})
         >>> [t.name for t in routers_savings_vs_agreement(frame, router="b", threshold=0.5).data]
-        ['a 95% interval', 'a', 'b 95% interval', 'b', 'Pareto frontier', 'b at 0.50']
+        ['a 95% interval', 'a', 'a: no interval', 'b 95% interval', 'b', 'b: no interval', 'Pareto frontier', 'b at 0.50']
     """
-    points = _with_agreement(curves)
+    x = savings_column(curves)
+    points = _with_agreement(curves, x)
     figure = go.Figure()
     for index, ((name,), curve) in enumerate(points.group_by("router", maintain_order=True)):
         colour = PALETTE[index % len(PALETTE)]
-        figure.add_traces(_curve_traces(curve, colour, _transparent(colour), name))
-    frontier = points.filter("frontier").sort("gpu_hours_saved_per_day")
+        figure.add_traces(_curve_traces(curve, colour, _transparent(colour), name, x))
+    frontier = points.filter("frontier").sort(x)
     figure.add_trace(go.Scatter(
-        x=frontier["gpu_hours_saved_per_day"].to_list(), y=frontier["agreement_small"].to_list(),
+        x=frontier[x].to_list(), y=frontier["agreement_small"].to_list(),
         mode="lines", line={"color": "black", "dash": "dash", "width": 2}, name="Pareto frontier",
         hoverinfo="skip",
     ))
     current = points.filter((pl.col("router") == router) & ((pl.col("threshold") - (threshold or 0)).abs() < 1e-9))
     if current.height:
-        marker = _marker(current.row(0, named=True))
+        marker = _marker(current.row(0, named=True), x)
         marker.name = f"{router} at {threshold:.2f}"
         figure.add_trace(marker)
-    return _savings_layout(figure)
+    return _savings_layout(figure, x)
 
 
 PALETTE = ["rgb(31, 119, 180)", "rgb(255, 127, 14)", "rgb(44, 160, 44)", "rgb(148, 103, 189)",
@@ -78,19 +82,62 @@ def _transparent(colour: str) -> str:
     return colour.replace("rgb(", "rgba(").replace(")", ", 0.15)")
 
 
-def _with_agreement(curve: pl.DataFrame) -> pl.DataFrame:
-    # Thresholds that route nothing small have no agreement: nothing to draw.
-    agreement = ["agreement_small", "agreement_small_lo", "agreement_small_hi", "gpu_hours_saved_per_day"]
-    return curve.drop_nulls(agreement).sort("threshold")
+# (x column, its interval columns, axis title, hover format) of the savings axis.
+SAVINGS_AXES = {
+    "gpu_hours_saved_per_day": ("gpu_hours_saved_lo", "gpu_hours_saved_hi", "GPU-hours saved per day", ",.3~g"),
+    "dollars_saved_per_day": ("dollars_saved_per_day_lo", "dollars_saved_per_day_hi", "Dollars saved per day",
+                              "$,.4~g"),
+}
 
 
-def _curve_traces(points: pl.DataFrame, colour: str, band_colour: str, name: str) -> list[go.Scatter]:
+def savings_column(curve: pl.DataFrame) -> str:
+    """GPU-hours saved per day, else dollars saved per day when GPU-hours are unknown (an imported
+    set priced per token, issue 24).
+
+    Example:
+        >>> savings_column(pl.DataFrame({"gpu_hours_saved_per_day": [None], "dollars_saved_per_day": [2.0]}))
+        'dollars_saved_per_day'
+    """
+    hours = curve.get_column("gpu_hours_saved_per_day", default=None)
+    if hours is not None and hours.null_count() < len(hours):
+        return "gpu_hours_saved_per_day"
+    dollars = curve.get_column("dollars_saved_per_day", default=None)
+    return "dollars_saved_per_day" if dollars is not None and dollars.null_count() < len(dollars) \
+        else "gpu_hours_saved_per_day"
+
+
+def _with_agreement(curve: pl.DataFrame, x: str = "gpu_hours_saved_per_day") -> pl.DataFrame:
+    # Thresholds that route nothing small have no agreement, and one without savings has no x:
+    # nothing to place. A point without an interval is kept (drawn hollow).
+    return curve.drop_nulls(["agreement_small", x]).sort("threshold")
+
+
+def no_interval_reason(row: dict) -> str:
+    """Why a projected point has no 95% interval, for its hover.
+
+    Example:
+        >>> no_interval_reason({"n_routed_small": 4, "n_sample": 84})
+        'no interval: 4 of 84 sampled requests routed small, too few'
+    """
+    routed, sample = row.get("n_routed_small"), row.get("n_sample")
+    if routed is None:
+        return "no interval: too few sampled requests"
+    return f"no interval: {routed:,} of {sample:,} sampled requests routed small, too few"
+
+
+def _curve_traces(points: pl.DataFrame, colour: str, band_colour: str, name: str,
+                  x_column: str = "gpu_hours_saved_per_day") -> list[go.Scatter]:
     # NumPy arrays, not lists: Plotly checks a list point by point, which at ~1,100 thresholds a
     # router took most of a cached rerun (bench/dashboard.py); arrays are taken as they are.
-    x = points["gpu_hours_saved_per_day"].to_numpy()
-    lo = points["agreement_small_lo"].to_numpy()
-    hi = points["agreement_small_hi"].to_numpy()
+    _, _, title, hover = SAVINGS_AXES[x_column]
+    banded = points.drop_nulls(["agreement_small_lo", "agreement_small_hi"])
+    bare = points.filter(pl.col("agreement_small_lo").is_null() | pl.col("agreement_small_hi").is_null())
+    x = banded[x_column].to_numpy()
+    lo = banded["agreement_small_lo"].to_numpy()
+    hi = banded["agreement_small_hi"].to_numpy()
     band_name = "95% interval" if name == "Agreement" else f"{name} 95% interval"
+    line_x, line_y = points[x_column].to_numpy(), points["agreement_small"].to_numpy()
+    reasons = [no_interval_reason(row) for row in bare.iter_rows(named=True)]
     # The band is one closed polygon (upper edge out, lower edge back), so it stays right
     # even where savings are not monotonic in the threshold (e.g. cascades).
     return [
@@ -98,17 +145,27 @@ def _curve_traces(points: pl.DataFrame, colour: str, band_colour: str, name: str
                    fillcolor=band_colour, mode="lines", line={"width": 0},
                    hoverinfo="skip", name=band_name, legendgroup=name, showlegend=False),
         go.Scatter(
-            x=x, y=points["agreement_small"].to_numpy(), customdata=points["threshold"].to_numpy(),
+            x=line_x, y=line_y, customdata=points["threshold"].to_numpy(),
             mode="lines+markers", line={"color": colour}, marker={"size": 4}, name=name, legendgroup=name,
-            hovertemplate=(f"{name}<br>threshold %{{customdata:.2f}}<br>GPU-hours saved/day %{{x:,.3~g}}"
+            hovertemplate=(f"{name}<br>threshold %{{customdata:.2f}}<br>{title} %{{x:{hover}}}"
                            "<br>agreement %{y:.1%}<extra></extra>"),
+        ),
+        # Points without an interval: hollow, with the reason on hover, never dropped.
+        go.Scatter(
+            x=bare[x_column].to_numpy(), y=bare["agreement_small"].to_numpy(),
+            customdata=np.column_stack([bare["threshold"].to_numpy(), np.array(reasons, dtype=object)])
+            if bare.height else None,
+            mode="markers", marker={"size": 8, "symbol": "circle-open", "color": colour, "line": {"width": 2}},
+            name=f"{name}: no interval", legendgroup=name, showlegend=False,
+            hovertemplate=(f"{name}<br>threshold %{{customdata[0]:.2f}}<br>{title} %{{x:{hover}}}"
+                           "<br>agreement %{y:.1%}<br>%{customdata[1]}<extra></extra>"),
         ),
     ]
 
 
-def _savings_layout(figure: go.Figure) -> go.Figure:
+def _savings_layout(figure: go.Figure, x: str = "gpu_hours_saved_per_day") -> go.Figure:
     figure.update_layout(
-        xaxis_title="GPU-hours saved per day",
+        xaxis_title=SAVINGS_AXES[x][2],
         yaxis_title="Agreement among requests routed small",
         yaxis_tickformat=".0%",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
@@ -117,29 +174,27 @@ def _savings_layout(figure: go.Figure) -> go.Figure:
     return figure
 
 
-def _marker(row: dict) -> go.Scatter:
-    x, y = row["gpu_hours_saved_per_day"], row["agreement_small"]
-    # Error bars give both 95% intervals of the chosen point at a glance.
+def _marker(row: dict, x_column: str = "gpu_hours_saved_per_day") -> go.Scatter:
+    x, y = row[x_column], row["agreement_small"]
+    x_lo, x_hi = (row.get(column) for column in SAVINGS_AXES[x_column][:2])
+    y_lo, y_hi = row.get("agreement_small_lo"), row.get("agreement_small_hi")
+    # Error bars give both 95% intervals of the chosen point at a glance (none where it has none).
     return go.Scatter(
         x=[x],
         y=[y],
         mode="markers",
-        marker={"size": 14, "symbol": "diamond", "color": MARKER_COLOUR},
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": [row["gpu_hours_saved_hi"] - x],
-            "arrayminus": [x - row["gpu_hours_saved_lo"]],
-        },
-        error_y={
-            "type": "data",
-            "symmetric": False,
-            "array": [row["agreement_small_hi"] - y],
-            "arrayminus": [y - row["agreement_small_lo"]],
-        },
+        marker={"size": 14, "symbol": "diamond" if y_lo is not None else "diamond-open", "color": MARKER_COLOUR},
+        error_x=_error_bar(x, x_lo, x_hi),
+        error_y=_error_bar(y, y_lo, y_hi),
         name=f"Threshold {row['threshold']:.2f}",
         hoverinfo="skip",
     )
+
+
+def _error_bar(value: float, lo: float | None, hi: float | None) -> dict:
+    if lo is None or hi is None:
+        return {"visible": False}
+    return {"type": "data", "symmetric": False, "array": [hi - value], "arrayminus": [value - lo]}
 
 
 def daily_trend(days: pl.DataFrame, value: str, lo: str, hi: str, *, title: str, tickformat: str = "") -> go.Figure:
@@ -172,26 +227,35 @@ def daily_trend(days: pl.DataFrame, value: str, lo: str, hi: str, *, title: str,
 
 def segment_bars(segments: pl.DataFrame, value: str, lo: str, hi: str, *, title: str,
                  tickformat: str = "") -> go.Figure:
-    """One bar per segment (``segments_at`` rows) with its 95% interval as an error bar; a
-    segment without the figure (none routed small, no cost) has no bar.
+    """One bar per segment (``segments_at`` rows, in their order) with its 95% interval as an error
+    bar; a segment without an interval is drawn hollow, the reason on hover; one without the
+    figure at all (none routed small, no cost) has no bar, and its label says why.
 
     Example:
         >>> frame = pl.DataFrame({"segment": ["chat", "search"], "share_small": [0.4, None],
         ...     "share_small_lo": [0.3, None], "share_small_hi": [0.5, None]})
         >>> list(segment_bars(frame, "share_small", "share_small_lo", "share_small_hi", title="x").data[0].y)
-        ['chat']
+        ['chat', 'search (none)']
     """
-    points = segments.drop_nulls(value)
-    values = points[value].to_list()
+    values = segments[value].to_list()
+    # Segment values come from the logs: Plotly would render their <a>, <b>, <br> tags.
+    names = [html.escape(str(v), quote=False) + ("" if x is not None else " (none)")
+             for v, x in zip(segments["segment"].to_list(), values, strict=True)]
+    his, los = segments[hi].to_list(), segments[lo].to_list()
     # No interval (too few sampled requests in the segment): no error bar rather than a fake one.
-    above = [None if h is None else h - v for v, h in zip(values, points[hi].to_list(), strict=True)]
-    below = [None if low is None else v - low for v, low in zip(values, points[lo].to_list(), strict=True)]
+    above = [None if h is None or v is None else h - v for v, h in zip(values, his, strict=True)]
+    below = [None if low is None or v is None else v - low for v, low in zip(values, los, strict=True)]
+    rows = list(segments.iter_rows(named=True))
+    hover = [("" if h is not None else no_interval_reason(row)) for row, h in zip(rows, his, strict=True)]
+    solid = [h is not None for h in his]
     figure = go.Figure(go.Bar(
-        # Segment values come from the logs: Plotly would render their <a>, <b>, <br> tags.
-        x=values, y=[html.escape(str(v), quote=False) for v in points["segment"].to_list()], orientation="h", marker_color=LINE_COLOUR, name=title,
+        x=values, y=names, orientation="h", name=title, customdata=hover,
+        marker={"color": [LINE_COLOUR if s else "rgba(0,0,0,0)" for s in solid],
+                "line": {"color": LINE_COLOUR, "width": 2}},
         error_x={"type": "data", "symmetric": False, "array": above, "arrayminus": below},
+        hovertemplate=f"%{{y}}<br>{title} %{{x:{tickformat or ',.3~g'}}}<br>%{{customdata}}<extra></extra>",
     ))
     figure.update_layout(title={"text": title, "font": {"size": 14}}, xaxis_tickformat=tickformat,
-                         height=120 + 40 * max(points.height, 1), margin={"t": 40, "b": 10},
+                         height=120 + 40 * max(segments.height, 1), margin={"t": 40, "b": 10},
                          yaxis={"type": "category", "autorange": "reversed"})
     return figure

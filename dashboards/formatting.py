@@ -73,3 +73,39 @@ def read_back(text: str) -> tuple[float, float]:
     decimals = len(body.split(".")[1]) if "." in body else 0
     value, half = float(body), 0.5 * 10.0**-decimals
     return (value / 100, half / 100) if is_percent else (value, half)
+
+
+def column_label(name: str) -> str:
+    """A stored column's name as a table header: words, not snake case.
+
+    Example:
+        >>> column_label("dollars_saved_per_year_lo"), column_label("share_small")
+        ('Dollars saved per year (95% low)', 'Share small')
+    """
+    ends = {"_lo": " (95% low)", "_hi": " (95% high)"}
+    end = next((label for suffix, label in ends.items() if name.endswith(suffix)), "")
+    body = name[: -3] if end else name
+    words = body.replace("_", " ")
+    return words[:1].upper() + words[1:] + end
+
+
+def table_columns(frame) -> dict:
+    """``st.dataframe``'s column_config for stored columns: readable headers, shares as
+    percentages, dollars as dollars, thresholds to two decimals (the data, and so its download,
+    keeps every digit)."""
+    import streamlit as st  # here, so the formatting doctests need no Streamlit
+
+    config = {}
+    for name in frame.columns:
+        label = column_label(name)
+        if name.startswith(("share_", "agreement_", "unchanged", "kept_small", "quality")) and "p_value" not in name:
+            config[name] = st.column_config.NumberColumn(label, format="percent")
+        elif name.startswith("dollars_saved"):
+            config[name] = st.column_config.NumberColumn(label, format="dollar")
+        elif name == "threshold":
+            config[name] = st.column_config.NumberColumn(label, format="%.2f")
+        elif frame.schema[name].is_float():
+            config[name] = st.column_config.NumberColumn(label, format="%.4g")
+        else:
+            config[name] = st.column_config.Column(label)
+    return config

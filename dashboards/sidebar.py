@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import answer, data
 from dashboards.view import CostAssumptions, View
+from warehouse.keys import PIPELINE
 
 
 def render_sidebar(data_dir: Path) -> View:
@@ -25,49 +26,73 @@ def render_sidebar(data_dir: Path) -> View:
     missing = data.missing_migrations(snapshot)["version"].to_list()
     if missing:
         return View(data_dir, version, missing_migrations=tuple(missing))
-    info = _first_row(data.snapshot_info(snapshot))
-    if info is not None:
-        st.sidebar.caption(
-            f"Snapshot published {info['published_at']:%Y-%m-%d %H:%M} · "
-            f"{info['days']} days · {info['chat_log_rows']:,} logged requests"
-        )
-    rules = data.scoring_versions(snapshot)
-    if rules.height:  # the latest rule's pairs; unscored ones are left out of agreement
-        latest = rules.row(0, named=True)
-        st.sidebar.caption(f"Replayed pairs (latest rule): {latest['pairs']:,} · {latest['labelled']:,} labelled · "
-                           f"{latest['unscored']:,} unscored (open-ended, no judge: left out of agreement)")
-    datasets = data.datasets(snapshot)["dataset"].to_list()
+    evidence = data.dataset_evidence(snapshot)
+    datasets = evidence["dataset"].to_list()  # most evidence first: the default
     if not datasets:
+        _snapshot_caption(snapshot, None)
         return snapshot
-    dataset = datasets[0]
-    if len(datasets) > 1:  # imported replay sets (planb import-replays) beside the pipeline's
-        dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", bind="query-params")
+    dataset = st.sidebar.selectbox(
+        "Dataset", datasets, key="dataset", bind="query-params", on_change=_reset_choices,
+        help="The pipeline's own replay (`pipeline`) or a set imported with `planb import-replays`. Opens on the "
+        "one with the most evidence; every page follows it or says what else it shows.")
+    _snapshot_caption(snapshot, evidence.filter(pl.col("dataset") == dataset).row(0, named=True))
     chosen = View(data_dir, version, dataset=dataset)  # before the router and costs are chosen
     names = data.routers(chosen)["router"].to_list()
     if not names:
-        return snapshot
+        return View(data_dir, version, dataset=dataset)
     metrics = data.recommendations(chosen)
+    best, _certified = answer.best_router(metrics)
     router = st.sidebar.selectbox("Router", names, key="router", bind="query-params",
-                                  index=_default_router(names, metrics))
-    recommended = dict(zip(metrics["router"], metrics["recommended_threshold"], strict=True)).get(router)
+                                  index=names.index(best) if best in names else 0,
+                                  help="Opens on the certified router that saves the most, else the best "
+                                  "candidate (highest APGR).")
     threshold = st.sidebar.slider(
         "Threshold", min_value=0.0, max_value=1.0, step=0.01, key="threshold", bind="query-params",
-        value=0.5 if recommended is None else round(recommended, 2),
-        help="A request goes to the small model when the router's score is at least this. "
-        "Starts at the router's recommended threshold.",
+        value=default_threshold(chosen, router, metrics),
+        help="A request goes to the small model when the router's score is at least this. Starts at the "
+        "router's recommended threshold (else the strictest threshold its certification would test first).",
     )
     costs = _cost_assumptions(chosen)
     return View(data_dir, version, router, float(threshold), costs, dataset)
 
 
-def _default_router(names: list[str], metrics: pl.DataFrame) -> int:
-    """The router whose recommended threshold saves the most GPU-hours (the oracle, an upper
-    bound, aside), else the first."""
-    ranked = metrics.drop_nulls("gpu_hours_saved_per_day").filter(
-        pl.col("recommended_threshold").is_not_null() & (pl.col("router") != "oracle"))
-    if ranked.is_empty():
-        return 0
-    return names.index(ranked.sort("gpu_hours_saved_per_day", descending=True)["router"][0])
+def default_threshold(view: View, router: str, metrics: pl.DataFrame) -> float:
+    """The router's recommended threshold, else the strictest one its certification tests first
+    (the candidate the Overview's answer names), else 0.5; on the slider's 0.01 grid."""
+    mine = metrics.filter(pl.col("router") == router)
+    recommended = mine["recommended_threshold"][0] if mine.height else None
+    if recommended is not None:
+        return round(float(recommended), 2)
+    candidate = answer.candidate_row(data.projection(view, router))
+    return round(float(candidate["threshold"]), 2) if candidate else 0.5
+
+
+def _reset_choices() -> None:
+    """A new dataset: its own router and threshold defaults, not the last dataset's."""
+    for key in ("router", "threshold"):
+        st.session_state.pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
+
+
+def _snapshot_caption(view: View, dataset: dict | None) -> None:
+    """When the snapshot was published and what the chosen dataset rests on."""
+    info = _first_row(data.snapshot_info(view))
+    published = f"Snapshot published {info['published_at']:%Y-%m-%d %H:%M}" if info else "Snapshot"
+    if dataset is None or dataset["dataset"] == PIPELINE:  # the pipeline's logs
+        logs = f" · {info['days']} days · {info['chat_log_rows']:,} logged requests" if info else ""
+        toy = (f" · **{dataset['dataset']}** is the toy pair ({dataset['small_model']} and {dataset['large_model']}, "
+               "bundled tiny models)") if dataset and dataset["toy"] else ""
+        st.sidebar.caption(published + logs + toy)
+        rules = data.scoring_versions(view)
+        if rules.height:  # the latest rule's pairs; unscored ones are left out of agreement
+            latest = rules.row(0, named=True)
+            st.sidebar.caption(f"Replayed pairs (latest rule): {latest['pairs']:,} · {latest['labelled']:,} "
+                               f"labelled · {latest['unscored']:,} unscored (open-ended, no judge: left out of "
+                               "agreement)")
+        return
+    st.sidebar.caption(f"{published} · **{dataset['dataset']}**: {dataset['n_sample']:,} imported pairs, each "
+                       "with both answers' quality and cost (no logs, days or replays of its own)")
 
 
 def _first_row(table: pl.DataFrame) -> dict | None:

@@ -16,13 +16,31 @@ METRICS = [
     ("Routed to small model", "share_small", ("share_small_lo", "share_small_hi"), percent),
     ("Agreement among routed small", "agreement_small", ("agreement_small_lo", "agreement_small_hi"), percent),
     ("Answers unchanged", "unchanged_share", ("unchanged_lo", "unchanged_hi"), percent),
+    # The figure the recommendation is certified on (tested, so no interval: its p-value instead).
+    ("Quality kept among routed small", "kept_small", (None, None), percent),
 ]
 
+# One name and one definition for each quality figure (issue 24): shown on the Overview.
+GLOSSARY = {
+    "Agreement among routed small": (
+        "Of the requests routed to the small model, the share whose small answer agrees with the large "
+        "model's: the agreement rule's label (metrics, embedding, judge) for the pipeline's replay; for an "
+        "imported set, the small answer graded at least as good as the large one."),
+    "Quality kept among routed small": (
+        "The figure the recommendation is certified on: over the requests routed small, the mean of 1 - "
+        "max(0, large answer's quality - small answer's quality), so 100% when the small answer is never "
+        "worse. On the pipeline's replay quality is the agree label and this equals agreement; on an imported "
+        "set it uses the grades, so a slightly worse answer loses a little, not everything."),
+    "Answers unchanged": (
+        "Over all requests, the share answered as well as by the large model alone: those routed large plus "
+        "those routed small that agree, 1 - routed small x (1 - agreement)."),
+}
 
-def metric_tiles(row: dict, metrics: list = METRICS, *, columns: int = 3) -> None:
+
+def metric_tiles(row: dict, metrics: list = METRICS, *, columns: int = 4) -> None:
     """One bordered ``st.metric`` a figure, its 95% interval underneath."""
     slots = st.columns(columns)
     for index, (label, column, (lo, hi), fmt) in enumerate(metrics):
         with slots[index % columns]:
             st.metric(label, fmt(row.get(column)), delta=interval(row.get(lo), row.get(hi), fmt),
-                      delta_color="off", delta_arrow="off", border=True)
+                      delta_color="off", delta_arrow="off", border=True, help=GLOSSARY.get(label))

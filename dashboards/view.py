@@ -44,6 +44,11 @@ class View:
         return str(self.data_dir)
 
     @property
+    def imported(self) -> bool:
+        """The dataset is an imported replay set (`planb import-replays`), not the pipeline's own."""
+        return self.dataset != PIPELINE
+
+    @property
     def has_projection(self) -> bool:
         return self.router is not None
 
@@ -85,3 +90,12 @@ def explain_missing(view: View, *, needs_projection: bool = True) -> bool:
         return True
     return False
 
+
+
+def say_what_is_shown(view: View, what: str, why: str) -> None:
+    """On a page that shows the pipeline's own data whatever the dataset picker says: say so
+    plainly when the picker names an imported set (issue 24: every page follows the picker or
+    says what else it shows)."""
+    if view.dataset != PIPELINE:
+        st.info(f"This page shows {what} of the pipeline's own replay (dataset **{PIPELINE}**), not of "
+                f"**{view.dataset}**, the dataset picked in the sidebar: {why}")

@@ -58,6 +58,19 @@ def datasets(data_dir: str | Path) -> pl.DataFrame:
     return _query(data_dir, "datasets")
 
 
+def dataset_evidence(data_dir: str | Path) -> pl.DataFrame:
+    """Each dataset with a projection, most evidence first (the dashboard's default): ``dataset``,
+    ``n_sample``, ``days`` (0: imported), ``sampled_per_day``, ``certified`` (a router but the
+    oracle has a recommended threshold), ``small_model``, ``large_model`` and ``toy`` (the
+    pipeline's pair is the bundled tiny models).
+
+    Example:
+        >>> dataset_evidence("./data")["dataset"].to_list()  # doctest: +SKIP
+        ['mt_bench_mixtral_gpt4', 'pipeline']
+    """
+    return _query(data_dir, "dataset_evidence")
+
+
 def pricing_basis(data_dir: str | Path, dataset: str = PIPELINE) -> pl.DataFrame:
     """One row: the ``device`` a dataset's costs were measured on, ``dollars_per_gpu_hour`` and
     ``utilisation`` used, ``large_hosted`` (priced per token) and ``price_note``.

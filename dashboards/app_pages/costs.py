@@ -12,7 +12,7 @@ import streamlit as st
 from dashboards import data
 from dashboards.formatting import amount, dollars
 from dashboards.tiles import METRICS, metric_tiles
-from dashboards.view import View, current_view, explain_missing
+from dashboards.view import View, current_view, explain_missing, say_what_is_shown
 
 # The window's cost figures at the chosen threshold: (label, column, interval columns, format).
 COST_TILES = [
@@ -52,13 +52,17 @@ def cost_table(fits: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def cost_basis_text(basis: str | None) -> str:
+def cost_basis_text(basis: str | None, *, price_note: str | None = None, imported: bool = False) -> str:
     """The line that says at which batch size the figures charge each model's output tokens.
 
     Example:
         >>> cost_basis_text("small: serving batch 32 (measured 1-32)").split(". ")[0]
         '**Cost basis**: small: serving batch 32 (measured 1-32)'
+        >>> cost_basis_text(None, price_note="dollars from the table", imported=True)
+        '**Cost basis**: as imported (dollars from the table).'
     """
+    if imported:  # costs per request came with the table: no device, no batch
+        return f"**Cost basis**: as imported ({price_note or 'each request’s cost from the table'})."
     said = basis or "not recorded (no cost model, or a projection made before the basis was recorded)"
     return (f"**Cost basis**: {said}. Production serves a model at its own batch size "
             "(pricing.serving_batch_size), not the replay's.")
@@ -68,6 +72,8 @@ def render(view: View) -> None:
     st.title("Costs")
     if explain_missing(view, needs_projection=False):
         return
+    say_what_is_shown(view, "the cost models and price table",
+                      "an imported set brings its own cost per request (see its figures at the bottom of this page).")
     st.subheader("Seconds per token, per model and device")
     st.caption("A request costs seconds per request + seconds per prompt token x its prompt tokens + seconds per "
                "output token x its output tokens, fitted on the replay batches (source replay) or measured on "
@@ -102,7 +108,8 @@ def render(view: View) -> None:
     at = data.projection_at(view, view.router, view.threshold)
     if at.height:
         row = at.row(0, named=True)
-        st.markdown(cost_basis_text(row.get("cost_basis")))
+        st.markdown(cost_basis_text(row.get("cost_basis"), price_note=row.get("price_note"),
+                                    imported=not row.get("device")))
         metric_tiles(row, COST_TILES)
 
 

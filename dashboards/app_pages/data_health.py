@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data, health_figures
-from dashboards.view import View, current_view, explain_missing
+from dashboards.view import View, current_view, explain_missing, say_what_is_shown
 
 RUNS_SHOWN = 50
 
@@ -129,6 +129,8 @@ def render(view: View) -> None:
     st.title("Data health")
     if explain_missing(view, needs_projection=False):
         return
+    say_what_is_shown(view, "the ingested logs, replays and pipeline runs",
+                      "an imported set comes as one table of replayed pairs, with no logs, days or runs of its own.")
     days = data.health_days(view)
     reasons = data.health_rejected_reasons(view)
     checks = data.health_checks(view)

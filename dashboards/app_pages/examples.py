@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data
-from dashboards.view import View, current_view, explain_missing
+from dashboards.view import View, current_view, explain_missing, say_what_is_shown
 
 ANY = "All"
 LABELS = {ANY: None, "Agree": True, "Disagree": False}
@@ -19,6 +19,9 @@ def render(view: View) -> None:
     st.title("Examples")
     if explain_missing(view, needs_projection=False):
         return
+    say_what_is_shown(view, "the replayed question and answer pairs",
+                      "`planb import-replays` stores an imported set's projection (each pair's quality, cost and "
+                      "router scores go into it), not its questions and answers.")
     versions = data.scoring_versions(view)
     if versions.is_empty():
         st.info("This snapshot has no scored pairs yet: run the pipeline through `agreement`.")

@@ -3,11 +3,12 @@ same over days, and the recommended threshold with its reason."""
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
-from dashboards import data, figures
+from dashboards import answer, data, figures
 from dashboards.formatting import amount, dollars, interval, percent
-from dashboards.tiles import metric_tiles
+from dashboards.tiles import GLOSSARY, metric_tiles
 from dashboards.view import View, current_view, explain_missing
 
 # (title, value column, interval columns, tick format) of the small daily trend charts.
@@ -23,17 +24,23 @@ def render(view: View) -> None:
     st.title("Overview")
     if explain_missing(view):
         return
+    the_answer(view)
     at = data.projection_at(view, view.router, view.threshold)
     if at.is_empty():  # the router vanished from a newer snapshot between two reruns
         explain_missing(View(view.data_dir, view.version))
         return
     row = at.row(0, named=True)
+    imported = view.imported
     st.caption(
-        f"Router **{row['router']}** at threshold {row['threshold']:.2f} (the projected threshold "
-        f"nearest {view.threshold:.2f}) · {row['n_sample']:,} replayed requests · "
-        f"{row['requests_per_day']:,.0f} logged requests a day · {cost_basis(row)} · intervals are 95%"
+        f"Below, the sidebar's choice on dataset **{view.dataset}**: router **{row['router']}** at threshold "
+        f"{row['threshold']:.2f} (the projected threshold "
+        f"nearest {view.threshold:.2f}) · {row['n_sample']:,} {'imported pairs' if imported else 'replayed requests'} · "
+        f"{row['requests_per_day']:,.0f} {'requests a day (each pair once a day)' if imported else 'logged requests a day'}"
+        f" · {cost_basis(row)} · intervals are 95%"
     )
     metric_tiles(row)
+    with st.expander("What the quality figures mean"):
+        st.markdown("\n".join(f"- **{name}**: {text}" for name, text in GLOSSARY.items()))
     _recommendation(view)
     st.subheader("Over days")
     days = data.segments_at(view, view.router, view.threshold, "day")
@@ -50,11 +57,45 @@ def render(view: View) -> None:
                     key="savings_vs_agreement")
 
 
+def the_answer(view: View) -> None:
+    """The one sentence the page opens with: the dataset's best certified router at its recommended
+    threshold (else the best candidate and what certifying it takes), whatever the sidebar shows."""
+    evidence = data.dataset_evidence(view)
+    mine = evidence.filter(pl.col("dataset") == view.dataset)
+    if mine.is_empty():
+        return
+    dataset = mine.row(0, named=True)
+    metrics = data.recommendations(view)
+    router, certified = answer.best_router(metrics)
+    recommendation = row = None
+    if router is not None:
+        recommendation = metrics.filter(pl.col("router") == router).row(0, named=True)
+        row = (_first(data.projection_at(view, router, recommendation["recommended_threshold"])) if certified
+               else answer.candidate_row(data.projection(view, router)))
+    others = [name for name in evidence["dataset"].to_list() if name != view.dataset]
+    sentence = answer.answer(dataset, recommendation, row, certified=certified, others=others)
+    box = st.success if certified and not dataset["toy"] else st.warning if dataset["toy"] else st.info
+    box(sentence)
+    if row is not None and (router != view.router or abs(row["threshold"] - view.threshold) > 0.005):
+        st.button(f"Show {router} at {row['threshold']:.2f} below", on_click=_choose,
+                  args=(router, round(row["threshold"], 2)), key="use_answer")
+
+
+def _first(frame: pl.DataFrame) -> dict | None:
+    return frame.row(0, named=True) if frame.height else None
+
+
+def _choose(router: str, threshold: float) -> None:
+    st.session_state["router"] = router
+    st.session_state["threshold"] = threshold
+
+
 def cost_basis(row: dict) -> str:
     """Where the dollars come from, for captions."""
     if row.get("dollars_per_gpu_hour") is None:
-        return f"costs measured on {row.get('device') or 'no device'}" + (
-            f" ({row['price_note']})" if row.get("price_note") else "")
+        if not row.get("device"):  # an imported set priced per request
+            return f"costs as imported ({row['price_note']})" if row.get("price_note") else "costs as imported"
+        return f"costs measured on {row['device']}" + (f" ({row['price_note']})" if row.get("price_note") else "")
     return (f"costs measured on {row['device']}, ${row['dollars_per_gpu_hour']:,.4g} per GPU-hour at "
             f"{row['utilisation']:.0%} utilisation")
 

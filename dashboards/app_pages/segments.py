@@ -58,14 +58,21 @@ def render(view: View) -> None:
                "requests has no interval")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures.segment_bars(segments, "gpu_hours_saved_per_day", "gpu_hours_saved_lo",
-                                             "gpu_hours_saved_hi", title="GPU-hours saved / day"),
-                        key="segment_savings")
+        if figures.savings_column(segments) == "gpu_hours_saved_per_day":
+            savings = figures.segment_bars(segments, "gpu_hours_saved_per_day", "gpu_hours_saved_lo",
+                                           "gpu_hours_saved_hi", title="GPU-hours saved / day")
+        else:  # an imported set priced per token: no GPU-hours
+            savings = figures.segment_bars(segments, "dollars_saved_per_day", "dollars_saved_per_day_lo",
+                                           "dollars_saved_per_day_hi", title="Dollars saved / day", tickformat="$,.2f")
+        st.plotly_chart(savings, key="segment_savings")
     with right:
         st.plotly_chart(figures.segment_bars(segments, "agreement_small", "agreement_small_lo", "agreement_small_hi",
                                              title="Agreement among routed small", tickformat=".0%"),
                         key="segment_agreement")
-    st.dataframe(segment_table(segments), hide_index=True, key="segment_table")
+    shown = segment_table(segments).with_columns(pl.lit(view.dataset).alias("Dataset"), pl.lit(view.router).alias(
+        "Router"), segments["threshold"].round(2).alias("Threshold")).select(
+        "Dataset", "Router", "Threshold", pl.exclude("Dataset", "Router", "Threshold"))
+    st.dataframe(shown, hide_index=True, key="segment_table")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data, figures
-from dashboards.formatting import MISSING, interval, percent
+from dashboards.formatting import MISSING, interval, percent, table_columns
 from dashboards.view import View, current_view, explain_missing
 
 # router_metrics figures per router, each with its 95% interval, as the table shows them.
@@ -93,18 +93,22 @@ def render(view: View) -> None:
                "samples (learn-then-test). Certifying takes enough requests routed small: the last column is "
                "the smallest share routed small this sample can certify.")
     metrics = data.recommendations(view)
-    st.dataframe(metrics_table(metrics), hide_index=True, key="router_metrics_table")
+    ranking = metrics_table(metrics).with_columns(pl.lit(view.dataset).alias("Dataset")).select(
+        "Dataset", pl.exclude("Dataset"))
+    st.dataframe(ranking, hide_index=True, key="router_metrics_table")
     st.subheader(f"Projection of {view.router}, every threshold")
-    table = projection_table(curves, view.router)
-    st.dataframe(table, hide_index=True, key="projection_table")
-    st.download_button("Download this table as CSV", table.write_csv(), file_name=f"projection_{view.router}.csv",
-                       mime="text/csv", key="download_projection")
+    table = projection_table(curves, view.router).with_columns(
+        pl.lit(view.dataset).alias("dataset")).select("dataset", "router", pl.exclude("dataset", "router"))
+    st.dataframe(table, hide_index=True, key="projection_table", column_config=table_columns(table))
+    st.download_button("Download this table as CSV", table.write_csv(),
+                       file_name=f"projection_{view.dataset}_{view.router}.csv", mime="text/csv",
+                       key="download_projection")
 
 
 def projection_table(curves: pl.DataFrame, router: str) -> pl.DataFrame:
     """The router's projection rows as the page shows and downloads them (dollars repriced)."""
     mine = curves.filter(pl.col("router") == router)
-    return mine.select([c for c in PROJECTION_COLUMNS if c in mine.columns])
+    return mine.select([c for c in ["router", *PROJECTION_COLUMNS] if c in mine.columns])
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ METRIC_COLUMNS = {
         "agreement_small_hi",
     ),
     "Answers unchanged": ("unchanged_share", "unchanged_lo", "unchanged_hi"),
+    "Quality kept among routed small": ("kept_small", None, None),  # tested: a p-value, no interval
     "GPU-hours saved / day": (
         "gpu_hours_saved_per_day",
         "gpu_hours_saved_lo",
@@ -55,6 +56,8 @@ def assert_metrics_match(app: AppTest, row: dict) -> None:
             assert not metric.delta, label
             continue
         assert_shows(metric.value, row[column])
+        if lo is None:
+            continue
         shown_lo, shown_hi = metric.delta.strip("[]").split(" – ")
         assert_shows(shown_lo, row[lo])
         assert_shows(shown_hi, row[hi])
@@ -160,21 +163,25 @@ def test_the_recommended_threshold_opens_the_slider_and_says_why(monkeypatch, sn
     assert app.sidebar.selectbox(key="router").value == "length"
     assert app.sidebar.slider(key="threshold").value == pytest.approx(0.7)
     row = sql_row(snapshot_dir, "length", 0.7)
-    (message,) = app.success
+    answer, message = app.success  # the page's one-sentence answer, then the recommendation's reason
+    assert answer.value.startswith(f"**Route {row['share_small']:.1%} of requests to the small model with length at 0.70")
+    assert "agreement among requests routed small ≥ 80%" in answer.value
     assert "Recommended threshold for length: 0.70" in message.value
     assert f"agreement {row['agreement_small']:.1%}" in message.value
 
     app.sidebar.slider(key="threshold").set_value(0.2).run()
     assert_metrics_match(app, sql_row(snapshot_dir, "length", 0.2))
-    app.button[0].click().run()  # "Use the recommended threshold"
+    assert [button.label for button in app.button] == ["Show length at 0.70 below", "Use the recommended threshold"]
+    app.button[1].click().run()
     assert app.sidebar.slider(key="threshold").value == pytest.approx(0.7)
     assert_metrics_match(app, row)
 
     # The dollars in the message follow the sidebar's price like every other figure.
     app.sidebar.number_input(key="price_H100").set_value(5.0).run()
     doubled = row["gpu_hours_saved_per_year"] * 5.0 / row["utilisation"]
-    assert dollars(doubled) in app.success[0].value
-    assert dollars(row["dollars_saved_per_year"]) not in app.success[0].value
+    for shown in app.success:  # the answer and the recommendation
+        assert dollars(doubled) in shown.value
+        assert dollars(row["dollars_saved_per_year"]) not in shown.value
 
     app.sidebar.selectbox(key="router").set_value("small_confidence").run()
     (warning,) = app.warning
