@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from pathlib import Path
 from types import UnionType
@@ -32,6 +33,7 @@ from pydantic import (
 
 # ConfigError (what load_config raises) and the environment variables it reads, re-exported.
 from scoring.config_file import CONFIG_ENV, DATA_DIR_ENV, DEFAULT_DATA_DIR, ConfigError, read_config  # noqa: F401
+from scoring.replay.redaction import looks_like_key
 
 BUNDLED_LOG_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "sample_log"
 
@@ -116,6 +118,9 @@ OPENAI_KEYS = ("base_url", "api_model", "api_key_env", *OPENAI_DEFAULTS)
 
 
 class ModelSpec(_Strict):
+    # A value that fails is never shown in an error (a key pasted into base_url or api_key_env).
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     name: str = Field(description="a short name shown in reports")
     role: Literal["small", "large"]
     backend: Literal["transformers", "openai", "logged"] = Field(
@@ -151,7 +156,6 @@ class ModelSpec(_Strict):
     )
     api_key_env: str | None = Field(
         None,
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="openai backend: NAME of the environment variable holding the API key; "
         "the key itself is never stored (config, warehouse, logs, model_key)",
     )
@@ -198,11 +202,37 @@ class ModelSpec(_Strict):
             return value
         if not value:
             raise ValueError("required by the openai backend (e.g. http://localhost:8000/v1)")
+        # The URL is stored (models.spec_json, model_key) and published: nothing secret may be in
+        # it, and no error shows it.
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"must start with http:// or https://, got {value!r}")
-        if "@" in urlsplit(value).netloc:  # it would be stored in the warehouse and model_key
-            raise ValueError("must not contain a user or password: name the key's variable in api_key_env")
+            raise ValueError("must start with http:// or https:// (the value is not shown)")
+        parts = urlsplit(value)
+        if "@" in parts.netloc:
+            raise ValueError("must not contain a user or password (the value is not shown): "
+                             "name the key's environment variable in api_key_env")
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            raise ValueError("must not have a query string or #fragment (the value is not shown): a key "
+                             "goes in the environment variable api_key_env names")
+        try:
+            parts.port  # noqa: B018 (a port that is not a number raises)
+        except ValueError:
+            raise ValueError("has a port that is not a number (the value is not shown)") from None
+        if not parts.hostname:
+            raise ValueError("has no host (the value is not shown)")
         return value.rstrip("/")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _a_variable_name_not_a_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if looks_like_key(value):
+            raise ValueError("looks like a key itself (the value is not shown): give the NAME of the "
+                             "environment variable that holds the key, e.g. OPENAI_API_KEY")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be the NAME of an environment variable (letters, digits and _, not "
+                             "starting with a digit), not the key itself; the value is not shown")
+        return value
 
     @model_validator(mode="after")
     def _openai_keys_only_for_openai(self) -> ModelSpec:

@@ -22,11 +22,13 @@ What each result holds:
 - ``mean_entropy``: per step over the top-``TOP_LOGPROBS`` alternatives the server returns, so
   a lower bound of the full-vocabulary entropy the transformers backend measures. None without
   them.
-- ``error``: why the request failed after its retries (the HTTP status and a short summary of
-  the server's message, a timeout, a connection error, bad JSON, a response with no answer). The
-  other requests go on. The server's text is never kept verbatim: a server that echoes the
-  request would put the API key there, so the summary is redacted first (scoring/replay/
-  redaction.py: the key in any encoding, named credentials, random tokens).
+- ``error``: why the request failed after its retries (the HTTP status, the error's type when
+  the body names one, and a short summary of the server's message; a timeout, a connection error,
+  bad JSON, a response with no answer). The other requests go on. The server's text is never
+  kept verbatim: a server that echoes the request would put the API key there, so the summary is
+  made of the text decoded (HTML entities, URL-encoding, JSON escapes; an HTML page's tags
+  dropped) and redacted (scoring/replay/redaction.py: the key in any encoding, wrapped or cut,
+  named credentials, key-like tokens).
   An answer that is empty because the model stopped at once is kept as ``""``, as the
   transformers backend keeps it.
 
@@ -45,6 +47,7 @@ import json
 import math
 import os
 import random
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -68,6 +71,9 @@ TOP_LOGPROBS = 5  # alternatives per step: OpenAI's /completions allows at most 
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 SERVER_MESSAGE_CHARS = 300  # what is kept of a server's error text, after redaction
+_ERROR_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")  # an error type kept as it is ("server_error")
+_HIDDEN_HTML = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]*>")
 
 
 class OpenAIBackendError(RuntimeError):
@@ -128,14 +134,15 @@ def _api_key(spec: ModelSpec) -> str | None:
     if spec.api_key_env is None:
         return None
     key = os.environ.get(spec.api_key_env)
+    # The config refuses a key given as the name; should one come through, it is not shown.
+    named = ("the environment variable its api_key_env names" if redaction.looks_like_key(spec.api_key_env)
+             else f"environment variable {spec.api_key_env} (its api_key_env)")
     if not key:
-        raise OpenAIBackendError(
-            f"model {spec.name!r}: environment variable {spec.api_key_env} (its api_key_env) is not set"
-        )
+        raise OpenAIBackendError(f"model {spec.name!r}: {named} is not set")
     if not (key.isascii() and key.isprintable()):  # an HTTP header could not carry it
         raise OpenAIBackendError(
-            f"model {spec.name!r}: environment variable {spec.api_key_env} holds a character an HTTP "
-            f"header cannot carry (a newline, a control or non-ASCII character)")
+            f"model {spec.name!r}: {named} holds a character an HTTP header cannot carry (a newline, a "
+            f"control or non-ASCII character)")
     return key
 
 
@@ -215,8 +222,9 @@ def _post(client: httpx.Client, path: str, body: dict, spec: ModelSpec, key: str
                 except ValueError:
                     raise _Failure("bad JSON from the server: "
                                    f"{redaction.summary(response.text, key, limit=120)!r}") from None
-            failure = _Failure(f"HTTP {response.status_code}: "
-                               f"{redaction.summary(_server_message(response), key, limit=SERVER_MESSAGE_CHARS)}",
+            message, kind = _server_message(response)
+            failure = _Failure(f"HTTP {response.status_code}{f' ({kind})' if kind else ''}: "
+                               f"{redaction.summary(message, key, limit=SERVER_MESSAGE_CHARS)}",
                                response.status_code)
             if response.status_code != 429 and response.status_code < 500:
                 raise failure  # the request itself is wrong: the same request fails again
@@ -242,20 +250,28 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None  # absent, or an HTTP date: use our own backoff
 
 
-def _server_message(response: httpx.Response) -> str:
+def _server_message(response: httpx.Response) -> tuple[str, str | None]:
     """The error's own message when the body has one (OpenAI's error.message, FastAPI's
-    detail), else the body; unredacted and uncut: the caller summarises it."""
+    detail), else the body (an HTML page's text without its tags); and its type (OpenAI's
+    error.type, else error.code) when that is a plain identifier. The message is unredacted and
+    uncut: the caller summarises it."""
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip() or response.reason_phrase
+        text = response.text.strip()
+        if "html" in response.headers.get("content-type", "").lower() or text.startswith("<"):
+            text = _TAGS.sub(" ", _HIDDEN_HTML.sub(" ", text))
+        return text.strip() or response.reason_phrase, None
     if isinstance(body, dict):
         error = body.get("error", body.get("detail", body.get("message")))
+        kind = None
         if isinstance(error, dict):
+            kind = next((v for v in (error.get("type"), error.get("code")) if isinstance(v, str)), None)
             error = error.get("message", error)
+        kind = kind if kind and _ERROR_TYPE.fullmatch(kind) and not redaction.looks_like_key(kind) else None
         if error is not None:
-            return error if isinstance(error, str) else json.dumps(error)
-    return json.dumps(body)
+            return (error if isinstance(error, str) else json.dumps(error)), kind
+    return json.dumps(body), None
 
 
 def _parse(reply: dict, path: str) -> tuple[str, int, int, list[float], list[list[float]]]:

@@ -78,3 +78,22 @@ def test_missing_gguf_file(tmp_path):
         "    template: {kind: chat}\n"
     )
     assert "do not exist" in _run(tmp_path, yaml_text, "demo")
+
+
+LEAKED_KEY = "sk-proj-4fQ9xZ2mW7rT1vB8nK3pL6yH0cD5jGaa"
+
+
+@pytest.mark.parametrize(("setting", "reason"), [
+    (f"base_url: 'https://api.example.com/v1?api_key={LEAKED_KEY}'", "base_url: must not have a query string"),
+    (f"base_url: 'https://me:{LEAKED_KEY}@api.example.com/v1'", "base_url: must not contain a user or password"),
+    (f"base_url: 'http://localhost:8000/v1'\n    api_key_env: {LEAKED_KEY.replace('-', '_')}",
+     "api_key_env: looks like a key itself"),
+])
+def test_a_key_in_the_model_config_stops_without_being_shown(tmp_path, setting, reason):
+    """Issue 26: one line naming the setting, never the key (which used to be echoed as
+    'environment variable sk_proj_... is not set')."""
+    yaml_text = ("models:\n  large:\n    name: api\n    role: large\n    backend: openai\n"
+                 f"    {setting}\n    template: {{kind: chat}}\n")
+    message = _run(tmp_path, yaml_text, "demo")
+    assert f"models.large.{reason}" in message, message
+    assert "4fQ9xZ2mW7rT" not in message and "L6yH0cD5jGaa" not in message, message
