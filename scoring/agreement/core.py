@@ -65,6 +65,8 @@ _ASKS = (  # (core type, pattern on the request's question sentence); the first 
                         r"position|color|colour|country|city))\b")),
 )
 
+_WORD_PROBLEM_ASKS = re.compile(r"^\W*(?:if\b[^?]*,\s*)?(?:what|how|find|calculate|determine|compute)\b", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Core:
@@ -110,6 +112,8 @@ def asked_core(question: str | None) -> str | None:
         'yes_no'
         >>> asked_core("Write a poem about the sea.") is None
         True
+        >>> asked_core("Ann has 3 pens and buys 4 more. What does she have now?")
+        'number'
     """
     if not question:
         return None
@@ -118,6 +122,9 @@ def asked_core(question: str | None) -> str | None:
         target = question if core_type in (CHOICE, NUMBER) else asking
         if pattern.search(target):
             return core_type
+    # A word problem: a story that gives two numbers or more, then asks what / how / find.
+    if _WORD_PROBLEM_ASKS.search(asking) and len(numbers(question.replace(asking, ""))) >= 2:
+        return NUMBER
     return None
 
 

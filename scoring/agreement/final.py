@@ -42,7 +42,7 @@ from scoring.agreement.core import CHOICE, FINAL, NUMBER, YES_NO, question_sente
 from scoring.agreement.metrics import normalize_answer
 
 # Bump when finding or comparing final answers changes: part of every scoring_version.
-FINAL_VERSION = "1"
+FINAL_VERSION = "2"
 # The kinds of core a final answer decides (a request for a year or an entity keeps its core).
 FINAL_TYPES = (NUMBER, CHOICE, YES_NO, FINAL)
 TEXT = "text"  # a final answer that is neither a number, an option nor yes / no
@@ -53,10 +53,11 @@ _WORD_NUMBERS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen twenty".split())}
 _WORD_NUMBERS |= {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                   "ninety": 90, "hundred": 100, "half": Fraction(1, 2), "dozen": 12}
-# A number as written: sign, currency, thousands separators, decimals, a mixed number's or a
-# plain fraction's part, a percent sign; or a number word.
+# A number as written: sign (written against it: "4 - 297" subtracts, "-293" is negative),
+# currency, thousands separators, decimals, a mixed number's or a plain fraction's part, a
+# percent sign, a scale word; or a number word.
 _NUMBER = re.compile(
-    r"(?<![\w.^/])(?P<sign>[-−–])?\s?(?:\$|US\$|USD\s?|€|£)?\s?(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)"
+    r"(?<![\w.^/])(?P<sign>[-−–](?=[$€£]?\d))?(?:\$|US\$|USD\s?|€|£)?\s?(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)"
     r"(?P<dec>\.\d+)?(?:(?:\s+|-)(?P<num>\d+)\s*/\s*(?P<mden>\d+)(?!\d|\.\d))?(?:\s*/\s*(?P<den>\d+(?:\.\d+)?)(?!\d|\.\d))?"
     r"(?P<pct>\s*(?:%|percent\b))?(?P<scale>\s+(?:thousand|million|billion|trillion)\b)?"
     r"|\b(?P<word>" + "|".join(_WORD_NUMBERS) + r")\b", re.IGNORECASE)
@@ -91,7 +92,8 @@ _STATED = re.compile(
     r"needs?|needed|sells?|sold|takes?|took|left with|total(?:s|led| of)?|of|to|gives?|owes?|weighs?|reads?|"
     r"saves?|saved|at|remains?|receives?|received|scored?|ran|runs|walks?|walked|drives?|drove|travels?|"
     r"traveled|travelled|collects?|collected|bought|buys?|uses?|used|eats?|ate|holds?|contains?|comes to|"
-    r"amounts? to|adds up to|answer)\s*:?\s*$", re.IGNORECASE)
+    r"amounts? to|adds up to|answer|making|earning|getting|spending|paying|leaving|totall?ing|giving|saving|"
+    r"which is|that is|that's|for a total of)\s*:?\s*$", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow many\s+(?:more\s+|fewer\s+|less\s+|additional\s+|extra\s+|total\s+|in total\s+)?"
                        r"(?P<unit>(?:[a-z][\w'-]*\s+){0,3}?[a-z][\w'-]*?)(?:\s+(?:of|does|do|did|will|would|"
                        r"can|could|are|is|were|was|has|have|had|should|must|in|on|at|for|per|that|than|"
@@ -425,12 +427,14 @@ def _number_final(text: str, facts) -> Final | None:
     if not parts:
         return None
     span = _conclusion_span(parts)
-    order = span + parts[: len(parts) - len(span)][::-1]  # the conclusion on, then before it
-    for given_too in (False, True):  # a result the request itself gives, last
-        for sentence in order:
-            hit = _number_from_sentence(sentence, facts, given_too=given_too)
-            if hit:
-                return Final(NUMBER, hit[1], hit[0])
+    # The conclusion on (a number the request gives only when it holds no other: "7 - 5 = 2"
+    # can be the result), then the sentences before it, nearest first.
+    for sentences_ in (span, parts[: len(parts) - len(span)][::-1]):
+        for given_too in (False, True):
+            for sentence in sentences_:
+                hit = _number_from_sentence(sentence, facts, given_too=given_too)
+                if hit:
+                    return Final(NUMBER, hit[1], hit[0])
     return None
 
 
@@ -446,20 +450,24 @@ def sentences_plain(text: str) -> list[str]:
 
 def _option_letters(text: str, opts: dict[str, str]) -> list[str]:
     """The options ``text`` names, in order: by letter ("(C)", "C)", "option C", a lone "C"),
-    else by their text (the longest that occurs as whole words)."""
+    else by their text (the longest that occurs as whole words); two letters whose options read
+    the same ("(A) bent", "(B) bent") are one option, named by the first."""
     text = plain(text)
+    same = {}
+    for letter, option in opts.items():
+        same[letter] = next((k for k, o in opts.items() if option and o == option), letter)
     letters = [next(g for g in m.groups() if g).lower() for m in _LETTER.finditer(text)]
-    letters = [x for x in letters if x in opts]
+    letters = [same[x] for x in letters if x in opts]
     if letters:
         return letters
     norm = f" {normalize_answer(text)} "
     hits = []
     for letter, option in opts.items():
         if option and f" {option} " in norm:
-            hits.append((norm.index(f" {option} "), letter, option))
+            hits.append((norm.index(f" {option} "), same[letter], option))
     # an option whose text is inside another's ("store" in "computer store") is not named
     hits = [h for h in hits if not any(h[2] != o[2] and f" {h[2]} " in f" {o[2]} " for o in hits)]
-    return [letter for _, letter, _ in sorted(hits)]
+    return list(dict.fromkeys(letter for _, letter, _ in sorted(hits)))
 
 
 def _choice_from(text: str, opts: dict[str, str]) -> tuple[str, ...] | None:

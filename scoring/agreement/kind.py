@@ -47,7 +47,8 @@ _OPEN_REQUEST = re.compile(
     r"what do you think|what are (?:some|the (?:best|main|benefits|advantages|pros))|tips|advice|"
     r"python|javascript|c\+\+|sql|function|program|code|script|regex|algorithm)\b",
     re.IGNORECASE)
-_CODE = re.compile(r"```|^\s{4}\S.*[;{}()]\s*$", re.MULTILINE)
+# A code block, or an indented line that reads as code (not an indented LaTeX or prose line).
+_CODE = re.compile(r"```|^[ \t]{4,}(?![\\\s])[^\n]*[;{}()][ \t]*$", re.MULTILINE)
 
 
 def is_open_request(question: str | None, *, short: bool = False) -> bool:
@@ -71,12 +72,15 @@ def pair_kind(question: str | None, small: str, large: str, *, short_kind_tokens
               longest_tokens: int | None = None) -> str:
     """``short``, ``core`` or ``open`` for one pair (module docstring); ``longest_tokens``: the
     longer answer's normalised token count when already known."""
-    if _CODE.search(small) or _CODE.search(large):
+    asked = asked_core(question)
+    # Code in an answer makes the pair open, unless the request only asks for a number, an
+    # option or yes / no (a worked solution may check its sum in Python).
+    checkable = asked in (NUMBER, CHOICE, YES_NO) and not is_open_request(question)
+    if not checkable and (_CODE.search(small) or _CODE.search(large)):
         return OPEN
     if longest_tokens is None:
         longest_tokens = max(answer_tokens(small), answer_tokens(large))
     short = longest_tokens <= short_kind_tokens
-    asked = asked_core(question)
     # "Explain why ...?" asks for an explanation even when it reads as a yes / no question.
     if is_open_request(question, short=short) and (short or asked not in (NUMBER, YEAR, CHOICE)):
         return OPEN
@@ -89,8 +93,6 @@ def pair_kind(question: str | None, small: str, large: str, *, short_kind_tokens
             return CORE
         return SHORT
     return CORE if pair_core_type(question, small, large, asked=asked) is not None else OPEN
-
-
 
 
 def _both_marked(small: str, large: str, strong: tuple[str, ...] | None = None) -> bool:

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from scoring.agreement.final import Final, decided_by, finals_agree, find_final, marked
+from scoring.agreement.final import Final, decided_by, finals_agree, find_final, marked, numbers_in
 from scoring.agreement.kind import CORE, SHORT, pair_kind
 from scoring.agreement.pairs import core_label, score_pairs
 from scoring.agreement.rule import AgreementRule
@@ -42,6 +42,11 @@ def _agree(question, a, b, core_type="number", tolerance=0.005):
     ("What percentage of the class are girls?", "Therefore 25% of the class are girls.", "The answer is 0.25."),
     ("What fraction of the pie is left?", "So \\(\\frac{3}{4}\\) of the pie is left.", "The answer is 0.75."),
     ("How many hours does he work?", "He works 2 1/2 hours.", "#### 2.5"),
+    # the result is a number the question gives, and earlier sentences hold others
+    ("Dan has $7. He bought a candy bar for $2 and a chocolate for $3. How much money is left?",
+     "He spent 2 + 3 = 5.\n\n7 - 5 = 2\n\nTherefore, the amount of money left is \\(2\\).", "#### 2"),
+    ("Dan has $7. He spent $2 and $3. How much money is left?",
+     "He spent 2 + 3 = 5. Thus, the final answer is:\n\n\\[\n2\n\\]", "So, Dan has $2 left."),
 ])
 def test_the_same_number_reached_and_written_two_ways_agrees(question, a, b):
     assert _agree(question, a, b)
@@ -68,6 +73,14 @@ def test_the_concluding_sentence_states_one_number_not_all_of_them():
     # a verb states it: "makes $18", with other numbers in the sentence
     final = find_final("Therefore, with 9 eggs left at $2 each she makes $18.", JANET, "number")
     assert [n.value for n in final.values] == [18]
+    final = find_final("Therefore, she sells 9 eggs at $2 each, making $18.", JANET, "number")
+    assert [n.value for n in final.values] == [18]
+
+
+def test_numbers_as_written():
+    values = [n.value for _, _, n in numbers_in("16 - 3 - 4 = 9; x = -30; $1,300.00; 2 1/2; 3 million; twelve")]
+    assert values == [16, 3, 4, 9, -30, 1300, 2.5, 3_000_000, 12]  # "- 3" subtracts, "-30" is negative
+    assert [n.percent for _, _, n in numbers_in("3 to 6%")] == [False, True]
 
 
 @pytest.mark.parametrize("text, how, value", [
@@ -91,6 +104,13 @@ def test_explicit_markers(text, how, value):
 ])
 def test_options_compare_by_letter_or_by_their_text(a, b):
     assert _agree(CITY, a, b, "choice")
+
+
+def test_two_letters_of_the_same_option_are_one_option():
+    bent = "What had the wire become?\n(A) bent\n(B) bent\n(C) straight"
+    either = find_final("The answer is \\(\\boxed{A}\\) (or equivalently \\(\\boxed{B}\\)).", bent, "choice")
+    assert either.values == ("a",) and not either.hedged
+    assert _agree(bent, "So the answer is (B) bent.", "\\boxed{bent}", "choice")
 
 
 def test_an_answer_that_names_several_options_or_none_agrees_with_nothing():
@@ -122,6 +142,16 @@ def test_a_request_for_a_number_or_an_option_is_core_whatever_the_length():
     assert pair_kind("who wrote hamlet", "Shakespeare", "William Shakespeare", short_kind_tokens=40) == SHORT
     # no final answer readable from both: the short rule
     assert pair_kind("how many moons does mars have", "Two moons.", "Mars has moons.", short_kind_tokens=40) == SHORT
+    # indented LaTeX is no code, and code that checks a sum does not make a request for a number open
+    shirts = "An industrial machine makes 4 shirts a minute for 5 minutes. How many shirts did it make?"
+    latex = "Steps:\n    \\text{Total} = 5 \\times 4 = 20\n\nSo it made 20 shirts."
+    python = "```python\nprint(5 * 4)\n```\nSo it made 20 shirts."
+    assert pair_kind(shirts, latex, python, short_kind_tokens=40) == CORE
+    assert pair_kind("Write a Python function that computes how many shirts are made.", python, python + " ok",
+                     short_kind_tokens=40) == "open"
+    # a word problem that asks "what" without naming a number
+    assert pair_kind("Weng earns $12 an hour. She worked 2 hours. What did she earn?", "So she earned $24.",
+                     "#### 24", short_kind_tokens=40) == CORE
     assert core_label(JANET, JANET_GSM8K, JANET_MODEL, RULE) == (True, "final:hashes+equation")
     assert core_label(CITY, "A", "(A) farm", RULE) == (True, "final:last_line+option")
     assert core_label(CITY, "(B) village", "(A) farm", RULE) == (False, "final:option")
