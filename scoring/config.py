@@ -429,6 +429,20 @@ class IngestConfig(_Strict):
                                      "ingest --day`); none: the date in the file's name, else its modification day")
 
 
+class SqlConfig(_Strict):
+    """`planb sql`'s bounds (assets/cli/sql.py, which reads this section without loading the
+    rest of the config: its defaults there are these; a test keeps them equal). Its flags
+    --max-rows, --time-limit and --memory-limit win over these."""
+
+    max_table_rows: int = Field(10_000, ge=1, description="the table format shows at most this many rows, "
+                                "then says how many it left out (CSV and JSON write every row, streamed)")
+    time_limit_s: float = Field(300.0, ge=0, description="a statement still running after this many seconds is "
+                                "stopped with a one-line message; 0: no limit")
+    memory_limit: str = Field("2GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$",
+                              description="DuckDB's memory for the statement; it spills nothing to disk, so a "
+                              "statement that needs more is stopped with a one-line message")
+
+
 class ChecksConfig(_Strict):
     """Limits of the asset checks (assets/checks.py). A blocking check that fails stops the run
     before its asset's downstream steps; a warning shows in the UI and lets the run go on."""
@@ -518,6 +532,7 @@ class PlanBConfig(_Strict):
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    sql: SqlConfig = Field(default_factory=SqlConfig)
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -45,6 +46,14 @@ class SnapshotQueryError(ValueError):
     """A user's query on the snapshot was refused or failed; the message is one line."""
 
 
+class SnapshotTimeLimitError(SnapshotQueryError):
+    """A user's query on the snapshot ran past its time limit and was interrupted."""
+
+
+class SnapshotMemoryLimitError(SnapshotQueryError):
+    """A user's query on the snapshot needed more memory than its limit."""
+
+
 # Every connection to the snapshot gets these (DuckDB, "Securing DuckDB"): no file or network
 # access beyond the snapshot itself (ATTACH of a file, COPY, EXPORT, read_csv / read_parquet /
 # glob of a path or URL, INSTALL), no extension loaded on demand, and the configuration locked
@@ -56,6 +65,9 @@ READER_CONFIG = {
     "allow_community_extensions": False,
     "lock_configuration": True,
 }
+# The settings that close a connection, in the order they are set when they cannot be given at
+# connect (open_snapshot with a memory limit).
+_CLOSING = ("enable_external_access", "lock_configuration")
 # Pragmas that only describe the database (DuckDB parses a setting's "PRAGMA x = y" as SET).
 READ_ONLY_PRAGMAS = frozenset({
     "table_info", "storage_info", "show_tables", "show_tables_expanded", "database_list",
@@ -239,10 +251,12 @@ def remove_stale_snapshot_copies(directory: str | Path, *, older_than_s: float =
     return removed
 
 
-def open_snapshot(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
+def open_snapshot(data_dir: str | Path, *, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published snapshot (never the live warehouse), closed to
     everything but the snapshot (``READER_CONFIG``): every reader, the dashboard's included,
-    opens it here.
+    opens it here. With ``memory_limit`` (DuckDB's, e.g. "2GB") the connection uses no more
+    and spills nothing to disk (no temporary files beside the snapshot): a query that needs
+    more fails with DuckDB's OutOfMemoryException.
 
     Example:
         >>> with closing(open_snapshot("./data")) as con:  # doctest: +SKIP
@@ -254,31 +268,77 @@ def open_snapshot(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
         raise NoSnapshotError(
             f"no published snapshot at {path}: run `make demo` (or `planb demo`) first"
         )
-    return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+    if memory_limit is None:
+        return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+    # DuckDB refuses temp_directory once external access is off, so the two settings that close
+    # the connection come after it, as statements, before the connection is handed out.
+    opened = {key: value for key, value in READER_CONFIG.items() if key not in _CLOSING}
+    try:
+        con = duckdb.connect(str(path), read_only=True,
+                             config={"memory_limit": memory_limit, "temp_directory": "", **opened})
+    except duckdb.Error as err:
+        raise SnapshotQueryError(f"memory limit {memory_limit!r}: {_one_line(err)}") from None
+    try:
+        for key in _CLOSING:
+            con.execute(f"SET {key} = {str(READER_CONFIG[key]).lower()}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
-def query_snapshot(data_dir: str | Path, sql: str, read: Callable[[duckdb.DuckDBPyRelation], T]) -> T:
+def query_snapshot(data_dir: str | Path, sql: str, read: Callable[[duckdb.DuckDBPyConnection, str], T], *,
+                   time_limit_s: float | None = None, memory_limit: str | None = None) -> T:
     """Run one user statement on the snapshot, only if it reads (what `planb sql` runs), and
-    return what ``read`` makes of its result (``read`` runs while the snapshot is open).
+    return what ``read(con, sql)`` makes of it: ``read`` runs the checked ``sql`` on the open
+    snapshot's connection (``con.execute(sql)`` to stream its rows, ``con.sql(sql)`` for a
+    relation), and nothing else.
 
     Anything else (ATTACH, COPY, EXPORT, SET / RESET, INSTALL / LOAD, several statements, a
     file or URL) is refused with a one-line ``SnapshotQueryError``, as are DuckDB's own errors.
+    With ``time_limit_s`` the statement (and ``read``) is interrupted that many seconds after it
+    starts (``SnapshotTimeLimitError``); with ``memory_limit`` DuckDB uses at most that much
+    memory and spills nothing (``SnapshotMemoryLimitError``).
 
     Example:
-        >>> query_snapshot("./data", "SELECT count(*) AS n FROM chat_logs", lambda r: r.fetchall())  # doctest: +SKIP
+        >>> query_snapshot("./data", "SELECT count(*) AS n FROM chat_logs",
+        ...                lambda con, sql: con.execute(sql).fetchall())  # doctest: +SKIP
         [(400,)]
         >>> query_snapshot("./data", "COPY chat_logs TO 'x.csv'", print)  # doctest: +SKIP
         Traceback (most recent call last):
         warehouse.db.SnapshotQueryError: COPY statements are refused: planb sql only reads ...
     """
-    with closing(open_snapshot(data_dir)) as con:
+    with closing(open_snapshot(data_dir, memory_limit=memory_limit)) as con:
+        _guarded(check_read_only, con, sql, memory_limit)
+        # a timer thread interrupts the connection's running statement (DuckDB: con.interrupt())
+        timer = threading.Timer(time_limit_s, con.interrupt) if time_limit_s else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         try:
-            check_read_only(con, sql)
-            return read(con.sql(sql))
-        except duckdb.PermissionException as err:
-            raise SnapshotQueryError(f"{_one_line(err)} (planb sql reads the snapshot only)") from None
-        except duckdb.Error as err:
-            raise SnapshotQueryError(_one_line(err)) from None
+            return _guarded(read, con, sql, memory_limit)
+        except duckdb.InterruptException:
+            raise SnapshotTimeLimitError(f"stopped after {time_limit_s:g} s, its time limit") from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+def _guarded(call: Callable[[duckdb.DuckDBPyConnection, str], T], con: duckdb.DuckDBPyConnection, sql: str,
+             memory_limit: str | None) -> T:
+    """``call(con, sql)`` with DuckDB's errors, an interruption aside, as one-line SnapshotQueryErrors."""
+    try:
+        return call(con, sql)
+    except duckdb.InterruptException:
+        raise
+    except duckdb.OutOfMemoryException as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise SnapshotMemoryLimitError(f"stopped: the query needs more memory than its limit "
+                                       f"({memory_limit or 'DuckDB default'}): {first}") from None
+    except duckdb.PermissionException as err:
+        raise SnapshotQueryError(f"{_one_line(err)} (planb sql reads the snapshot only)") from None
+    except duckdb.Error as err:
+        raise SnapshotQueryError(_one_line(err)) from None
 
 
 def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
