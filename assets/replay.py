@@ -11,8 +11,8 @@ from scoring.config import PlanBConfig
 from scoring.replay.backends import generator
 from scoring.replay.chunks import replay_chunks
 from scoring.replay.sampling import stratified_sample
-from warehouse import pipeline_queries as q
 from warehouse import check_queries as cq
+from warehouse import pipeline_queries as q
 from warehouse.db import replace_partition, writer
 from warehouse.previews import day_rows
 

@@ -36,11 +36,11 @@ import numpy as np
 import polars as pl
 
 from scoring.config import load_config
-from scoring.projection.sweep import HOURS, request_values
 from scoring.projection.run import project_all, with_costs
+from scoring.projection.sweep import HOURS, request_values
 from scoring.projection.table import sweep_thresholds
-from scoring.routing.metrics import apgr, call_performance_threshold, performance_gap_recovered, weighted_auc
 from scoring.replay.sampling import _allocate
+from scoring.routing.metrics import apgr, call_performance_threshold, performance_gap_recovered, weighted_auc
 
 ROUTER = "query_classifier"  # chooses up front (not a cascade): savings are large - small where routed
 REPORTED_THRESHOLDS = (0.3, 0.5, 0.7)

@@ -39,8 +39,8 @@ from scoring.config import load_config
 from scoring.projection.intervals import bootstrap_counts
 from scoring.projection.run import project_all, with_costs
 from scoring.projection.table import SEGMENTS, query_length_bucket, sweep_thresholds
-from scoring.routing.routers import ROUTERS
 from scoring.routing.metrics import weighted_auc
+from scoring.routing.routers import ROUTERS
 
 POPULATION = 100_000_000
 DAYS, SURFACES, MODES = 30, ("chat", "search", "sidebar"), ("precise", "balanced", "creative")
@@ -56,7 +56,8 @@ def synthetic_scores(rng: np.random.Generator, easiness: np.ndarray, words: np.n
     """Each router's scores: the model-based ones see the hidden easiness through their own
     noise, length sees only the query's words, the oracle sees the label."""
     n = len(easiness)
-    sigmoid = lambda x: 1 / (1 + np.exp(-x))
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
     return {
         "small_confidence": sigmoid(easiness + rng.normal(0, 0.8, n)),
         "query_classifier": sigmoid(0.6 * easiness + rng.normal(0, 1.0, n)),

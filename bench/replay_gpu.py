@@ -249,7 +249,8 @@ def table(env: dict, results: list) -> str:
 def main() -> None:
     import transformers
 
-    env = {"gpu": "cpu smoke test" if SMOKE else torch.cuda.get_device_properties(0).name, "torch": torch.__version__, "transformers": transformers.__version__,
+    env = {"gpu": "cpu smoke test" if SMOKE else torch.cuda.get_device_properties(0).name,
+           "torch": torch.__version__, "transformers": transformers.__version__,
            "date": time.strftime("%Y-%m-%d"), **ceilings()}
     say(json.dumps(env))
     results: list = []

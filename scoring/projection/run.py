@@ -15,7 +15,6 @@ from threadpoolctl import threadpool_limits
 
 from scoring.config import PlanBConfig
 from scoring.costs.model import ServingCharge, serving_charge
-from scoring.projection.intervals import bootstrap_counts
 from scoring.costs.pricing import (
     DeviceRate,
     device_rate,
@@ -23,6 +22,7 @@ from scoring.costs.pricing import (
     price_note,
     request_dollars,
 )
+from scoring.projection.intervals import bootstrap_counts
 from scoring.projection.sweep import replicate_weights
 from scoring.projection.table import (
     SEGMENTS,

@@ -12,14 +12,13 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.agreement import agreement_metrics_in_range, agreement_unscored_share
+from assets.agreement import agreement, agreement_metrics_in_range, agreement_unscored_share
 from assets.partitions import partitioned
 from assets.resources import PlanBResource
-from assets.agreement import agreement
 from assets.routing import router_scores
+from scoring.agreement.judge import parity
 from scoring.agreement.rule import current_scoring_version
 from scoring.config import load_config
-from scoring.agreement.judge import parity
 from warehouse import pipeline_queries as q
 from warehouse.db import insert_rows, warehouse_path, writer
 from warehouse.keys import ScoringKey

@@ -81,7 +81,8 @@ def test_sensor_sees_a_new_file_and_ingests_it(setup):
 
 
 def _materialize_day(planb, instance, *, reingest: bool = False):
-    return dg.materialize(partitioned([chat_logs], planb.load()), partition_key=DAY, instance=instance, resources={"planb": planb},
+    return dg.materialize(partitioned([chat_logs], planb.load()), partition_key=DAY, instance=instance,
+                          resources={"planb": planb},
                           run_config={"ops": {"chat_logs": {"config": {"reingest": reingest}}}},
                           raise_on_error=False)
 

@@ -8,8 +8,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.resources import PlanBResource
 from assets.projection import cost_model_fit
+from assets.resources import PlanBResource
 from scoring.config import load_config
 from warehouse.db import insert_rows, writer
 

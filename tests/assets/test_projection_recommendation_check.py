@@ -7,8 +7,8 @@ from datetime import datetime
 import dagster as dg
 import polars as pl
 
-from assets.resources import PlanBResource
 from assets.projection import recommendation_certified
+from assets.resources import PlanBResource
 from warehouse.db import insert_rows, writer
 
 NOTE = ("not certified at 95% even at the strictest testable threshold 0.810 (30.0% routed small, 61 effective, "

@@ -105,7 +105,8 @@ def test_writer_creates_the_folder_and_migrates(tmp_path):
     with writer(data_dir) as con:
         assert _count(con, "chat_logs") == 0
     assert warehouse_path(data_dir).exists()
-    assert _read_only(warehouse_path(data_dir), "SELECT version FROM schema_migrations ORDER BY 1") == [(v,) for v, _ in MIGRATIONS]
+    applied = _read_only(warehouse_path(data_dir), "SELECT version FROM schema_migrations ORDER BY 1")
+    assert applied == [(v,) for v, _ in MIGRATIONS]
 
 
 # --- writer and replace_partition -------------------------------------------------------------

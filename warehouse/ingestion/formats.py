@@ -214,7 +214,8 @@ def conversation_sql(source: str, *, context_turns: int) -> str:
         "language": f"coalesce((msgs[turn_at] ->> 'language'), {first('language')})",
         "model": first("model"),
         "query": "planb_content((msgs[turn_at] -> 'content'))",
-        "response": "CASE WHEN (msgs[turn_at + 1] ->> 'role') = 'assistant' THEN planb_content((msgs[turn_at + 1] -> 'content')) END",
+        "response": "CASE WHEN (msgs[turn_at + 1] ->> 'role') = 'assistant' "
+                    "THEN planb_content((msgs[turn_at + 1] -> 'content')) END",
     }
     columns = ", ".join(f"{values.get(f, 'NULL::VARCHAR')} AS {f}" for f in FIELDS)
     content_error = ("list_first(list_filter(list_transform(coalesce(msgs, []), lambda m: "
@@ -235,7 +236,8 @@ def conversation_sql(source: str, *, context_turns: int) -> str:
                              CASE WHEN ok THEN json_extract_string(line, {paths!r}) END AS s,
                              CASE WHEN NOT ok THEN NULL
                                   WHEN json_type(line, '$.conversation') = 'ARRAY' THEN json_extract(line, '$.conversation[*]')
-                                  WHEN json_type(line, '$.conversation_a') = 'ARRAY' THEN json_extract(line, '$.conversation_a[*]')
+                                  WHEN json_type(line, '$.conversation_a') = 'ARRAY'
+                                       THEN json_extract(line, '$.conversation_a[*]')
                                   END AS msgs
                       FROM {_LINES.format(source=source)}))))
     """

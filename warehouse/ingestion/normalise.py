@@ -78,7 +78,8 @@ def _checks(limits: Limits) -> list[tuple[str, str, str]]:
                   f"{limits.max_field_chars}'")) for f in SIZED_FIELDS]
     return [
         ("err IS NOT NULL", "err", "err_detail"),
-        (" OR ".join(c for c, _ in numbers), "'wrong_type'", "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, d in numbers) + " END"),
+        (" OR ".join(c for c, _ in numbers), "'wrong_type'",
+         "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, d in numbers) + " END"),
         ("ts IS NULL OR NOT isfinite(ts)", "'bad_timestamp'",
          "CASE WHEN timestamp IS NULL THEN 'timestamp is missing' "
          "ELSE 'not a timestamp (ISO 8601 or epoch seconds): ' || " + _shown("timestamp") + " END"),
@@ -88,7 +89,8 @@ def _checks(limits: Limits) -> list[tuple[str, str, str]]:
          "from 1e11'"),
         (_blank("request_id"), "'missing_request_id'", "'request id is missing or empty'"),
         (_blank("query"), "'empty_query'", "'query is missing or empty'"),
-        (" OR ".join(c for c, _ in too_long), "'field_too_large'", "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, d in too_long) + " END"),
+        (" OR ".join(c for c, _ in too_long), "'field_too_large'",
+         "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, d in too_long) + " END"),
     ]
 
 
@@ -155,7 +157,8 @@ def staged_sql(extracted: str, *, salt: str, limits: Limits) -> str:
     SELECT source_line, file_order, reason,
            CASE WHEN reason IS NOT NULL THEN {hide_user(detail)} END AS detail,
            CASE WHEN reason IS NOT NULL THEN {raw_text} END AS raw,
-           CASE WHEN reason IS NULL OR (isfinite(ts) AND NOT {_implausible(limits)}) THEN CAST(ts AS DATE) END AS day, {_trimmed("request_id")} AS request_id, ts,
+           CASE WHEN reason IS NULL OR (isfinite(ts) AND NOT {_implausible(limits)}) THEN CAST(ts AS DATE) END AS day,
+           {_trimmed("request_id")} AS request_id, ts,
            session_id, CASE WHEN user_id IS NOT NULL THEN {user_hash} END AS user_hash, surface, mode, language,
            CASE WHEN reason IS NULL THEN {_trimmed("query")} END AS query,
            CASE WHEN reason IS NULL THEN response END AS response, model,

@@ -80,7 +80,8 @@ MACROS = """
 CREATE OR REPLACE TEMP MACRO planb_luhn_rev(r) AS list_sum(list_transform(range(length(r)), lambda i:
     CASE WHEN i % 2 = 1 THEN ((ascii(r[i + 1]) - 48) * 2) // 10 + ((ascii(r[i + 1]) - 48) * 2) % 10
          ELSE ascii(r[i + 1]) - 48 END)) % 10 = 0;
-CREATE OR REPLACE TEMP MACRO planb_luhn_ok(s) AS planb_luhn_rev(reverse(regexp_replace(s, '\\\\u[0-9A-Fa-f]{4}|[^0-9]', '', 'g')));
+CREATE OR REPLACE TEMP MACRO planb_luhn_ok(s) AS
+    planb_luhn_rev(reverse(regexp_replace(s, '\\\\u[0-9A-Fa-f]{4}|[^0-9]', '', 'g')));
 CREATE OR REPLACE TEMP MACRO planb_replace_each(t, found, placeholder) AS
     list_reduce(list_prepend(t, found), lambda acc, x: replace(acc, x, placeholder));
 """

@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 import random
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SEED = 20261101
-FIRST_DAY = datetime(2026, 11, 1, tzinfo=timezone.utc)
+FIRST_DAY = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 7
 REQUESTS_PER_DAY = 300
 PRODUCTION_MODEL = "gpt-4o-2024-08-06"

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from assets.cli.main import main
-from scoring.costs.calibration import token_shapes
 from scoring.config import load_config
+from scoring.costs.calibration import token_shapes
 
 TINY_LLAMA = {
     "model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64,

@@ -12,8 +12,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.definitions import CHECKS, DAILY_ASSETS
 from assets.cli.main import main
+from assets.definitions import CHECKS, DAILY_ASSETS
 from assets.instance import BACKFILL_TAG
 
 BACKFILL = ("2026-11-01", "2026-11-02", "2026-11-03")

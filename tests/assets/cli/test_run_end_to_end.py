@@ -68,7 +68,7 @@ def test_replays_come_from_both_real_models(snapshot):
     ).fetchall()
     sampled = snapshot.execute("SELECT count(*) FROM replay_sample").fetchall()[0][0]
     assert [r[0] for r in rows] == ["large", "small"]
-    for role, n, errors, min_tokens, min_seconds, max_logprob, distinct in rows:
+    for _role, n, errors, min_tokens, min_seconds, max_logprob, distinct in rows:
         assert n == sampled and errors == 0
         assert min_tokens >= 1 and min_seconds > 0 and max_logprob <= 0
         assert distinct > n // 2  # real generations differ from request to request
@@ -103,7 +103,7 @@ def test_projection_matches_an_independent_recomputation(snapshot):
         "ORDER BY router, threshold"
     ).fetchall()
     assert len(rows) == 5 * 101
-    for router, t, share, always_large, saved, lo, hi, agree, alo, ahi in rows:
+    for _router, t, share, always_large, saved, lo, hi, agree, alo, ahi in rows:
         assert always_large == pytest.approx(expected)
         assert lo <= saved + 1e-12 and saved <= hi + 1e-12
         if alo is not None:

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 from assets.cli.main import main
-from scoring.agreement.rule import rule_from_config
-from scoring.agreement.pairs import score_pairs
-from scoring.config import load_config
 from scoring.agreement.embedding import embedder_path, load_embedder
+from scoring.agreement.pairs import score_pairs
+from scoring.agreement.rule import rule_from_config
+from scoring.config import load_config
 
 FIXTURE = Path(__file__).parent / "fixtures" / "score_pairs" / "pairs.jsonl"
 METRICS = ("exact", "token_f1", "containment", "rouge_l", "content_containment", "cosine", "judge")

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from scoring.config import load_config
-from scoring.projection.sweep import HOURS
 from scoring.projection.run import project_all, with_costs
+from scoring.projection.sweep import HOURS
 
 SMALL_FIT = {"seconds_per_request": 0.1, "seconds_per_prompt_token": 0.01, "seconds_per_output_token": 0.1,
              "device": "cuda:NVIDIA H100 80GB HBM3"}

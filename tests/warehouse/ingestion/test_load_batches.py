@@ -38,7 +38,8 @@ def _ingest(data: Path, log: Path) -> tuple[list, list, list]:
         (report,) = ingest_paths(con, [str(log)], IngestSettings(salt="s"))
         rows = con.execute("SELECT source_line, request_id, query FROM chat_logs ORDER BY source_line").fetchall()
         rejected = con.execute("SELECT source_line, reason FROM rejected_log_rows ORDER BY 1").fetchall()
-    return [report.records, report.accepted, dict(report.rejected), dict(report.duplicates), dict(report.redacted)], rows, rejected
+    counts = [report.records, report.accepted, dict(report.rejected), dict(report.duplicates), dict(report.redacted)]
+    return counts, rows, rejected
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ def _redact(texts: list[str | None]) -> list[tuple[str | None, dict[str, int]]]:
     # a raw JSON line as json.dumps writes it: separators as \u escapes, either case
     (r'"card 4111\u00a01111\u00A01111\u20091111, +44\u00a020\u20137946\u00a00958"', '"card [CARD], [PHONE]"',
      {"card": 1, "phone": 1}),
-    (r'"4111\u00a01111\u00a01111\u00a01112 fails Luhn; caf\u00e9 2024"', r'"4111\u00a01111\u00a01111\u00a01112 fails Luhn; caf\u00e9 2024"', {}),
+    (r'"4111\u00a01111\u00a01111\u00a01112 fails Luhn; caf\u00e9 2024"',
+     r'"4111\u00a01111\u00a01111\u00a01112 fails Luhn; caf\u00e9 2024"', {}),
     (None, None, {}),
 ])
 def test_patterns(text, expected, counts):
