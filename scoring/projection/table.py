@@ -86,8 +86,13 @@ def sweep_thresholds(grid_size: int, scores: np.ndarray, *, every_level: bool = 
         ([0.0, 0.2, 0.5, 0.7, 1.0], ['grid', 'quantile', 'grid', 'quantile', 'grid'])
         >>> sweep_thresholds(3, np.array([0.1] * 200 + [0.9]), every_level=True)[1]
         ['grid', 'quantile', 'grid', 'level', 'grid']
+        >>> t, _ = sweep_thresholds(101, np.array([]))
+        >>> [float(x) for x in t[[7, 29, 57, 70]]]
+        [0.07, 0.29, 0.57, 0.7]
     """
-    grid = np.linspace(0.0, 1.0, grid_size)
+    # i / (n - 1), not np.linspace: each grid threshold is then the double its decimal names
+    # (0.7, not linspace's 0.7000000000000001), so SQL's `threshold = 0.7` finds it (issue 24).
+    grid = np.arange(grid_size) / max(grid_size - 1, 1)
     quantiles = (np.quantile(scores, np.arange(1, 100) / 100, method="inverted_cdf")
                  if len(scores) else np.array([]))
     levels = np.unique(scores) if every_level else np.array([])
