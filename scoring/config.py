@@ -443,6 +443,15 @@ class SqlConfig(_Strict):
                               "statement that needs more is stopped with a one-line message")
 
 
+class ImportReplaysConfig(_Strict):
+    """`planb import-replays` (scoring/replay/imported.py)."""
+
+    max_text_chars: int = Field(100_000, ge=1, description="a prompt, answer, id or segment longer than this many "
+                                "characters stops the import with one line naming row, column and size (text "
+                                "agreement costs more than linearly: a pair at 100,000 characters scores in about "
+                                "0.1 s of CPU, one at 10,000,000 took 244 s)")
+
+
 class ChecksConfig(_Strict):
     """Limits of the asset checks (assets/checks.py). A blocking check that fails stops the run
     before its asset's downstream steps; a warning shows in the UI and lets the run go on."""
@@ -533,6 +542,7 @@ class PlanBConfig(_Strict):
     projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     sql: SqlConfig = Field(default_factory=SqlConfig)
+    import_replays: ImportReplaysConfig = Field(default_factory=ImportReplaysConfig)
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)

@@ -51,7 +51,7 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
         raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")
     try:
         raw = read_table(path)
-        given, table = set(raw.columns), checked(raw)
+        given, table = set(raw.columns), checked(raw, max_text_chars=cfg.import_replays.max_text_chars)
         del raw
     except ReplayImportError as err:
         raise ReplayImportError(f"{path}: {err}" if not str(err).startswith(str(path)) else str(err)) from None

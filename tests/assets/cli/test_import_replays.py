@@ -6,10 +6,11 @@ import hashlib
 import json
 import math
 import random
+import time
+from contextlib import closing
 from datetime import datetime
 from itertools import pairwise
 
-from contextlib import closing
 import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -259,3 +260,46 @@ def test_the_demos_real_pair_lands_with_quality_costs_and_segments(tmp_path):
         kinds = {k for (k,) in con.execute("SELECT DISTINCT segment_by FROM routing_projection WHERE dataset = ?",
                                            [DEMO_PAIR_NAME]).fetchall()}
         assert kinds == {"all", "surface", "mode", "query_length"}
+
+
+# -- issue 26: NaN / Infinity as json.dumps writes them, a size limit on texts, bounded scoring --
+
+
+def _line(i: int, **values) -> dict:
+    return {"request_id": f"r{i}", "prompt": f"question {i}", "small_output": "alpha", "large_output": "alpha",
+            "small_correct": True, "large_correct": True, **values}
+
+
+def test_nan_in_json_lines_stops_in_one_line_naming_row_and_column(imported, tmp_path):
+    _, cfg, _ = imported
+    path = tmp_path / "scores.jsonl"  # as Python's json.dumps writes a NaN (JSON has none)
+    path.write_text("\n".join(json.dumps({k: v for k, v in _line(i, small_quality=q, large_quality=1.0).items()
+                                          if not k.endswith("_correct")})
+                              for i, q in enumerate([0.5, math.nan, math.inf])) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as caught:
+        main(["--data-dir", str(cfg.data_dir), "import-replays", str(path)])
+    message = str(caught.value)
+    assert message == (f"planb import-replays: {path}: bad values: row 2, small_quality = NaN: JSON has no NaN or "
+                       "Infinity (Python's json.dumps writes them): write null or a finite number; row 3, "
+                       "small_quality = Infinity: JSON has no NaN or Infinity (Python's json.dumps writes them): "
+                       "write null or a finite number"), message
+
+
+def test_a_text_over_the_size_limit_stops_at_once_naming_row_column_and_size(imported, tmp_path, planb_config):
+    """A 10,000,000-character answer (scoring such a pair by text agreement took 11 minutes)
+    stops the import before anything is scored; the limit is the config's."""
+    _, cfg, _ = imported
+    path = tmp_path / "long.jsonl"
+    rows = [_line(0), _line(1, small_output="word " * 2_000_000), _line(2)]
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as caught:
+        main(["--data-dir", str(cfg.data_dir), "import-replays", str(path)])
+    assert time.monotonic() - started < 60
+    message = str(caught.value)
+    assert message == (f"planb import-replays: {path}: bad value: row 2, small_output = 'word word word word word "
+                       "word word w...: 10,000,000 characters, over the limit of 100,000 "
+                       "(import_replays.max_text_chars)"), message
+    config = planb_config(tmp_path, import_replays={"max_text_chars": 4})
+    with pytest.raises(SystemExit, match=r"row 1, prompt = 'question 0': 10 characters, over the limit of 4 "):
+        main(["--config", str(config), "--data-dir", str(cfg.data_dir), "import-replays", str(path)])

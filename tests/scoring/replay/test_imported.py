@@ -4,6 +4,7 @@ memory blocks (scoring.projection.intervals / scoring.projection.sweep) leave it
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -78,7 +79,7 @@ HOSTILE = {
     "day in the future": ({"day": ["2026-11-01", "2026-11-02", "9999-12-31"]},
                           "bad value: row 3, day = '9999-12-31': needs a real date"),
     "repeated request_id": ({"request_id": ["a", "b", "a"]},
-                            "bad value: row 3, request_id = 'a': repeats an earlier row's request_id"),
+                            "bad value: row 3, request_id = 'a': repeats row 1's request_id 'a'"),
     "correctness that is neither": ({"small_correct": ["true", "maybe", "0"], "large_correct": [1, 1, 1]},
                                     "bad value: row 2, small_correct = 'maybe': needs a number in [0, 1] (or true / false)"),
     "quality out of range": ({"small_quality": [0.5, 1.5, 0.0], "large_quality": [1.0] * 3},
@@ -223,4 +224,73 @@ def test_an_unscored_pair_is_no_agreement_in_the_label():
     measure, out = quality_columns(table, [True, None, False])
     assert measure == "agreement"
     assert out["label"].to_list() == [True, False, False]
-    assert out["agree"].is_nan().to_list() == [False, True, False]
+    assert out["agree"].is_null().to_list() == [False, True, False]  # null, as the pipeline's rows, never NaN
+
+
+# -- issue 26: NaN / Infinity in JSON lines, ids as ingest compares them, a size limit on texts --
+
+
+def test_nan_and_infinity_as_json_dumps_writes_them_are_named_by_row_and_column(tmp_path):
+    rows = [{**{k: v[i] for k, v in BASE.items()}, "small_quality": 0.5, "large_quality": 1.0} for i in range(3)]
+    rows[1]["small_quality"], rows[2]["large_quality"] = math.nan, -math.inf
+    path = tmp_path / "scores.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")  # NaN, -Infinity
+    with pytest.raises(ReplayImportError) as caught:
+        read_table(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: bad values: row 2, small_quality = NaN: JSON has no NaN or Infinity"), text
+    assert "row 3, large_quality = -Infinity: " in text and "write null or a finite number" in text
+    assert "\n" not in text and "TapeError" not in text and "character" not in text
+
+
+def test_json_lines_that_are_not_json_are_named_by_row_and_line(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"request_id": "a", "prompt": "q", "small_output": "x", "large_output": "y"}\n\n'
+                    '{"request_id": "b", "prompt": Infinity, "small_output": "x", "large_output": "y"}\n'
+                    '{"request_id": "c", "prompt": \n["a list"]\n', encoding="utf-8")
+    with pytest.raises(ReplayImportError) as caught:
+        read_table(path)
+    assert str(caught.value) == (
+        f"{path}: bad values: row 2 (line 3), prompt = Infinity: JSON has no NaN or Infinity (Python's json.dumps "
+        "writes them): write null or a finite number; row 3 (line 4): not valid JSON (Expecting value at "
+        "character 31); row 4 (line 5): not a JSON object (list)")
+
+
+def test_ids_equal_once_trimmed_and_nfkc_normalised_are_one_id_repeated():
+    ids = ["r1", " r1", "ｒ1", "r\u00a02", "r 2", "ﬁ", "fi "]  # full-width r, no-break space, the fi ligature
+    frame = pl.DataFrame({"request_id": ids, "prompt": ["q"] * 7, "small_output": ["x"] * 7, "large_output": ["y"] * 7})
+    with pytest.raises(ReplayImportError) as caught:
+        checked(frame)
+    text = str(caught.value)
+    assert text.startswith("bad values: row 2, request_id = ' r1': repeats row 1's request_id 'r1' (compared "
+                           "trimmed and NFKC-normalised, as ingest does)"), text
+    assert "row 3, request_id = 'ｒ1': repeats row 1's" in text and "row 5, request_id = 'r 2': repeats row 4's" in text
+    assert "row 7, request_id = 'fi ': repeats row 6's request_id 'fi'" in text
+    # stored as compared
+    table = checked(frame[[0, 3, 5]].with_columns(pl.Series("request_id", [" ｒ1 ", "r\u00a02", "ﬁ"])))
+    assert table["request_id"].to_list() == ["r1", "r 2", "fi"]
+
+
+def test_a_text_over_the_size_limit_is_named_by_row_column_and_size():
+    long = "word " * 30_000  # 150,000 characters
+    frame = pl.DataFrame({**BASE, "large_output": ["x", long, "w"], "prompt": ["q1", "q2", "q" * 100_001]})
+    with pytest.raises(ReplayImportError) as caught:
+        checked(frame)
+    text = str(caught.value)
+    assert "row 2, large_output = 'word word word word word word word w...: 150,000 characters, over the limit " \
+           "of 100,000 (import_replays.max_text_chars)" in text, text
+    assert "row 3, prompt = 'qqqqq" in text and ": 100,001 characters, over the limit of 100,000" in text
+    assert "\n" not in text
+    assert checked(frame, max_text_chars=150_001).height == 3  # the setting
+    with pytest.raises(ReplayImportError, match=r"row 1, request_id = 'a': 1 characters, over the limit of 0|"
+                                                r"row 1, small_output = 'x': 1 characters, over the limit of 0"):
+        checked(pl.DataFrame(BASE), max_text_chars=0)
+    at_limit = pl.DataFrame({**BASE, "small_output": ["y" * 100_000] * 3})
+    assert checked(at_limit)["small_output"].str.len_chars().to_list() == [100_000] * 3
+
+
+def test_the_size_limits_default_is_the_configs():
+    from scoring.config import ImportReplaysConfig
+    from scoring.replay.imported import MAX_TEXT_CHARS
+
+    assert ImportReplaysConfig().max_text_chars == MAX_TEXT_CHARS == 100_000
