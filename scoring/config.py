@@ -526,6 +526,9 @@ def _default_models() -> dict[str, ModelSpec]:
 
 
 class PlanBConfig(_Strict):
+    # As ModelSpec: pydantic's own error text never shows a value (load_config's never did).
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="folder of warehouse.duckdb and the snapshot")
     landing_dir: Path = Field(BUNDLED_LOG_DIR, description="folder of the log files to ingest")
     first_day: date = Field(date(2026, 11, 1), description="first daily partition")

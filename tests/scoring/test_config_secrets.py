@@ -9,11 +9,12 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from scoring.config import ConfigError, ModelSpec, load_config
+from scoring.config import ConfigError, ModelSpec, PlanBConfig, load_config
 
 KEY = "sk-proj-4fQ9xZ2mW7rT1vB8nK3pL6yH0cD5jGaa"
 SPEC = {"name": "served", "role": "small", "backend": "openai", "base_url": "http://localhost:8000/v1",
         "template": {"kind": "chat"}}
+LARGE = {**SPEC, "name": "big", "role": "large"}
 
 
 def _shown(text: str, secret: str) -> bool:
@@ -51,6 +52,9 @@ def test_a_base_url_with_a_secret_is_refused_without_showing_it(tmp_path, case):
     assert "\n" not in message and not _shown(message, KEY), message
     with pytest.raises(ValidationError) as refused:  # pydantic's own text shows no input either
         ModelSpec(**{**SPEC, "base_url": url})
+    assert not _shown(str(refused.value), KEY), str(refused.value)
+    with pytest.raises(ValidationError) as refused:  # nor the whole config's, where a model spec is nested
+        PlanBConfig.model_validate({"models": {"small": {**SPEC, "base_url": url}, "large": LARGE}})
     assert not _shown(str(refused.value), KEY), str(refused.value)
 
 
