@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.db import publish_snapshot, writer
-
 STARTUP_S = 180  # Streamlit imports a lot; a loaded machine takes a while
 
 
@@ -63,15 +61,6 @@ def _connects(address: str, port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("dashboard") / "data"
-    with writer(data):
-        pass
-    publish_snapshot(data)
-    return data
-
-
 def _serve(data: Path, *options: str) -> tuple[int, set[str], dict[str, bool]]:
     """Start `planb dashboard` with ``options``; once it listens: its port, the addresses it
     listens on, and which addresses (loopback and the others) a connection reaches."""
@@ -102,14 +91,14 @@ def _serve(data: Path, *options: str) -> tuple[int, set[str], dict[str, bool]]:
             child.wait()
 
 
-def test_the_dashboard_listens_on_loopback_only_by_default(data_dir):
-    _, listening, reached = _serve(data_dir)
+def test_the_dashboard_listens_on_loopback_only_by_default(snapshot_dir):
+    _, listening, reached = _serve(snapshot_dir)
     assert listening == {"127.0.0.1"}, listening
     assert reached.pop("127.0.0.1")
     assert not any(reached.values()), reached  # this machine's other addresses are not served
 
 
-def test_address_serves_other_interfaces_when_asked(data_dir):
-    _, listening, reached = _serve(data_dir, "--address", "0.0.0.0")
+def test_address_serves_other_interfaces_when_asked(snapshot_dir):
+    _, listening, reached = _serve(snapshot_dir, "--address", "0.0.0.0")
     assert "0.0.0.0" in listening or "::" in listening, listening
     assert all(reached.values()), reached

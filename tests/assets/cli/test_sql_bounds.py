@@ -17,7 +17,6 @@ import yaml
 from assets.cli import sql
 from assets.cli.main import main
 from scoring.config import SqlConfig
-from warehouse.db import publish_snapshot, writer
 
 ROWS = 2_000_000  # a result the old `planb sql` held whole: ~400 MB as CSV, ~900 MB as JSON
 ENDLESS = "SELECT count(*) FROM range(10000000000) a, range(100) b"  # hours of work
@@ -40,15 +39,6 @@ err = child.stderr.read().decode()
 print(json.dumps({"rc": child.wait(), "stderr": err, "bytes": size, "lines": lines, "head": head.decode(),
                   "tail": tail.decode(), "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("sql") / "data"
-    with writer(data):
-        pass
-    publish_snapshot(data)
-    return data
 
 
 def _child(data: Path, *args: str, timeout: float = 300) -> dict:
@@ -78,9 +68,9 @@ def test_the_commands_defaults_are_the_configs():
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_csv_and_json_are_streamed_in_bounded_memory(data_dir, fmt):
+def test_csv_and_json_are_streamed_in_bounded_memory(snapshot_dir, fmt):
     query = f"SELECT range AS i, 'row ' || range AS s FROM range({ROWS})"
-    out = _child(data_dir, query, "--format", fmt)
+    out = _child(snapshot_dir, query, "--format", fmt)
     assert out["rc"] == 0 and out["stderr"] == "", out["stderr"]
     if fmt == "csv":
         assert out["lines"] == ROWS + 1 and out["head"].startswith("i,s\n0,row 0\n1,row 1\n")
@@ -92,17 +82,17 @@ def test_csv_and_json_are_streamed_in_bounded_memory(data_dir, fmt):
     assert out["peak_mb"] < 200, out["peak_mb"]
 
 
-def test_small_json_and_csv_results_are_written_as_before(data_dir, capsys):
-    main(["--data-dir", str(data_dir), "sql", "SELECT range AS n, 'x' || range AS t FROM range(3)", "--format", "json"])
+def test_small_json_and_csv_results_are_written_as_before(snapshot_dir, capsys):
+    main(["--data-dir", str(snapshot_dir), "sql", "SELECT range AS n, 'x' || range AS t FROM range(3)", "--format", "json"])
     assert json.loads(capsys.readouterr().out) == [{"n": 0, "t": "x0"}, {"n": 1, "t": "x1"}, {"n": 2, "t": "x2"}]
-    main(["--data-dir", str(data_dir), "sql", "SELECT 1 AS n WHERE false", "--format", "json"])
+    main(["--data-dir", str(snapshot_dir), "sql", "SELECT 1 AS n WHERE false", "--format", "json"])
     assert capsys.readouterr().out == "[]\n"
-    main(["--data-dir", str(data_dir), "sql", "SELECT 1 AS n WHERE false", "--format", "csv"])
+    main(["--data-dir", str(snapshot_dir), "sql", "SELECT 1 AS n WHERE false", "--format", "csv"])
     assert capsys.readouterr().out == "n\n"
 
 
-def test_the_table_says_how_many_rows_it_left_out_and_how_to_get_them(data_dir, capsys, tmp_path):
-    main(["--data-dir", str(data_dir), "sql", "SELECT range AS n FROM range(23)", "--max-rows", "5"])
+def test_the_table_says_how_many_rows_it_left_out_and_how_to_get_them(snapshot_dir, capsys, tmp_path):
+    main(["--data-dir", str(snapshot_dir), "sql", "SELECT range AS n FROM range(23)", "--max-rows", "5"])
     out = capsys.readouterr().out
     shown = [line for line in out.splitlines() if line.startswith("│") and line.strip("│ ").isdigit()]
     assert [int(line.strip("│ ")) for line in shown] == [0, 1, 2, 3, 4]
@@ -112,42 +102,42 @@ def test_the_table_says_how_many_rows_it_left_out_and_how_to_get_them(data_dir, 
 
     # the config's setting, and no note when nothing is left out
     config = _config(tmp_path, max_table_rows=23)
-    main(["--config", str(config), "--data-dir", str(data_dir), "sql", "SELECT range AS n FROM range(23)"])
+    main(["--config", str(config), "--data-dir", str(snapshot_dir), "sql", "SELECT range AS n FROM range(23)"])
     out = capsys.readouterr().out
     assert "left out" not in out and "│    22 │" in out
 
 
-def test_the_default_table_no_longer_drops_rows_silently(data_dir, capsys):
-    main(["--data-dir", str(data_dir), "sql", "SELECT range AS n FROM range(25000)"])
+def test_the_default_table_no_longer_drops_rows_silently(snapshot_dir, capsys):
+    main(["--data-dir", str(snapshot_dir), "sql", "SELECT range AS n FROM range(25000)"])
     out = capsys.readouterr().out
     assert "│   9999 │" in out and "│  10000 │" not in out
     assert "(25,000 rows in all: the first 10,000 shown, 15,000 left out;" in out
 
 
-def test_a_statement_past_its_time_limit_stops_with_one_line(data_dir, tmp_path):
-    out = _child(data_dir, ENDLESS, "--time-limit", "1", timeout=120)
+def test_a_statement_past_its_time_limit_stops_with_one_line(snapshot_dir, tmp_path):
+    out = _child(snapshot_dir, ENDLESS, "--time-limit", "1", timeout=120)
     assert out["rc"] == 1 and out["bytes"] == 0
     assert out["stderr"].strip() == ("planb sql: stopped after 1 s, its time limit (--time-limit SECONDS or "
                                      "sql.time_limit_s in the config; 0 for none)")
-    message = _stop(data_dir, ENDLESS, config=_config(tmp_path, time_limit_s=0.5))  # the config's setting
+    message = _stop(snapshot_dir, ENDLESS, config=_config(tmp_path, time_limit_s=0.5))  # the config's setting
     assert "stopped after 0.5 s, its time limit" in message
 
 
-def test_a_streamed_result_past_its_time_limit_stops_too(data_dir):
-    out = _child(data_dir, "SELECT range AS i FROM range(10000000000)", "--format", "csv", "--time-limit", "2",
+def test_a_streamed_result_past_its_time_limit_stops_too(snapshot_dir):
+    out = _child(snapshot_dir, "SELECT range AS i FROM range(10000000000)", "--format", "csv", "--time-limit", "2",
                  timeout=120)
     assert out["rc"] == 1 and "stopped after 2 s, its time limit" in out["stderr"] and out["lines"] > 1
 
 
-def test_a_statement_past_its_memory_limit_stops_with_one_line_and_writes_no_file(data_dir, tmp_path):
-    before = sorted(p.name for p in data_dir.rglob("*"))
-    message = _stop(data_dir, HUNGRY, "--format", "csv", "--memory-limit", "64MB")
+def test_a_statement_past_its_memory_limit_stops_with_one_line_and_writes_no_file(snapshot_dir, tmp_path):
+    before = sorted(p.name for p in snapshot_dir.rglob("*"))
+    message = _stop(snapshot_dir, HUNGRY, "--format", "csv", "--memory-limit", "64MB")
     assert "stopped: the query needs more memory than its limit (64MB)" in message, message
     assert message.endswith("(--memory-limit SIZE or sql.memory_limit in the config)")
-    message = _stop(data_dir, HUNGRY, config=_config(tmp_path, memory_limit="64MB"))
+    message = _stop(snapshot_dir, HUNGRY, config=_config(tmp_path, memory_limit="64MB"))
     assert "more memory than its limit (64MB)" in message
-    assert sorted(p.name for p in data_dir.rglob("*")) == before  # nothing spilled beside the snapshot
-    out = _child(data_dir, HUNGRY, "--format", "csv", "--memory-limit", "1GB")  # enough: it answers
+    assert sorted(p.name for p in snapshot_dir.rglob("*")) == before  # nothing spilled beside the snapshot
+    out = _child(snapshot_dir, HUNGRY, "--format", "csv", "--memory-limit", "1GB")  # enough: it answers
     assert out["rc"] == 0 and out["lines"] == 3_000_001
 
 
@@ -159,16 +149,16 @@ def test_a_statement_past_its_memory_limit_stops_with_one_line_and_writes_no_fil
     ([], {"max_table_rows": True}, "sql.max_table_rows: a whole number of rows >= 1 is meant"),
     ([], {"memory_limt": "1GB"}, "sql.memory_limt: unknown key"),
 ])
-def test_bad_limits_stop_with_one_line_naming_the_setting(data_dir, tmp_path, args, settings, reason):
+def test_bad_limits_stop_with_one_line_naming_the_setting(snapshot_dir, tmp_path, args, settings, reason):
     config = _config(tmp_path, **settings) if settings else None
-    assert reason in _stop(data_dir, "SELECT 1", *args, config=config)
+    assert reason in _stop(snapshot_dir, "SELECT 1", *args, config=config)
 
 
-def test_a_closed_pipe_ends_quietly(data_dir):
+def test_a_closed_pipe_ends_quietly(snapshot_dir):
     """`planb sql ... --format csv | head -2`: the rows the reader wanted, no traceback."""
-    child = subprocess.Popen([sys.executable, "-m", "assets.cli.main", "--data-dir", str(data_dir), "sql",
+    child = subprocess.Popen([sys.executable, "-m", "assets.cli.main", "--data-dir", str(snapshot_dir), "sql",
                               f"SELECT range FROM range({ROWS})", "--format", "csv"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, cwd=data_dir.parent)
+                             stderr=subprocess.PIPE, cwd=snapshot_dir.parent)
     assert child.stdout.readline() == b"range\n" and child.stdout.readline() == b"0\n"
     child.stdout.close()
     assert child.wait(timeout=120) == 0

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -314,7 +315,37 @@ def test_an_empty_answer_is_kept_like_the_transformers_backend():
 ECHOED_KEY = "sk-proj-4fQ9xZ2mW7rT1vB8nK3pL6yH0cD5jGaa"
 
 
-class _EchoHeaders(BaseHTTPRequestHandler):
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+class _Quiet(BaseHTTPRequestHandler):
+    """A handler that logs nothing and answers with ``_reply``."""
+
+    def _reply(self, status: int, kind: str, body: str) -> None:
+        payload = body.encode()
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):  # quiet test output
+        pass
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _EchoHeaders(_Quiet):
     """Fails every request, echoing its headers back in several encodings (as debug servers and
     misconfigured proxies do)."""
 
@@ -336,53 +367,46 @@ class _EchoHeaders(BaseHTTPRequestHandler):
                                                    f"{quote(token)}"})),  # transformed forms only
             "long": (500, "x" * (openai_backend.redaction.MAX_SCANNED_CHARS - 20) + echoed),  # key cut by the scan
         }[self.shape]
-        payload = body.encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json" if self.shape == "json" else "text/plain")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):  # quiet test output
-        pass
+        self._reply(status, "application/json" if self.shape == "json" else "text/plain", body)
 
 
 @pytest.fixture
 def echo_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHeaders)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _serving(_EchoHeaders) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
-def _leaks(text: str, secret: str) -> list[str]:
-    """Forms of ``secret`` found in ``text``, looked for independently of the redaction code:
-    plain, URL-encoded or hex in any case, and any base64-looking run decoded at every alignment
-    that holds 10 characters of it."""
-    found = [form for form in (secret, quote(secret, safe=""), secret.encode().hex()) if form.lower() in text.lower()]
-    pieces = [secret[i:i + 10].encode() for i in range(len(secret) - 9)]
-    for run in re.findall(r"[A-Za-z0-9+/_=-]{12,}", text):
+def _pieces(text: str, secret: str, size: int = 8) -> list[str]:
+    """Pieces of ``size`` characters of ``secret`` recoverable from ``text`` by a reader who
+    undoes HTML and URL escapes (three times), joins what whitespace separates, and decodes every
+    hex run and every base64-looking run at every alignment. Written apart from the redaction code."""
+    for _ in range(3):
+        text = html.unescape(unquote(text))
+    flat = re.sub(r"\s+|\\[nrt]", "", text)
+    readings = [flat.lower()]
+    for run in re.findall(r"[0-9a-fA-F]{16,}", flat):
+        readings += [bytes.fromhex(run[start:][: (len(run) - start) // 2 * 2]).decode("latin-1").lower()
+                     for start in range(2)]
+    for run in re.findall(r"[A-Za-z0-9+/_=-]{8,}", flat):
         for start in range(4):
             chunk = run[start:].rstrip("=")
             chunk = chunk[: len(chunk) // 4 * 4]
             for decode in (base64.b64decode, base64.urlsafe_b64decode):
                 try:
-                    decoded = decode(chunk)
+                    readings.append(decode(chunk).decode("latin-1").lower())
                 except ValueError:
                     continue
-                found += [f"base64 {run!r}" for piece in pieces if piece in decoded][:1]
-    return found
+    pieces = {secret[i:i + size] for i in range(len(secret) - size + 1)}
+    return sorted(p for p in pieces if any(p.lower() in reading for reading in readings))
 
 
-def test_the_leak_detector_finds_what_an_echo_would_leak():
+def test_the_piece_detector_finds_what_an_echo_would_leak():
     headers = f"Authorization: Bearer {ECHOED_KEY}\r\nHost: x\r\n"
     for echoed in (ECHOED_KEY, quote(ECHOED_KEY), base64.b64encode(headers.encode()).decode(),
-                   base64.b64encode(f"u:{ECHOED_KEY}".encode()).decode(), ECHOED_KEY.encode().hex()):
-        assert _leaks(f"error: {echoed} end", ECHOED_KEY), echoed
+                   base64.b64encode(f"u:{ECHOED_KEY}".encode()).decode(), ECHOED_KEY.encode().hex(),
+                   "".join(f"&#{ord(c)};" for c in ECHOED_KEY), _wrap(f"Bearer {ECHOED_KEY}", 20),
+                   base64.encodebytes(headers.encode()).decode(), ECHOED_KEY[:12]):
+        assert _pieces(f"error: {echoed} end", ECHOED_KEY), echoed
 
 
 @pytest.mark.parametrize("shape", ["json", "text", "bad-json", "encoded", "long"])
@@ -404,7 +428,7 @@ def test_an_echoed_key_is_never_stored_in_any_encoding(echo_server, monkeypatch,
             assert error.endswith("(after 2 attempts)")  # 5xx retried, then given up
             assert "Authorization: [REDACTED]" in error
         kept = json.dumps([dataclasses.asdict(r) for r in run.results]) + run.device
-        assert not _leaks(kept, ECHOED_KEY)
+        assert not _pieces(kept, ECHOED_KEY)
 
 
 def test_the_whole_echo_redacted_keeps_no_form_of_the_key():
@@ -414,9 +438,9 @@ def test_the_whole_echo_redacted_keeps_no_form_of_the_key():
               f"{json.dumps({'authorization': 'Bearer ' + ECHOED_KEY})} {ECHOED_KEY.encode().hex()} "
               f"{ECHOED_KEY.upper()} "
               f"{base64.urlsafe_b64encode(('xy:' + ECHOED_KEY).encode()).decode()}")
-    assert _leaks(echoed, ECHOED_KEY)
+    assert _pieces(echoed, ECHOED_KEY)
     redacted = openai_backend.redaction.redact(echoed, ECHOED_KEY)
-    assert not _leaks(redacted, ECHOED_KEY), redacted
+    assert not _pieces(redacted, ECHOED_KEY), redacted
 
 
 def test_ordinary_error_texts_keep_their_meaning():
@@ -445,35 +469,10 @@ def test_an_unexpected_error_reaches_the_caller_as_one_redacted_line_without_its
 # --- the key in the other encodings of issue 26: HTML, URL-encoding, wrapped, base64-wrapped, cut -
 
 
-def _pieces(text: str, secret: str, size: int = 8) -> list[str]:
-    """Pieces of ``size`` characters of ``secret`` recoverable from ``text`` by a reader who
-    undoes HTML and URL escapes (three times), joins what whitespace separates, and decodes
-    every base64-looking run at every alignment. Written apart from the redaction code."""
-    for _ in range(3):
-        text = html.unescape(unquote(text))
-    flat = re.sub(r"\s+|\\[nrt]", "", text)
-    readings = [flat.lower()]
-    for run in re.findall(r"[A-Za-z0-9+/_=-]{8,}", flat):
-        for start in range(4):
-            chunk = run[start:].rstrip("=")
-            chunk = chunk[: len(chunk) // 4 * 4]
-            for decode in (base64.b64decode, base64.urlsafe_b64decode):
-                try:
-                    readings.append(decode(chunk).decode("latin-1").lower())
-                except ValueError:
-                    continue
-    pieces = {secret[i:i + size] for i in range(len(secret) - size + 1)}
-    return sorted(p for p in pieces if any(p.lower() in reading for reading in readings))
-
-
 OTHER_KEY = "sk-live-Zq8rT3mW9xV2bN6kL1pH4yJ7cD0fGs5a"  # another service's key, not the configured one
 
 
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
-
-
-class _EchoEncoded(BaseHTTPRequestHandler):
+class _EchoEncoded(_Quiet):
     """Fails every request with its headers echoed in one of the encodings real servers and
     proxies use (issue 26's probe)."""
 
@@ -499,37 +498,13 @@ class _EchoEncoded(BaseHTTPRequestHandler):
             "cut": ("text/plain", f"Incorrect API key provided: {token[:24]}****"),
             "other-key-wrapped": ("text/plain", f"upstream Authorization: Bearer\n{_wrap(OTHER_KEY, 20)}"),
         }[self.shape]
-        payload = body.encode()
-        self.send_response(500)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):  # quiet test output
-        pass
+        self._reply(500, kind, body)
 
 
 @pytest.fixture
 def encoded_echo_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoEncoded)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _serving(_EchoEncoded) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_the_piece_detector_finds_what_each_encoding_would_leak():
-    for shape, echoed in {
-        "html-entities": "".join(f"&#{ord(c)};" for c in ECHOED_KEY),
-        "wrapped": _wrap(f"Bearer {ECHOED_KEY}", 20),
-        "base64-wrapped": base64.encodebytes(f"Authorization: Bearer {ECHOED_KEY}".encode()).decode(),
-        "cut": ECHOED_KEY[:12],
-    }.items():
-        assert _pieces(f"error: {echoed} end", ECHOED_KEY), shape
 
 
 @pytest.mark.parametrize("shape", ["html", "html-entities", "url-encoded", "wrapped-20", "key-wrapped-20",
