@@ -101,7 +101,7 @@ def agreement_metrics_in_range(context: dg.AssetCheckExecutionContext, planb: Pl
     problems = [f"{counts[k]} {label}" for k, label in (
         ("missing", "answered pairs not scored"), ("out_of_range", "rows with a metric out of range")) if counts[k]]
     return check_result(problems, counts, f"{counts['scored']} pairs scored ({counts['unscored']} unscored), "
-                   f"{counts['agree_share']:.1%} of the labelled ones agree")
+                        f"{counts['agree_share']:.1%} of the labelled ones agree")
 
 
 @dg.asset_check(asset="agreement", blocking=False, pool=WRITER_POOL,

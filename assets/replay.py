@@ -131,7 +131,7 @@ def _replays_check(role: str) -> dg.AssetChecksDefinition:
         if counts["negative"]:
             problems.append(f"{counts['negative']} replays with negative tokens or seconds")
         return check_result(problems, counts, f"{sampled - unanswered} of {sampled} answered, "
-                       f"{counts['empty']} empty, {counts['device_seconds']:.1f} device-seconds")
+                            f"{counts['empty']} empty, {counts['device_seconds']:.1f} device-seconds")
 
     return check
 
