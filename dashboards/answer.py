@@ -46,7 +46,8 @@ def best_router(recommendations: pl.DataFrame) -> tuple[str | None, bool]:
 
 def candidate_row(curve: pl.DataFrame) -> dict | None:
     """Of one router's projection, the threshold the certification starts from: the strictest with
-    enough requests routed small to be tested (``kept_p_value`` set); None when none is.
+    enough requests routed small to be tested (``kept_p_value`` set); when none has, the one routing
+    the most scored requests small; None without any.
 
     Example:
         >>> curve = pl.DataFrame({"threshold": [0.1, 0.5, 0.9], "kept_p_value": [0.2, 0.6, None]})
@@ -56,7 +57,11 @@ def candidate_row(curve: pl.DataFrame) -> dict | None:
     if "kept_p_value" not in curve.columns:
         return None
     tested = curve.filter(pl.col("kept_p_value").is_not_null()).sort("threshold")
-    return tested.row(-1, named=True) if tested.height else None
+    if tested.height:
+        return tested.row(-1, named=True)
+    # Too few routed small to test any threshold: the one routing the most scored requests small.
+    scored = curve.filter(pl.col("kept_small").is_not_null()).sort(["n_routed_small", "threshold"])
+    return scored.row(-1, named=True) if scored.height else None
 
 
 def p_value(kept: float, n: float, target: float, *, binary: bool) -> float:

@@ -73,3 +73,9 @@ def test_dataset_evidence_on_a_snapshot(snapshot_dir):
     rows = queries.dataset_evidence(snapshot_dir).to_dicts()
     assert [row["dataset"] for row in rows] == ["pipeline"]
     assert rows[0]["n_sample"] == 400 and rows[0]["toy"] is False and rows[0]["days"] == 0
+
+
+def test_with_no_testable_threshold_the_candidate_routes_the_most_small():
+    curve = pl.DataFrame({"threshold": [0.0, 0.5, 1.0], "kept_p_value": [None] * 3, "kept_small": [0.9, 1.0, None],
+                          "n_routed_small": [20, 8, 0]})
+    assert answer.candidate_row(curve)["threshold"] == 0.0

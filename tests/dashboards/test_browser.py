@@ -147,7 +147,7 @@ def wait_until_settled(page: Page) -> None:
 
 def test_moving_the_slider_changes_the_numbers_to_the_warehouse_s(browser_page, dashboard_url, data_dir):
     page = browser_page
-    page.goto(f"{dashboard_url}/?router=length&threshold=0.5")
+    page.goto(f"{dashboard_url}/?dataset=pipeline&router=length&threshold=0.5")
     expect(page.get_by_text("GPU-hours saved / day").first).to_be_visible()
     wait_until_settled(page)
     assert slider(page).input_value() == "0.5"
@@ -170,12 +170,13 @@ def test_moving_the_slider_changes_the_numbers_to_the_warehouse_s(browser_page, 
 
 def test_the_csv_download_is_the_projection_table(browser_page, dashboard_url, data_dir):
     page = browser_page
-    page.goto(f"{dashboard_url}/thresholds?router=length&threshold=0.3")
+    page.goto(f"{dashboard_url}/thresholds?dataset=pipeline&router=length&threshold=0.3")
     button = page.get_by_role("button", name="Download this table as CSV")
     expect(button).to_be_visible()
     with page.expect_download() as download:
         button.click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert {(r["dataset"], r["router"]) for r in rows} == {("pipeline", "length")}  # exported with both
     expected = sql(data_dir, "SELECT threshold, share_small, gpu_hours_saved_per_day FROM routing_projection "
                    "WHERE dataset = 'pipeline' AND segment_by = 'all' AND router = 'length' ORDER BY threshold", [])
     assert [float(r["threshold"]) for r in rows] == pytest.approx([e["threshold"] for e in expected])
@@ -186,12 +187,17 @@ def test_every_page_renders_and_is_screenshotted(browser_page, dashboard_url, tm
     page = browser_page
     folder = Path(os.environ.get("PLANB_SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
-    for path, title, name in PAGES:
-        page.goto(f"{dashboard_url}/{path}?router=length&threshold=0.3")
+    visits = [(path, title, name, "?dataset=pipeline&router=length&threshold=0.3") for path, title, name in PAGES]
+    # The real pair the demo imports, at its defaults (the page it opens on), each page too.
+    visits += [(path, title, f"{name}_real_pair", "?dataset=mt_bench_mixtral_gpt4") for path, title, name in PAGES]
+    for path, title, name, query in visits:
+        page.goto(f"{dashboard_url}/{path}{query}")
         expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible()
         wait_until_settled(page)
         page.wait_for_timeout(1500)  # Plotly draws after the data arrives
         assert page.locator('[data-testid="stException"]').count() == 0, f"{title} shows an exception"
+        for chart in page.locator(".js-plotly-plot").all():  # no empty chart on either dataset
+            assert chart.locator(".point, path.js-line").count() > 0, f"{title}{query}: an empty chart"
         shot = folder / f"{name}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
