@@ -13,8 +13,8 @@ Bounded (config section ``sql``, or the flags, which win):
   DuckDB may use ``memory_limit`` of memory (--memory-limit), spilling nothing to disk; either
   stops it with one line that names the limit and how to raise it.
 
-It loads only the config file (not its validation) and DuckDB, which renders the table itself,
-so it answers in a fraction of a second.
+It loads only the config file (not its validation) and DuckDB, so it answers in a fraction of a
+second.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ TIME_LIMIT_S = 300.0
 MEMORY_LIMIT = "2GB"
 MEMORY_PATTERN = r"\d+(\.\d+)?\s*[KMGT]i?B"  # as ingest.memory_limit: 500MB, 2GB, 1.5GiB
 BATCH_ROWS = 10_000  # rows fetched from DuckDB at a time when streaming CSV or JSON
+_NUMBER_TYPE = re.compile(r"u?(tiny|small|big|huge)?int(eger|\d+)?|double|float|real|decimal\(\d+,\s*\d+\)")
 FLAGS = {"max_table_rows": "--max-rows", "time_limit_s": "--time-limit", "memory_limit": "--memory-limit"}
 
 
@@ -98,23 +99,79 @@ def sql_limits(args: argparse.Namespace) -> dict:
 
 
 def _table(con, sql: str, max_rows: int) -> None:
-    """At most ``max_rows`` rows as DuckDB renders them, then how many were left out."""
+    """At most ``max_rows`` rows drawn as a table, from one execution that stops reading after
+    them; when there are more, how many (counted by DuckDB, a second execution) and how to get
+    them."""
     import duckdb
 
-    result = con.sql(sql)
-    if result is None:
+    result = con.execute(sql)
+    rows = result.fetchmany(max_rows + 1)
+    names = [column[0] for column in result.description]
+    types = [str(column[1]).lower() for column in result.description]
+    if names == ["explain_key", "explain_value"]:  # EXPLAIN [ANALYZE]: the plans as drawn, not in cells
+        print("\n".join(f"{key}:\n{value}" for key, value in rows[:max_rows]))
+    else:
+        print(_box(names, types, rows[:max_rows]))
+    if len(rows) <= max_rows:
         return
-    more = result.limit(1, offset=max_rows).fetchall()
-    result.limit(max_rows).show(max_width=200, max_rows=max_rows, max_col_width=80)
-    if not more:
-        return
+    result.abort()  # the rest is counted, not fetched
     try:
-        total = result.aggregate("count(*)").fetchall()[0][0]
+        total = con.sql(sql).aggregate("count(*)").fetchall()[0][0]
         counted = f"{total:,} rows in all: the first {max_rows:,} shown, {total - max_rows:,} left out"
     except duckdb.InterruptException:  # the time limit, while counting
-        counted = f"more than {max_rows:,} rows (not all counted within the time limit): {max_rows:,} shown"
+        counted = f"more than {max_rows:,} rows (not all counted within the time limit): the first {max_rows:,} shown"
     print(f"({counted}; all of them with --format csv or --format json, more here with --max-rows N, "
           "or fewer with WHERE or LIMIT ... OFFSET)")
+
+
+def _box(names: list[str], types: list[str], rows: list[tuple], *, max_cell: int = 80) -> str:
+    """``rows`` under their column names and types in a box, as DuckDB draws one: numbers to the
+    right, other values to the left, NULL for a missing value, a cell cut at ``max_cell``
+    characters (display width: a wide character counts twice).
+
+    Example:
+        >>> print(_box(["n", "word"], ["integer", "varchar"], [(1, "a"), (None, "bb")]))
+        ┌─────────┬─────────┐
+        │    n    │  word   │
+        │ integer │ varchar │
+        ├─────────┼─────────┤
+        │       1 │ a       │
+        │    NULL │ bb      │
+        └─────────┴─────────┘
+    """
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+                   for c in text)
+
+    def shown(value: object) -> str:
+        text = "NULL" if value is None else str(value).replace("\n", "\\n").replace("\r", "\\r")
+        if width(text) <= max_cell:
+            return text
+        while width(text) > max_cell - 1:
+            text = text[:-1]
+        return text + "…"
+
+    cells = [[shown(value) for value in row] for row in rows]
+    numeric = [bool(_NUMBER_TYPE.fullmatch(kind)) for kind in types]
+    sizes = [max([width(names[i]), width(types[i]), *(width(row[i]) for row in cells)]) for i in range(len(names))]
+
+    def line(left: str, middle: str, right: str) -> str:
+        return left + middle.join("─" * (size + 2) for size in sizes) + right
+
+    def padded(text: str, size: int, how: str) -> str:
+        room = size - width(text)
+        before = room if how == "right" else room // 2 if how == "center" else 0
+        return " " * before + text + " " * (room - before)
+
+    def row_line(values: list[str], hows: list[str]) -> str:
+        return "│" + "│".join(f" {padded(v, size, how)} " for v, size, how in zip(values, sizes, hows, strict=True)) + "│"
+
+    center = ["center"] * len(names)
+    body = [row_line(row, ["right" if n else "left" for n in numeric]) for row in cells]
+    return "\n".join([line("┌", "┬", "┐"), row_line([shown(n) for n in names], center), row_line(types, center),
+                      line("├", "┼", "┤"), *body, line("└", "┴", "┘")])
 
 
 def _csv(con, sql: str, _max_rows: int) -> None:

@@ -104,7 +104,21 @@ def test_the_table_says_how_many_rows_it_left_out_and_how_to_get_them(snapshot_d
     config = _config(tmp_path, max_table_rows=23)
     main(["--config", str(config), "--data-dir", str(snapshot_dir), "sql", "SELECT range AS n FROM range(23)"])
     out = capsys.readouterr().out
-    assert "left out" not in out and "│    22 │" in out
+    assert "left out" not in out and "│     22 │" in out
+
+
+def test_the_table_draws_nulls_wide_characters_long_cells_and_plans(snapshot_dir, capsys):
+    main(["--data-dir", str(snapshot_dir), "sql", "SELECT 1.5::DOUBLE AS x, NULL::INTEGER AS missing, '東京' AS city, "
+          "repeat('ab', 60) AS long"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split("│")[1:-1] == ["   x    ", " missing ", "  city   ", f" {'long':^80} "]
+    assert lines[2].split("│")[1:-1] == [" double ", " integer ", " varchar ", f" {'varchar':^80} "]
+    row = lines[4].split("│")[1:-1]
+    assert row[:3] == ["    1.5 ", "    NULL ", " 東京    "]  # numbers right, text left, 東京 is 4 columns wide
+    assert row[3] == f" {'ab' * 39}a… "  # cut at 80 characters
+    assert len({len(line) for line in lines if line[0] in "┌├└"}) == 1
+    main(["--data-dir", str(snapshot_dir), "sql", "EXPLAIN SELECT 1"])
+    assert capsys.readouterr().out.startswith("physical_plan:\n╭─")  # the plan as drawn, not in a cell
 
 
 def test_the_default_table_no_longer_drops_rows_silently(snapshot_dir, capsys):
