@@ -1,8 +1,10 @@
 """The stage commands on the same input before and after a change: `planb score-pairs` on real pairs
 (Natural Questions and long answers from the committed validation sets, no judge) and
 `planb import-replays` on the demo's real pair, once as bundled (imported quality: the text is not
-scored) and once without its quality columns (the two answers' agreement is scored, every router
-runs, the query classifier included). Issue 21's goal: after the restructure, no slower.
+scored) and the short pairs score-pairs scores as an imported table without quality columns (the
+two answers' agreement is scored, every router runs, the query classifier included; short answers,
+so every segment has scored pairs, which the code before migration 015 needs). Issue 21's goal:
+after the restructure, no slower.
 
 Each command runs in a child process of its own, N rounds, this checkout's and the older commit's
 (``git archive``) one after the other within a round so that they share the machine's load; the
@@ -33,7 +35,6 @@ from cli_startup import timed  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE_COMMIT = "5950d70"  # the last commit before issue 21's restructure
 DEMO_PAIR = ROOT / "warehouse" / "sample_replays" / "mt_bench_mixtral_gpt4.parquet"
-QUALITY = ("small_quality", "large_quality", "small_correct", "large_correct")
 
 
 def pairs_input(path: Path, n: int) -> None:
@@ -46,6 +47,16 @@ def pairs_input(path: Path, n: int) -> None:
     long = [{"id": r["pair_id"], "question": r["query"], "small_answer": r["a"], "large_answer": r["b"]}
             for r in load_longform_set() if r["split"] == "test"][: n - len(short)]
     pl.DataFrame(short + long).write_ndjson(path)
+
+
+def text_table(pairs: Path, out: Path) -> None:
+    """The short pairs (the first half) as an imported replay table without quality columns
+    (agreement is the quality), priced per request."""
+    table = pl.read_ndjson(pairs)
+    table = table.head(table.height // 2)
+    table.select(pl.col("id").alias("request_id"), pl.col("question").alias("prompt"),
+                 pl.col("small_answer").alias("small_output"), pl.col("large_answer").alias("large_output"),
+                 pl.lit(0.0001).alias("small_dollars"), pl.lit(0.002).alias("large_dollars")).write_parquet(out)
 
 
 def commands(work: Path, code: Path | None) -> dict[str, list[str]]:
@@ -71,13 +82,13 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="planb-stage-bench-") as tmp:
         work = Path(tmp)
         pairs_input(work / "pairs.jsonl", args.pairs)
-        table = pl.read_parquet(DEMO_PAIR)
-        table.drop([c for c in QUALITY if c in table.columns]).write_parquet(work / "text.parquet")
+        text_table(work / "pairs.jsonl", work / "text.parquet")
         code = work / "before_code"
         code.mkdir()
         archive = subprocess.run(["git", "archive", args.before], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
-        runs = {"after": (commands(work, None), env),
+        # Each side's code first on the path (the venv's editable install points at /work/main).
+        runs = {"after": (commands(work, None), {**env, "PYTHONPATH": str(ROOT)}),
                 "before": (commands(work, code), {**env, "PYTHONPATH": str(code)})}
         best: dict[str, dict[str, list[float]]] = {}
         for _ in range(args.repeats):
