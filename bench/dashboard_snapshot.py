@@ -36,7 +36,17 @@ DONE = ".built"  # written last: a folder without it is an interrupted build
 SURFACES = (("chat", 0.5), ("search", 0.35), ("sidebar", 0.15))
 MODES = (("balanced", 0.6), ("precise", 0.25), ("creative", 0.15))
 LANGUAGES = (("en", 0.7), ("de", 0.1), ("fr", 0.08), ("es", 0.07), ("ja", 0.05))
-WORDS = ["how", "do", "i", "what", "is", "the", "best", "way", "to", "fix", "error", "python", "install", "train", "ticket", "weather", "in", "paris", "berlin", "recipe", "for", "cheap", "flight", "hotel", "near", "me", "compare", "price", "of", "laptop", "phone", "battery", "life", "review", "why", "does", "my", "code", "fail", "when", "running", "tests", "explain", "difference", "between", "tax", "return", "deadline", "convert", "pdf", "to", "word", "translate", "this", "sentence", "into", "german", "summary", "of", "article", "news", "today", "stock", "market", "score", "of", "game", "last", "night", "open", "hours", "pharmacy", "symptoms", "flu", "vaccine", "mortgage", "rate", "calculator", "history", "meaning", "lyrics", "song", "movie", "times", "near", "recommend", "book", "similar"]
+WORDS = [
+    "how", "do", "i", "what", "is", "the", "best", "way", "to", "fix", "error", "python", "install",
+    "train", "ticket", "weather", "in", "paris", "berlin", "recipe", "for", "cheap", "flight",
+    "hotel", "near", "me", "compare", "price", "of", "laptop", "phone", "battery", "life", "review",
+    "why", "does", "my", "code", "fail", "when", "running", "tests", "explain", "difference",
+    "between", "tax", "return", "deadline", "convert", "pdf", "to", "word", "translate", "this",
+    "sentence", "into", "german", "summary", "of", "article", "news", "today", "stock", "market",
+    "score", "of", "game", "last", "night", "open", "hours", "pharmacy", "symptoms", "flu",
+    "vaccine", "mortgage", "rate", "calculator", "history", "meaning", "lyrics", "song", "movie",
+    "times", "near", "recommend", "book", "similar",
+]
 
 
 def _pick(column: str, choices: tuple[tuple[str, float], ...]) -> str:
@@ -65,7 +75,9 @@ def _chat_logs(con, rows: int, seed: int) -> None:
     _texts(con, "query_pool", 50_000, 1, 30, seed)
     _texts(con, "response_pool", 20_000, 5, 150, seed + 1)
     # Hashes of (i, salt) as uniforms in [0, 1): one per random column.
-    u = lambda salt: f"((hash(i, {seed}, {salt}) % 1000003) / 1000003.0)"
+    def u(salt: int) -> str:
+        return f"((hash(i, {seed}, {salt}) % 1000003) / 1000003.0)"
+
     con.execute(f"""
         INSERT INTO chat_logs (day, request_id, ts, session_id, user_hash, surface, mode, language, query,
                                response, model, prompt_tokens, completion_tokens, latency_ms,

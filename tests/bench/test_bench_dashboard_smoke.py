@@ -32,7 +32,8 @@ def test_bench_dashboard_small_run(tmp_path, monkeypatch):
     monkeypatch.delenv("PLANB_DATA_DIR", raising=False)
     out = tmp_path / "dashboard.json"
     report = _bench().main(["--rows", "20000", "--sample", "1500", "--thresholds", "101", "--bootstrap", "100",
-                            "--moves", "3", "--rounds", "1", "--browser-steps", "0", "--cache", str(tmp_path / "cache"), "--out", str(out)])
+                            "--moves", "3", "--rounds", "1", "--browser-steps", "0", "--cache", str(tmp_path / "cache"),
+                            "--out", str(out)])
     result = json.loads(out.read_text())
     assert result["goal_met"] == report["goal_met"]
     assert result["snapshot"]["table_rows"]["chat_logs"] == 20000

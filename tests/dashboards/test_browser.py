@@ -73,9 +73,9 @@ def dashboard_url(data_dir) -> Iterator[str]:
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
                 break
-            except OSError:
+            except OSError as err:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {server.stdout.read() if server.stdout else ''}")
+                    raise RuntimeError(f"streamlit did not start: {server.stdout.read() if server.stdout else ''}") from err
                 time.sleep(0.5)
         yield url
     finally:
