@@ -1,5 +1,6 @@
 """scoring.routing.query_classifier: cross-fitting keeps each request away from the model that scores
-it; with the bundled MiniLM it learns a topic from the query alone."""
+it, beyond the training limit too; with the static embedding distilled from the bundled MiniLM it
+learns a topic from the query alone."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from scoring.agreement.embedding import embedder_path, load_embedder
+from scoring.agreement.embedding import embedder_path, load_embedder, static_embedder
 from scoring.routing.query_classifier import (
     _model,
     cross_fitted_scores,
     query_features,
     score_queries,
+    training_rows,
 )
 from scoring.routing.routers import score_requests
 
@@ -79,3 +81,36 @@ def test_unscored_requests_are_scored_by_the_model_of_every_labelled_one(embedde
                           folds=4, seed=1)
     assert result.scores[labelled].tolist() == pytest.approx(alone.scores.tolist())
     assert result.scores[8:10].min() > 0.5 > result.scores[18:20].max()
+
+
+def test_beyond_the_limit_the_requests_learnt_from_stay_cross_fitted_and_the_rest_are_served(embedder):
+    places = ["france", "japan", "kenya", "peru", "canada", "norway", "egypt", "india", "chile", "spain",
+              "italy", "ghana"]
+    queries = [f"what is the capital of {p}" for p in places] + [f"what is {a} times {a + 7}" for a in range(12)]
+    labels = np.array([1.0] * 11 + [np.nan] + [0.0] * 11 + [np.nan])
+    result = score_queries(queries, labels, embedder=embedder, folds=3, seed=1, limit=12)
+    learnt = training_rows(~np.isnan(labels), limit=12, seed=1)
+    assert len(learnt) == 12 and np.isnan(labels[learnt]).sum() == 0
+    alone = score_queries([queries[i] for i in learnt], labels[learnt], embedder=embedder, folds=3, seed=1)
+    assert result.scores[learnt].tolist() == pytest.approx(alone.scores.tolist())  # out of fold, as without a limit
+    others = np.setdiff1d(np.arange(24), learnt)
+    served = _model().fit(query_features([queries[i] for i in learnt], embedder=embedder), labels[learnt] > 0.5)
+    expected = served.predict_proba(query_features([queries[i] for i in others], embedder=embedder))[:, 1]
+    assert result.scores[others].tolist() == pytest.approx(expected.tolist())
+    assert result.note.startswith("learnt from a random 12 of the 22 labelled requests")
+    assert roc_auc_score(np.arange(24) < 12, result.scores) > 0.9
+
+
+def test_static_embedding_is_per_text_and_computes_each_word_piece_once(embedder):
+    static = static_embedder(embedder)
+    texts = ["who wrote hamlet", "", "what is the capital of peru", "who wrote hamlet"]
+    together = static.embed(texts)
+    assert together.shape == (4, 384)
+    assert np.linalg.norm(together, axis=1) == pytest.approx([1.0, 0.0, 1.0, 1.0], abs=1e-6)
+    assert np.array_equal(together[0], together[3])
+    assert np.array_equal(static.embed(texts[2:3])[0], together[2])  # a text's vector is its own
+    known, distilling = int(static.known.sum()), static.distilling_s
+    static.embed(texts)
+    # word pieces already seen are not run through the model again
+    assert static.known.sum() == known and static.distilling_s == distilling
+    assert float(together[0] @ together[2]) < 0.9
