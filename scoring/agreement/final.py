@@ -3,32 +3,44 @@ no), found as a person grading it would, and two final answers compared as value
 
 Where the final answer is (``find_final``), in this order:
 
-1. An explicit marker: the last ``\\boxed{..}``; a GSM8K ``#### ..`` line; "Final answer: ..",
-   "the (final / correct) answer is ..", a line starting "Answer: .."; a bolded last line
-   (``**18 sheep**``). A marker's text is then read as the request's kind of answer.
+1. An explicit marker: the last ``\\boxed{..}`` (with the other boxes of its sentence); a GSM8K
+   ``#### ..`` line; a last line that is nothing but a value (``\\[ 254 \\]``); "Final answer:
+   ..", "the (final / correct / most likely) answer is ..", a line starting "Answer: .." (the
+   line after it when it ends there); a bolded last line (``**18 sheep**``). A marker's text is
+   read as the request's kind of answer; a weak one (not a box or ``####``) that holds none of
+   that kind, or names several options, leaves the conclusion to say.
 2. Else the conclusion, by the kind of answer asked:
    - a number: in the concluding sentence (the last with a concluding word, else the last
-     sentence; the lines after it when it holds no number), the right-hand side of its last
-     equation ("9 * $2 = $18 every day" is 18), else a number followed by the question's unit
-     ("How many sheep ..?": "260 sheep"), else the number a verb states ("she makes $18", "the
-     total is 12"), else its only number, else its last one; numbers the request itself gives
-     are left out unless nothing else is left;
-   - an option: the option the concluding sentence (else the first) names, by its letter
-     ("(C)", "option C") or its text;
+     sentence) and the lines after it, the right-hand side of its last equation ("9 * $2 = $18
+     every day" is 18), else a number followed by the question's unit ("How many sheep ..?":
+     "260 sheep"), else the number a verb states ("she makes $18", "the total is 12"), else its
+     only number, else its last one; a number the request itself gives only when the
+     conclusion holds no other ("7 - 5 = 2"), and the sentences before it only when it holds
+     none at all;
+   - an option: in the last sentence that picks one ("the correct answer is (C)", "this leaves
+     us with (D)"), else the last concluding sentence that names one, else the last sentence,
+     else the first, by its letter ("(C)", "option C") or its text;
    - yes or no: the first sentence's lead ("No, ..."), else the conclusion's.
 
-``Final.how`` says which (``boxed``, ``hashes``, ``answer_is``, ``bold``, ``equation``, ``unit``,
-``stated``, ``only``, ``last``, ``option``, ``lead``): ``decided_by`` is ``final:<how>`` (both
-answers' ways, joined by "+", when they differ). An answer whose final statement names two
-different values ("\\boxed{(A)} or \\boxed{(B)}", "either (A) Europe or (C) ..") is *hedged*: it
-reached no single answer, and agrees with nothing.
+``Final.how`` says which (``boxed``, ``hashes``, ``last_line``, ``answer_is``, ``bold``,
+``equation``, ``unit``, ``stated``, ``only``, ``last``, ``option``, ``lead``): ``decided_by`` is
+``final:<how>`` (both answers' ways, joined by "+", when they differ). An answer whose final
+statement names two different values ("\\boxed{(A)} or \\boxed{(B)}", "either (A) Europe or (C)
+..") is *hedged*, and one that says no option can be chosen ("we cannot determine ..") names
+*none*: neither reached a single answer, and they agree with nothing (``final:hedged``,
+``final:none``).
 
 Values (``finals_agree``): numbers as exact fractions after currency, thousands separators,
 trailing zeros, LaTeX fractions (``\\frac{3}{4}``), mixed numbers, percentages (25% is 25 and
-0.25; where the question asks for a percentage a bare 25 is 25% too) and units are read;
-integers must be equal, a written decimal or fraction may differ by the rule's relative number
-tolerance (0.3056 against 11/36); options by letter, an option's text counting as its letter;
-yes / no by the word; any other final answer by its normalised text.
+0.25; where the question asks for a percentage a bare 25 is 25% too), scale words, ranges ("3
+to 6%") and units are read; integers must be equal, a written decimal or fraction may differ by
+the rule's relative number tolerance (0.3056 against 11/36); options by letter, an option's
+text counting as its letter (two letters of the same text are one option); yes / no by the
+word; any other final answer by its normalised text.
+
+Numbers and LaTeX are read with the standard library's ``fractions`` and a few rewrites of
+LaTeX to plain text. No LaTeX-to-SymPy parser (such as Math-Verify) is used: grade-school and
+option answers need no algebra, and an algebraic final answer is compared as normalised text.
 """
 
 from __future__ import annotations
@@ -560,12 +572,20 @@ def find_final(text: str | None, question: str | None, core_type: str) -> Final 
     text, question = text or "", question or ""
     facts = _question_facts(question)
     found = marked(text)
-    if found is not None:
-        final = _read_marked(found[0], found[1], core_type, facts)
-        if not (final.hedged and found[0] == "answer_is" and core_type == CHOICE and facts[3]):
-            return final
-        later = _choice_final(text, facts[3])  # "(A) or (B). Since we must choose one, (A)."
-        return later if later is not None and not later.hedged else final
+    final = None if found is None else _read_marked(found[0], found[1], core_type, facts)
+    if final is not None and found[0] in _STRONG or (final is not None and final.type != TEXT and not final.hedged):
+        return final
+    # A weak marker ("the answer is", a bold or lone last line) that holds no answer of the kind
+    # asked ("**Note:** prices vary"), or a hedge it names: the conclusion may still state one
+    # ("(A) or (B). Since we must choose one, (A).").
+    later = _conclusion_final(text, core_type, facts)
+    if final is None or (later is not None and not later.hedged):
+        return later
+    return final
+
+
+def _conclusion_final(text: str, core_type: str, facts) -> Final | None:
+    """The final answer the conclusion states, by the kind asked (no marker)."""
     if core_type == NUMBER:
         return _number_final(text, facts)
     if core_type == CHOICE and facts[3]:
@@ -575,7 +595,12 @@ def find_final(text: str | None, question: str | None, core_type: str) -> Final 
     return None
 
 
-final_of = lru_cache(maxsize=16384)(find_final)  # the kind and the label read the same answers
+_STRONG = ("boxed", "hashes")  # markers whose text is the final answer whatever it reads as
+
+
+# The kind and the label read the same answers: ``score_pairs`` reads each once, and clears
+# this when it is done (the cache holds no answer beyond the call that read it).
+final_of = lru_cache(maxsize=None)(find_final)
 
 
 def _numbers_agree(a: Number, b: Number, *, tolerance: float, percent_asked: bool) -> bool:

@@ -73,9 +73,9 @@ def pair_kind(question: str | None, small: str, large: str, *, short_kind_tokens
     """``short``, ``core`` or ``open`` for one pair (module docstring); ``longest_tokens``: the
     longer answer's normalised token count when already known."""
     asked = asked_core(question)
-    # Code in an answer makes the pair open, unless the request only asks for a number, an
-    # option or yes / no (a worked solution may check its sum in Python).
-    checkable = asked in (NUMBER, CHOICE, YES_NO) and not is_open_request(question)
+    # Code in an answer makes the pair open, unless the request only asks for a number (a
+    # worked solution may check its sum in Python).
+    checkable = asked == NUMBER and not is_open_request(question)
     if not checkable and (_CODE.search(small) or _CODE.search(large)):
         return OPEN
     if longest_tokens is None:

@@ -143,6 +143,7 @@ def score_pairs(small: Sequence[str | None], large: Sequence[str | None], *, emb
             decided_by[i] = IDENTICAL
         elif shortest[i] == 0 and longest[i] > 0:
             decided_by[i] = ONE_EMPTY
+    final_of.cache_clear()
     judge_score: list[float | None] = [None] * n
     if judge is not None and to_judge:
         to_judge.sort()

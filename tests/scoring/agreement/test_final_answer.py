@@ -129,6 +129,13 @@ def test_an_answer_that_names_several_options_or_none_agrees_with_nothing():
     assert decided_by(hedge, city) == "final:hedged" and decided_by(none, city) == "final:none"
 
 
+def test_a_weak_marker_that_holds_no_number_leaves_the_conclusion_to_say():
+    final = find_final("So he pays $40 in total.\n\n**Note:** prices vary.", "How much does he pay?", "number")
+    assert [n.value for n in final.values] == [40] and final.how == "unit"
+    # a boxed text is the final answer whatever it reads as
+    assert find_final("So \\boxed{x} or an average.", "How many came?", "number").type == "text"
+
+
 def test_decided_by_names_both_ways():
     assert decided_by(Final("number", (), "hashes"), Final("number", (), "equation")) == "final:hashes+equation"
     assert decided_by(Final("number", (), "boxed"), Final("number", (), "boxed")) == "final:boxed"
