@@ -48,6 +48,7 @@ $(CHROMIUM):
 # PLANB_REQUIRE_LLAMA_SERVER / PLANB_REQUIRE_BROWSER: the openai backend's and the dashboard's
 # browser tests fail, not skip, without their server or browser.
 test: $(SERVER_STAMP) $(CHROMIUM)
+	$(BIN)/ruff check .
 	PLANB_REQUIRE_LLAMA_SERVER=1 PLANB_REQUIRE_BROWSER=1 $(BIN)/pytest
 
 # DAGSTER_HOME gets assets/dagster.yaml: the gpu and duckdb_writer pools, one step at a time each.

@@ -44,13 +44,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from scoring.agreement.metrics import lexical_metrics  # noqa: E402
-from scoring.agreement.rule import rule_from_config  # noqa: E402
-from scoring.agreement.pairs import answer_lengths, score_pairs  # noqa: E402
-from scoring.config import AgreementConfig  # noqa: E402
 from scoring.agreement.embedding import embedder_path, embedding_cosine, load_embedder  # noqa: E402
-from scoring.validation.sets import SHARED_DATA  # noqa: E402
-from scoring.validation.sets import load_set, load_worked_set  # noqa: E402
+from scoring.agreement.metrics import lexical_metrics  # noqa: E402
+from scoring.agreement.pairs import answer_lengths, score_pairs  # noqa: E402
+from scoring.agreement.rule import rule_from_config  # noqa: E402
+from scoring.config import AgreementConfig  # noqa: E402
+from scoring.validation.sets import (  # noqa: E402
+    SHARED_DATA,  # noqa: E402
+    load_set,
+    load_worked_set,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY_COMMIT = "652cb288a37b915a8fccbed3b1a4b7397d4c21f0"  # the commit before final answers (issue 22)

@@ -44,7 +44,8 @@ _CONCLUDING_RE = re.compile(
     r"\b(so|therefore|thus|hence|in total|in conclusion|in summary|the answer|final answer|answer is|"
     r"overall|as a result|consequently|altogether|the result)\b|^\W*answer\s*:", re.IGNORECASE)
 _ASKS = (  # (core type, pattern on the request's question sentence); the first that matches wins
-    (CHOICE, re.compile(r"\btrue, false,? or uncertain\b|\b[a-z]+(?:, [a-z]+)+,? or [a-z]+\?|\bwhich (?:one|option|word|of the following)\b"
+    (CHOICE, re.compile(r"\btrue, false,? or uncertain\b|\b[a-z]+(?:, [a-z]+)+,? or [a-z]+\?"
+                        r"|\bwhich (?:one|option|word|of the following)\b"
                         r"|(?:^|\s)\(?[a-e]\)\s.*(?:^|\s)\(?[b-e]\)\s", re.IGNORECASE | re.DOTALL)),
     (YEAR, re.compile(r"\b(?:what|which) year\b|\bin what year\b|\bwhen (?:was|were|did|does|is|will|do)\b",
                       re.IGNORECASE)),
@@ -57,10 +58,12 @@ _ASKS = (  # (core type, pattern on the request's question sentence); the first 
         r"length|revenue|profit|answer)\b|\bexpress\b|\bhow much\b|\bwhat is \d|\d\s*[-+*/x×]\s*\d+\s*\?",
         re.IGNORECASE)),
     # "Can you list ...?" and "Could you check ...?" are requests, not yes / no questions.
-    (YES_NO, re.compile(r"^\W*(?!(?:can|could|would|will) you\b|are there any\b|is there any\b)(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|"
+    (YES_NO, re.compile(r"^\W*(?!(?:can|could|would|will) you\b|are there any\b|is there any\b)"
+                        r"(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|"
                         r"may|might|must|am)\b(?!.*\bor\b)", re.IGNORECASE)),
     # "Who is Larry Page?" asks for a description, not an entity.
-    (ENTITY, re.compile(r"^\W*(?i:(?:so|and|then|now)\b,?\s*)?(?!(?i:who (?:is|was|are|were)) [A-Z][\w.]*(?: [A-Z][\w.]*)*\W*$)(?i:who|whom|whose|where|which|what(?:'s| is| was| were| are)? (?:the )?"
+    (ENTITY, re.compile(r"^\W*(?i:(?:so|and|then|now)\b,?\s*)?(?!(?i:who (?:is|was|are|were)) [A-Z][\w.]*(?: [A-Z][\w.]*)*\W*$)"
+                        r"(?i:who|whom|whose|where|which|what(?:'s| is| was| were| are)? (?:the )?"
                         r"(?:name|capital|largest|smallest|first|last|relationship|word|direction|"
                         r"position|color|colour|country|city))\b")),
 )

@@ -162,10 +162,12 @@ def run_judge(pair_ids: Sequence[str], questions: Sequence[str | None], small: S
         ([1.0], {'small_first': ['tie'], 'large_first': ['tie']})
     """
     requests, chars_cut = [], []
-    for pid, question, s, l in zip(pair_ids, questions, small, large, strict=True):
-        chars_cut.append(clip_answer(s, max_answer_chars)[1] + clip_answer(l, max_answer_chars)[1])
-        requests.append(ReplayRequest(f"{pid}|small_first", judge_prompt(question, s, l, max_answer_chars=max_answer_chars)))
-        requests.append(ReplayRequest(f"{pid}|large_first", judge_prompt(question, l, s, max_answer_chars=max_answer_chars)))
+    for pid, question, mine, theirs in zip(pair_ids, questions, small, large, strict=True):
+        chars_cut.append(clip_answer(mine, max_answer_chars)[1] + clip_answer(theirs, max_answer_chars)[1])
+        requests.append(ReplayRequest(f"{pid}|small_first",
+                                      judge_prompt(question, mine, theirs, max_answer_chars=max_answer_chars)))
+        requests.append(ReplayRequest(f"{pid}|large_first",
+                                      judge_prompt(question, theirs, mine, max_answer_chars=max_answer_chars)))
     run = generate(requests)
     by_id: dict[str, ReplayResult] = {r.request_id: r for r in run.results}
 

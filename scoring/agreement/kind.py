@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 
-from scoring.agreement.metrics import answer_tokens
 from scoring.agreement.core import CHOICE, FINAL, NUMBER, YEAR, YES_NO, asked_core, conclusion, numbers
 from scoring.agreement.final import final_of, marked
+from scoring.agreement.metrics import answer_tokens
 
 SHORT, CORE, OPEN = "short", "core", "open"
 _STRONG_MARKERS = ("boxed", "hashes")

@@ -30,7 +30,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import regex
-
 from rapidfuzz.distance import LCSseq
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 

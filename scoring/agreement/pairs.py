@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from scoring.agreement.core import ENTITY, answer_numbers, cores_agree, extract_core
+from scoring.agreement.embedding import embedding_cosine
+from scoring.agreement.final import FINAL_TYPES, final_of, finals_agree
+from scoring.agreement.final import decided_by as final_decided_by
+from scoring.agreement.kind import CORE, SHORT, pair_core_type, pair_kind
 from scoring.agreement.metrics import LEXICAL_METRICS, _content_containment, content_tokens, lexical_metrics, normalize_answer
 from scoring.agreement.rule import AgreementRule
-from scoring.agreement.core import ENTITY, answer_numbers, cores_agree, extract_core
-from scoring.agreement.final import FINAL_TYPES, decided_by as final_decided_by, final_of, finals_agree
-from scoring.agreement.kind import CORE, SHORT, pair_core_type, pair_kind
-from scoring.agreement.embedding import embedding_cosine
 
 METRICS = (*LEXICAL_METRICS, "cosine")
 # decided_by: what made a pair's label (besides a metric name of the short rule and "core:<type>").
@@ -99,8 +100,8 @@ def score_pairs(small: Sequence[str | None], large: Sequence[str | None], *, emb
     asked = [None] * n if questions is None else list(questions)
     metrics: dict[str, list] = lexical_metrics(small, large, asked)
     shortest, longest = answer_lengths(small, large)
-    kinds = [pair_kind(q, s, l, short_kind_tokens=rule.short_kind_tokens, longest_tokens=int(t))
-             for q, s, l, t in zip(asked, small, large, longest)]
+    kinds = [pair_kind(q, a, b, short_kind_tokens=rule.short_kind_tokens, longest_tokens=int(t))
+             for q, a, b, t in zip(asked, small, large, longest)]
     short = np.array([k == SHORT for k in kinds], dtype=bool)
     rows = np.flatnonzero(short)
     cosine: list[float | None] = [None] * n

@@ -35,11 +35,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from scoring.agreement.metrics import METRICS_VERSION
 from scoring.agreement.core import CORE_VERSION
-from scoring.agreement.final import FINAL_VERSION
-from scoring.config import AgreementConfig, ModelSpec, PlanBConfig
 from scoring.agreement.embedding import EMBEDDING_VERSION
+from scoring.agreement.final import FINAL_VERSION
+from scoring.agreement.metrics import METRICS_VERSION
+from scoring.config import AgreementConfig, ModelSpec, PlanBConfig
 
 RULE_METRICS = ("token_f1", "rouge_l", "containment", "content_containment", "cosine", "exact")
 
@@ -106,8 +106,13 @@ class AgreementRule:
         """The rule in one line, for reports and metadata.
 
         Example:
-            >>> AgreementRule(3, "token_f1", 0.5, "cosine", 0.8).describe()
-            'short (both answers <= 40 tokens): <= 3 tokens token_f1 >= 0.5, else cosine >= 0.8; core: the same final answer (a number, an option, yes or no; decimals and fractions within 0.5%) or core (a year; an entity: content_containment >= 0.5); open: judge, else unscored'
+            >>> text = AgreementRule(3, "token_f1", 0.5, "cosine", 0.8).describe()
+            >>> text.split("; ")[0]
+            'short (both answers <= 40 tokens): <= 3 tokens token_f1 >= 0.5, else cosine >= 0.8'
+            >>> "core: the same final answer (a number, an option, yes or no" in text
+            True
+            >>> text.endswith("an entity: content_containment >= 0.5); open: judge, else unscored")
+            True
         """
         text = (f"short (both answers <= {self.short_kind_tokens} tokens): <= {self.short_tokens} tokens "
                 f"{self.short_metric} >= {self.short_threshold:g}, else {self.long_metric} >= "

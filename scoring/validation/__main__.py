@@ -19,9 +19,9 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from scoring.agreement.embedding import configured_embedder
 from scoring.agreement.rule import judge_spec
 from scoring.config import load_config
-from scoring.agreement.embedding import configured_embedder
 from scoring.validation.by_kind import (
     WORKED_SETS,
     fit_core_entity_threshold,

@@ -25,9 +25,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from scoring.agreement.final import boxed
-from scoring.agreement.rule import AgreementRule
-from scoring.agreement.pairs import IDENTICAL, JUDGE, ONE_EMPTY, UNSCORED, score_pairs
 from scoring.agreement.kind import CORE, KINDS, OPEN
+from scoring.agreement.pairs import IDENTICAL, JUDGE, ONE_EMPTY, UNSCORED, score_pairs
+from scoring.agreement.rule import AgreementRule
 from scoring.validation.fit import LabelQuality, label_quality
 from scoring.validation.kappa import kappa_ci
 from scoring.validation.sets import REFERENCE_GRADED, load_longform_set, load_set, load_worked_set

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.config import ModelSpec
 from scoring.agreement.judge import JUDGE_PROMPT, ORDERS, judge_generator, run_judge
+from scoring.config import ModelSpec
 from scoring.validation.fit import proportion_ci
 from scoring.validation.kappa import kappa_ci
 from scoring.validation.sets import DOCS, read_jsonl

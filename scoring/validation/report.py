@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.agreement.metrics import lexical_metrics
-from scoring.agreement.rule import AgreementRule
-from scoring.agreement.pairs import METRICS, answer_lengths
 from scoring.agreement.embedding import embedding_cosine
+from scoring.agreement.metrics import lexical_metrics
+from scoring.agreement.pairs import METRICS, answer_lengths
+from scoring.agreement.rule import AgreementRule
 from scoring.validation.fit import LabelQuality, fit_rule, fit_threshold, label_quality
 from scoring.validation.sets import DOCS, FIT_FILE
 

@@ -5,10 +5,10 @@ import os
 
 import pytest
 
-from scoring.agreement.metrics import LEXICAL_METRICS, containment, content_containment, exact_match, rouge_l, token_f1
-from scoring.agreement.rule import AgreementRule
-from scoring.agreement.pairs import METRICS, answer_lengths, score_pairs
 from scoring.agreement.embedding import embedder_path, embedding_cosine, load_embedder
+from scoring.agreement.metrics import LEXICAL_METRICS, containment, content_containment, exact_match, rouge_l, token_f1
+from scoring.agreement.pairs import METRICS, answer_lengths, score_pairs
+from scoring.agreement.rule import AgreementRule
 
 KEYS = {*METRICS, "kind", "judge", "agree", "decided_by"}
 RULE = AgreementRule(short_tokens=3, short_metric="token_f1", short_threshold=0.5,

@@ -5,7 +5,7 @@ for, the core or final answer each answer states, whether two agree, and the kin
 import pytest
 
 from scoring.agreement.core import asked_core, conclusion, extract_core, numbers
-from scoring.agreement.final import find_final, finals_agree, marked
+from scoring.agreement.final import finals_agree, find_final, marked
 from scoring.agreement.kind import CORE, OPEN, SHORT, pair_core_type, pair_kind
 
 

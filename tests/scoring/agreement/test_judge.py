@@ -5,8 +5,6 @@ import os
 
 import pytest
 
-from scoring.agreement.rule import current_scoring_version, judge_spec
-from scoring.config import load_config
 from scoring.agreement.judge import (
     clip_answer,
     judge_generator,
@@ -17,6 +15,8 @@ from scoring.agreement.judge import (
     run_judge,
     small_preference,
 )
+from scoring.agreement.rule import current_scoring_version, judge_spec
+from scoring.config import load_config
 from scoring.replay.engine import ReplayBatch, ReplayResult, ReplayRun
 
 

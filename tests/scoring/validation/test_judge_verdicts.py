@@ -9,7 +9,6 @@ import os
 import pytest
 
 from scoring.config import load_config
-from scoring.validation.sets import load_set
 from scoring.validation.judge_verdicts import (
     figures,
     judge_figures,
@@ -17,6 +16,7 @@ from scoring.validation.judge_verdicts import (
     render_report,
     request_text,
 )
+from scoring.validation.sets import load_set
 
 
 def _record(small_first, large_first, score, *, tokens=100, seconds=0.5, cut=0):
