@@ -276,15 +276,31 @@ def open_snapshot(data_dir: str | Path, *, memory_limit: str | None = None) -> d
     try:
         con = duckdb.connect(str(path), read_only=True,
                              config={"memory_limit": memory_limit, "temp_directory": "", **opened})
+    except duckdb.ConnectionException as err:
+        if "different configuration" not in str(err):
+            raise
+        # DuckDB keeps one configuration per file and process: this process already reads the
+        # snapshot (a notebook, a test) with another, whose connection settings are then shared.
+        return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
     except duckdb.Error as err:
         raise SnapshotQueryError(f"memory limit {memory_limit!r}: {_one_line(err)}") from None
     try:
         for key in _CLOSING:
-            con.execute(f"SET {key} = {str(READER_CONFIG[key]).lower()}")
+            try:
+                con.execute(f"SET {key} = {str(READER_CONFIG[key]).lower()}")
+            except duckdb.InvalidInputException:  # another connection of this process closed it first
+                if not _closed(con):
+                    raise
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _closed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's external access is off and its configuration locked."""
+    return con.execute("SELECT current_setting('enable_external_access') = false "
+                       "AND current_setting('lock_configuration') = true").fetchall()[0][0]
 
 
 def query_snapshot(data_dir: str | Path, sql: str, read: Callable[[duckdb.DuckDBPyConnection, str], T], *,

@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
 from assets.cli import sql
 from assets.cli.main import main
 from scoring.config import SqlConfig
+from warehouse.db import open_snapshot
 
 ROWS = 2_000_000  # a result the old `planb sql` held whole: ~400 MB as CSV, ~900 MB as JSON
 ENDLESS = "SELECT count(*) FROM range(10000000000) a, range(100) b"  # hours of work
@@ -177,3 +180,17 @@ def test_a_closed_pipe_ends_quietly(snapshot_dir):
     child.stdout.close()
     assert child.wait(timeout=120) == 0
     assert child.stderr.read() == b""
+
+
+def test_a_process_already_reading_the_snapshot_still_answers(snapshot_dir, capsys):
+    """DuckDB keeps one configuration per file and process: with a plain reader open (a notebook,
+    the end-to-end tests) the limited one shares its settings instead of failing, and two limited
+    readers share one instance that is closed once."""
+    with closing(open_snapshot(snapshot_dir)):
+        main(["--data-dir", str(snapshot_dir), "sql", "SELECT 42 AS answer", "--format", "csv"])
+        assert capsys.readouterr().out == "answer\n42\n"
+    with closing(open_snapshot(snapshot_dir, memory_limit="1GB")) as first:
+        main(["--data-dir", str(snapshot_dir), "sql", "SELECT 43 AS answer", "--format", "csv", "--memory-limit", "1GB"])
+        assert capsys.readouterr().out == "answer\n43\n"
+        with pytest.raises(duckdb.PermissionException):
+            first.execute("SELECT * FROM read_text('/etc/passwd')").fetchall()
