@@ -101,7 +101,12 @@ def test_cosine_is_batched_like_one_pair_at_a_time(embedder):
     b = ["London", "Paris is the capital", "July 20, 1969", "Shakespeare"]
     batched = embedding_cosine(a, b, embedder=embedder)
     single = [embedding_cosine([x], [y], embedder=embedder)[0] for x, y in zip(a, b)]
-    assert batched == pytest.approx(single, abs=1e-5)
+    # In bfloat16 (a CPU with bf16 instructions) a text's vector depends on the batch's padding
+    # within the precision the module documents (each cosine within 1e-4 of float32's).
+    import torch
+
+    half = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    assert batched == pytest.approx(single, abs=2e-4 if half else 1e-5)
     assert batched[1] > batched[0]  # a paraphrase is closer than another city
 
 
