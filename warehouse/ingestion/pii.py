@@ -114,16 +114,24 @@ def _cards(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _zero_padded(candidate: str) -> bool:
+    """No number starts with three zeros (a national prefix is one 0; 00 is followed by a country
+    code, which never starts with 0): a zero-padded counter ('req-0000012345') is an id."""
+    return re.sub(r"\D", "", candidate).startswith("000")
+
+
 @lru_cache(maxsize=65_536)
 def _is_phone(candidate: str) -> bool:
     if _NOT_PHONE.fullmatch(candidate.strip("()+ ")):
+        return False
+    if _zero_padded(candidate):
         return False
     return any(True for region in REGIONS for _ in PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID))
 
 
 def _phones(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in _DIGIT_RUN.finditer(text) if _is_phone(m.group(0))]
-    spans += [m.span() for m in _PHONE_RE.finditer(text)]
+    spans += [m.span() for m in _PHONE_RE.finditer(text) if not _zero_padded(m.group(0))]
     return spans
 
 
