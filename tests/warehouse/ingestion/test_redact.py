@@ -59,3 +59,10 @@ def test_every_regions_example_phone_number_is_redacted():
     redacted = _redact([f"reach me on {n} tonight" for n in numbers])
     missed = [n for n, (text, _) in zip(numbers, redacted) if text != "reach me on [PHONE] tonight"]
     assert missed == []
+
+
+def test_a_zero_padded_id_is_not_a_phone_but_a_trunk_zero_number_is():
+    from warehouse.ingestion.pii import redact_text
+
+    assert redact_text("req-0000004999") == "req-0000004999"  # bench/ingest's ids: 5,049 redacted before
+    assert redact_text("020 7946 0018") == "[PHONE]" and redact_text("call 2025550143") == "call [PHONE]"
