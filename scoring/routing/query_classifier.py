@@ -5,7 +5,7 @@ Features: the query's static embedding distilled from the configured sentence em
 (all-MiniLM-L6-v2 by default: 384 numbers, ``scoring.agreement.embedding.StaticEmbedder``), log(1 +
 words) and log(1 + characters). Static, because MiniLM itself embeds ~50 short queries a CPU-second
 here: a million imported requests took hours and their embeddings 3 GB (issue 27); the static
-embedding takes seconds and its AUC and APGR are MiniLM's within their intervals (docs/PERFORMANCE.md).
+embedding takes seconds, and its AUC and APGR are within 0.01 of MiniLM's (docs/PERFORMANCE.md).
 Model: scikit-learn's ``LogisticRegression`` after a ``StandardScaler``.
 
 Cross-fitting: the labelled requests it learns from (all of them, or a random TRAIN_LIMIT when
