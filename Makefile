@@ -91,8 +91,8 @@ bench-coverage: $(STAMP)
 bench-dashboard: $(STAMP)
 	$(BIN)/python bench/dashboard.py
 
-# planb import-replays on 1M synthetic rows: wall time and peak memory (issue 16's goal: < 4 GB),
-# against the import before issue 16 (git archive of its commit) on smaller tables, extrapolated.
+# planb import-replays with the default routers (query classifier included) on the real pair, 100k
+# and 1M synthetic rows: peak memory, CPU-s, AUC/APGR, against the code before issue 27 (git archive).
 bench-import: $(STAMP)
 	$(BIN)/python bench/import.py
 

@@ -56,7 +56,7 @@ def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg
 @dg.asset(deps=["router_scores"], group_name="project", kinds={"scikitlearn", "duckdb"}, pool=WRITER_POOL)
 def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
     """Scores of the routers trained on the window's sample (the query_classifier: logistic
-    regression on the query's MiniLM embedding and length, each request scored by a model trained
+    regression on the query's static embedding (distilled from MiniLM) and length, each request scored by a model trained
     on the other folds) for every scored sample request of the window; seconds = embedding +
     prediction per query, measured."""
     cfg = planb.load()
