@@ -394,6 +394,16 @@ class PricingConfig(_Strict):
 RouterName = Literal["small_confidence", "query_classifier", "random", "length", "oracle"]
 
 
+class ReviewConfig(_Strict):
+    """Side-by-side human review (scoring/review): the sample of replayed pairs people review."""
+
+    per_day: int = Field(4, ge=1, description="pairs drawn for review per answer kind and day (a stratum)")
+    open_factor: int = Field(2, ge=1, description="open pairs are drawn this many times as often (queued first)")
+    double_share: float = Field(0.2, ge=0, le=1, description="share of drawn pairs given to two reviewers "
+                                "(their agreement, Cohen's kappa, is on Data health)")
+    seed: int = Field(23, description="review sampling seed: the same seed draws the same pairs and sides")
+
+
 class ProjectionConfig(_Strict):
     routers: list[RouterName] = Field(
         default_factory=lambda: ["small_confidence", "query_classifier", "random", "length", "oracle"]
@@ -532,6 +542,9 @@ class PlanBConfig(_Strict):
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="folder of warehouse.duckdb and the snapshot")
     landing_dir: Path = Field(BUNDLED_LOG_DIR, description="folder of the log files to ingest")
     first_day: date = Field(date(2026, 11, 1), description="first daily partition")
+    last_day: date | None = Field(
+        date(2026, 11, 7), description="last daily partition (the bundled log's last day); null: every day up to today",
+    )
     user_salt: str = Field("planb-demo-salt", description="salt for hashing user ids")
     model_cache_dir: Path = Field(
         Path.home() / ".cache" / "planb" / "models",
@@ -549,6 +562,7 @@ class PlanBConfig(_Strict):
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
 
     @field_validator("data_dir", "landing_dir", "model_cache_dir")
     @classmethod
@@ -562,6 +576,12 @@ class PlanBConfig(_Strict):
                 raise ValueError(f"models.{role} is missing: name a {role} model")
             if self.models[role].role != role:
                 raise ValueError(f"models.{role}.role must be {role!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _days_in_order(self) -> PlanBConfig:
+        if self.last_day is not None and self.last_day < self.first_day:
+            raise ValueError(f"last_day ({self.last_day}) is before first_day ({self.first_day})")
         return self
 
 
