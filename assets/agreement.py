@@ -44,8 +44,7 @@ def _record_judge(con, day: date, key: ScoringKey, judge: JudgeLedger) -> dict:
     return judge.summary()
 
 
-@dg.asset(deps=["small_replays", "large_replays"],
-          group_name="score", kinds={"pytorch", "duckdb"}, pool=WRITER_POOL)
+@dg.asset(deps=["small_replays", "large_replays"], kinds={"pytorch", "duckdb"}, pool=WRITER_POOL)
 def agreement(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Each small/large answer pair's kind of answer (short, core, open), every metric (exact,
     token F1, containment, ROUGE-L, content containment, embedding cosine, the judge's score where
@@ -123,7 +122,7 @@ def agreement_unscored_share(context: dg.AssetCheckExecutionContext, planb: Plan
     )
 
 
-@dg.asset(group_name="score", kinds={"pytorch"})
+@dg.asset(kinds={"pytorch"})
 def agreement_validation(planb: PlanBResource) -> dg.MaterializeResult:
     """Precision and recall (Wilson 95% intervals) and Cohen's kappa (bootstrap 95%) of the
     configured agree label on the test split of the committed validation sets, per set

@@ -4,6 +4,7 @@ rejected share)."""
 
 import hashlib
 import json
+from contextlib import closing
 
 import dagster as dg
 from pydantic import Field
@@ -12,14 +13,17 @@ from assets.instance import WRITER_POOL
 from assets.metadata import check_result, markdown_preview
 from assets.resources import PlanBResource, ingest_landing, ingest_settings, partition_day
 from warehouse import check_queries as cq
-from warehouse.db import writer
+from warehouse.db import NoSnapshotError, open_snapshot, writer
 from warehouse.ingestion import (
     FileReport,
     LogInputError,
     day_counts,
     ingest_paths,
+    ingested_digests,
+    is_url,
     list_log_files,
     reingest_day,
+    sha256,
 )
 from warehouse.previews import day_rows
 
@@ -35,7 +39,7 @@ def _files_table(reports: list[FileReport]) -> dg.MetadataValue:
     return markdown_preview(pl.DataFrame(rows), rows=100) if rows else dg.MetadataValue.md("no files")
 
 
-@dg.asset(group_name="ingest", kinds={"duckdb"}, pool=WRITER_POOL)
+@dg.asset(kinds={"duckdb"}, pool=WRITER_POOL)
 def landing_files(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Every file of the landing folder ingested once (table ingested_files: path, size, sha256):
     its records go to chat_logs, whatever their days, and its bad records to rejected_log_rows."""
@@ -65,7 +69,7 @@ class ChatLogsConfig(dg.Config):
 
 
 @dg.asset(
-    deps=[landing_files], group_name="ingest", kinds={"duckdb"}, pool=WRITER_POOL,
+    deps=[landing_files], kinds={"duckdb"}, pool=WRITER_POOL,
     check_specs=[dg.AssetCheckSpec(REJECTED_SHARE_CHECK, asset="chat_logs", blocking=True,
                                    description="the day's rejected records are at most ingest.max_rejected_share "
                                    "of its records")],
@@ -109,7 +113,8 @@ ingest_job = dg.define_asset_job("planb_ingest", selection=dg.AssetSelection.ass
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def landing_sensor(context: dg.SensorEvaluationContext, planb: PlanBResource):
-    """Starts planb_ingest when a file appears in the landing folder or changes (size or time).
+    """Starts planb_ingest when a file appears in the landing folder or changes (size or time),
+    unless the published snapshot holds its bytes as ingested (the demo's files, on the first tick).
     The run skips files whose sha256 was ingested before, so a touched file loads nothing twice."""
     cfg = planb.load()
     try:
@@ -122,8 +127,23 @@ def landing_sensor(context: dg.SensorEvaluationContext, planb: PlanBResource):
     if not new:
         return dg.SkipReason(f"no new or changed files in {cfg.landing_dir}")
     context.update_cursor(json.dumps(current))
+    new = [path for path in new if path not in _published_as_ingested(cfg.data_dir, new)]
+    if not new:
+        return dg.SkipReason(f"the new or changed files in {cfg.landing_dir} were ingested already (same sha256)")
     run_key = hashlib.sha256(json.dumps([[p, current[p]] for p in new]).encode()).hexdigest()[:32]
     return dg.RunRequest(run_key=run_key, tags={"planb/new_files": str(len(new))})
+
+
+def _published_as_ingested(data_dir, paths: list[str]) -> set[str]:
+    """The local files among ``paths`` whose bytes the published snapshot records as ingested from
+    them: on the UI's first tick after `planb demo`, no run for the files the demo ingested. None
+    without a snapshot (the run then skips what the warehouse has)."""
+    try:
+        with closing(open_snapshot(data_dir)) as con:
+            digests = ingested_digests(con)
+    except NoSnapshotError:
+        return set()
+    return {path for path in paths if not is_url(path) and path in digests and sha256(path) == digests[path]}
 
 
 @dg.asset_check(asset="chat_logs", blocking=True, pool=WRITER_POOL,

@@ -34,7 +34,7 @@ from warehouse.previews import recommended_savings
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
 
-@dg.asset(deps=["small_replays", "large_replays"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)
+@dg.asset(deps=["small_replays", "large_replays"], kinds={"duckdb"}, pool=WRITER_POOL)
 def cost_models(planb: PlanBResource) -> dg.MaterializeResult:
     """Device-seconds per request, prompt token and output token for each model, fitted on
     every replay batch (non-negative least squares), with R^2 and a 5-fold backtest (each fold's
@@ -75,8 +75,7 @@ def cost_fit(fits: pl.DataFrame, spec: ModelSpec) -> dict:
     )
 
 
-@dg.asset(deps=["router_scores", "query_classifier_scores", "cost_models"], group_name="project",
-          kinds={"duckdb"}, pool=WRITER_POOL)
+@dg.asset(deps=["router_scores", "query_classifier_scores", "cost_models"], kinds={"duckdb"}, pool=WRITER_POOL)
 def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     """Per router x threshold, for the window and for each day, surface, mode, language and
     query-length bucket: share routed small, agreement among them, unchanged share, GPU-hours

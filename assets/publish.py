@@ -131,7 +131,7 @@ def check_results(instance: dg.DagsterInstance, *, run_limit: int = CHECK_RUN_LI
     )
 
 
-@dg.asset(deps=["routing_projection"], group_name="project", kinds={"duckdb"}, pool=WRITER_POOL)
+@dg.asset(deps=["routing_projection"], kinds={"duckdb"}, pool=WRITER_POOL)
 def published_snapshot(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """The read-only copy of the warehouse that the dashboard and `planb sql` open, with the
     instance's latest runs and check results copied in (pipeline_runs, asset_check_results)."""

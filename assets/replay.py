@@ -17,8 +17,7 @@ from warehouse.db import replace_partition, writer
 from warehouse.previews import day_rows
 
 
-@dg.asset(deps=["chat_logs"], group_name="replay", kinds={"duckdb"},
-          pool=WRITER_POOL)
+@dg.asset(deps=["chat_logs"], kinds={"duckdb"}, pool=WRITER_POOL)
 def replay_sample(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Stratified, seeded sample of the day's requests with inclusion probabilities and weights."""
     cfg = planb.load()
@@ -74,15 +73,13 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
     )
 
 
-@dg.asset(deps=["replay_sample"], group_name="replay",
-          kinds={"pytorch"}, pool=GPU_POOL)
+@dg.asset(deps=["replay_sample"], kinds={"pytorch"}, pool=GPU_POOL)
 def small_replays(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """The small model's answers, tokens, device-seconds and log-probs for the day's sample."""
     return _replay_role(context, planb.load(), "small")
 
 
-@dg.asset(deps=["replay_sample"], group_name="replay",
-          kinds={"pytorch"}, pool=GPU_POOL)
+@dg.asset(deps=["replay_sample"], kinds={"pytorch"}, pool=GPU_POOL)
 def large_replays(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """The large model's answers, tokens and device-seconds for the day's sample."""
     return _replay_role(context, planb.load(), "large")

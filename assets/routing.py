@@ -33,8 +33,7 @@ def _score_rows(inputs: pl.DataFrame, routed: RouterScores, *, with_seconds: boo
     ])
 
 
-@dg.asset(deps=["agreement"], group_name="score", kinds={"duckdb"},
-          pool=WRITER_POOL)
+@dg.asset(deps=["agreement"], kinds={"duckdb"}, pool=WRITER_POOL)
 def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
     """Each configured router's score in [0, 1] for every sampled request of the day (the
     oracle reads the agree label of the current scoring_version only)."""
@@ -53,7 +52,7 @@ def router_scores(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg
     )
 
 
-@dg.asset(deps=["router_scores"], group_name="project", kinds={"scikitlearn", "duckdb"}, pool=WRITER_POOL)
+@dg.asset(deps=["router_scores"], kinds={"scikitlearn", "duckdb"}, pool=WRITER_POOL)
 def query_classifier_scores(planb: PlanBResource) -> dg.MaterializeResult:
     """Scores of the routers trained on the window's sample (the query_classifier: logistic
     regression on the query's static embedding (distilled from MiniLM) and length, each request scored by a model trained

@@ -97,7 +97,7 @@ def run_days(cfg: PlanBConfig, days: list[str], *, config_path: str | None, echo
     outside = [day for day in days if day not in known]
     if outside:
         raise RunFailedError(f"no daily partition for {', '.join(outside)}: partitions run from "
-                             f"{min(known, default='-')} to {max(known, default='-')} (first_day in the config)")
+                             f"{min(known, default='-')} to {max(known, default='-')} (first_day and last_day in the config)")
     instance = dagster_instance(Path(cfg.data_dir) / "dagster_home")
     for run_id in release_dead_runs(instance):  # a killed earlier run must not hold a pool slot
         echo(f"  run {run_id} was killed before it finished: marked failed, its pool slots freed")

@@ -1,6 +1,8 @@
-"""The real Dagster webserver, started from workspace.yaml, serves every asset, the nightly
-schedule, the landing sensor and every asset check over its GraphQL API, and accepts a backfill
-of the nightly job over three days (each day's stages, then the window once)."""
+"""The real Dagster webserver, started from workspace.yaml on Plan B's instance settings (as
+`make dagster` does), serves every asset, the nightly schedule, the landing sensor and every
+asset check over its GraphQL API, and accepts a backfill of the nightly job over three days (each
+day's stages, then the window once). On first open it shows no pop-up, one asset group (the graph
+opens expanded, not as collapsed group boxes) and a partition for each day of the bundled log only."""
 
 import json
 import os
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from assets.definitions import defs
+from assets.instance import prepare_dagster_home
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = ["2026-11-01", "2026-11-02", "2026-11-03"]
@@ -25,7 +28,7 @@ REPOSITORY = """
     jobs { name }
     schedules { name cronSchedule executionTimezone pipelineName }
     sensors { name targets { pipelineName } }
-    assetNodes { assetKey { path } isPartitioned pools
+    assetNodes { assetKey { path } isPartitioned pools groupName partitionKeys
                  assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
 } } } }
 """
@@ -63,7 +66,7 @@ def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
     port = _free_port()
-    home = tmp_path_factory.mktemp("dagster_home")
+    home = prepare_dagster_home(tmp_path_factory.mktemp("dagster_home"))
     log = home / "webserver.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -101,6 +104,13 @@ def test_every_asset_is_served_with_its_pool(repository):
     assert set(served) == expected and {"chat_logs", "routing_projection", "published_snapshot"} <= expected
     assert served["small_replays"]["pools"] == ["gpu"] and served["agreement"]["pools"] == ["duckdb_writer"]
     assert served["chat_logs"]["isPartitioned"] and not served["routing_projection"]["isPartitioned"]
+
+
+def test_the_first_open_shows_no_pop_up_one_group_and_only_the_log_s_days(webserver, repository):
+    assert _graphql(webserver, "{ shouldShowNux }")["shouldShowNux"] is False  # no "join the community" modal
+    assert {node["groupName"] for node in repository["assetNodes"]} == {"default"}
+    served = {"/".join(node["assetKey"]["path"]): node for node in repository["assetNodes"]}
+    assert served["chat_logs"]["partitionKeys"] == [f"2026-11-0{d}" for d in range(1, 8)]  # the bundled log's days
 
 
 def test_every_check_is_served_next_to_its_asset(repository):

@@ -15,6 +15,7 @@ from assets.definitions import build_definitions
 from assets.ingest import REJECTED_SHARE_CHECK, chat_logs, landing_sensor
 from assets.partitions import partitioned
 from assets.resources import PlanBResource
+from warehouse.db import publish_snapshot
 
 DAY = "2026-11-01"
 
@@ -78,6 +79,26 @@ def test_sensor_sees_a_new_file_and_ingests_it(setup):
     assert job.execute_in_process(instance=instance, tags=third.tags).success
     assert _count(data, "SELECT count(*) FROM chat_logs") == 8
     assert _count(data, "SELECT count(*) FROM ingested_files") == 2
+
+
+def test_the_sensor_starts_nothing_for_files_the_snapshot_holds_as_ingested(setup):
+    """`planb demo` ingests and publishes; the UI's sensor, on its first tick (no cursor), must not
+    start an ingest run for those same files, but does for one whose bytes changed since."""
+    landing, data, planb, instance = setup
+    job = build_definitions(planb).resolve_job_def("planb_ingest")
+    (landing / "a.jsonl").write_text("\n".join(_record(i) for i in range(5)) + "\n")
+    (landing / "b.jsonl").write_text("\n".join(_record(i) for i in range(5, 8)) + "\n")
+    assert job.execute_in_process(instance=instance).success
+    request, _ = _tick(planb, instance, None)
+    assert isinstance(request, dg.RunRequest)  # no snapshot yet: the run itself skips what is known
+    publish_snapshot(data)
+
+    result, cursor = _tick(planb, instance, None)
+    assert isinstance(result, dg.SkipReason) and "ingested already" in result.skip_message
+
+    (landing / "b.jsonl").write_text("\n".join(_record(i) for i in range(5, 9)) + "\n")
+    request, cursor = _tick(planb, instance, cursor)
+    assert isinstance(request, dg.RunRequest) and request.tags["planb/new_files"] == "1"
 
 
 def _materialize_day(planb, instance, *, reingest: bool = False):

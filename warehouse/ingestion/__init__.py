@@ -14,8 +14,8 @@ from warehouse.ingestion.load import (
            ingest_paths,
            reingest_day,
 )
-from warehouse.ingestion.sources import FORMATS, LogFile, list_log_files
-from warehouse.ingestion.stats import day_counts, registered_days
+from warehouse.ingestion.sources import FORMATS, LogFile, is_url, list_log_files, sha256
+from warehouse.ingestion.stats import day_counts, ingested_digests, registered_days
 
 __all__ = ["FORMATS", "FileReport", "IngestSettings", "LogFile", "LogInputError", "day_counts", "ingest_paths",
-           "list_log_files", "registered_days", "reingest_day"]
+           "ingested_digests", "is_url", "list_log_files", "registered_days", "reingest_day", "sha256"]

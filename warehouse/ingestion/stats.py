@@ -24,3 +24,8 @@ def registered_days(con: duckdb.DuckDBPyConnection) -> list[date]:
     """Every UTC day some ingested file holds records of, in order."""
     return [row[0] for row in con.execute(
         "SELECT DISTINCT unnest(days) AS day FROM ingested_files ORDER BY day").fetchall()]
+
+
+def ingested_digests(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{path: sha256 of the bytes last ingested from it} of every ingested file."""
+    return dict(con.execute("SELECT path, arg_max(sha256, ingested_at) FROM ingested_files GROUP BY path").fetchall())
