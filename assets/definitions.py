@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import agreement, ingest, projection, publish, replay, routing
+from assets import agreement, ingest, projection, publish, replay, review, routing
 from assets.partitions import partitioned
 from assets.resources import PlanBResource
 from assets.schedules import nightly_schedule
 
 # The stages in flow order, each module with its assets and the checks that guard them.
-STAGES = [ingest, replay, agreement, routing, projection, publish]
+STAGES = [ingest, replay, agreement, routing, review, projection, publish]
 CHECKS = [check for stage in STAGES for check in stage.CHECKS]
 DAILY_ASSETS = [ingest.chat_logs, replay.replay_sample, replay.small_replays, replay.large_replays,
                 agreement.agreement, routing.router_scores]
-WINDOW_ASSETS = [projection.cost_models, routing.query_classifier_scores, projection.routing_projection,
+WINDOW_ASSETS = [projection.cost_models, routing.query_classifier_scores, review.review_sample, review.reviews,
+                 projection.routing_projection,
                  publish.published_snapshot, agreement.agreement_validation]
 
 # One day's partition of every per-day stage: ingest, sample, replay, score. The jobs take their
 # partitions from the assets they select, bound to the config's days in build_definitions.
 daily_job = dg.define_asset_job("planb_daily", selection=dg.AssetSelection.assets(*DAILY_ASSETS))
-# The whole window: fit the cost model, train the query classifier, project, publish the snapshot;
+# The whole window: fit the cost model, train the query classifier, draw the review sample and read
+# the reviews in, project, publish the snapshot;
 # check the agree label.
 window_job = dg.define_asset_job("planb_window", selection=dg.AssetSelection.assets(*WINDOW_ASSETS))
 # Both for one day: what the nightly schedule runs for yesterday. A UI backfill of it over many

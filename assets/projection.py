@@ -27,6 +27,7 @@ from scoring.projection.drift import WEEK, week_over_week
 from scoring.projection.run import project_window
 from warehouse import check_queries as cq
 from warehouse import pipeline_queries as q
+from warehouse import review_queries as rq
 from warehouse.db import utc_now, writer
 from warehouse.keys import PIPELINE
 from warehouse.previews import recommended_savings
@@ -75,7 +76,8 @@ def cost_fit(fits: pl.DataFrame, spec: ModelSpec) -> dict:
     )
 
 
-@dg.asset(deps=["router_scores", "query_classifier_scores", "cost_models"], kinds={"duckdb"}, pool=WRITER_POOL)
+@dg.asset(deps=["router_scores", "query_classifier_scores", "cost_models", "reviews"], kinds={"duckdb"},
+          pool=WRITER_POOL)
 def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
     """Per router x threshold, for the window and for each day, surface, mode, language and
     query-length bucket: share routed small, agreement among them, unchanged share, GPU-hours
@@ -91,6 +93,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
         days = q.population_days(con)
         fits = q.cost_model_fits(con)
         router_seconds = q.router_seconds(con)
+        reviewed = rq.review_labels(con)
     inputs = inputs.filter(pl.col("router").is_in(cfg.projection.routers))
     if unscored:  # projecting the other days alone would undercount the population
         raise dg.Failure(
@@ -101,7 +104,7 @@ def routing_projection(planb: PlanBResource) -> dg.MaterializeResult:
         raise dg.Failure("no scored sample to project: materialize the daily assets first")
     fit = {role: cost_fit(fits, spec) for role, spec in cfg.models.items()}
     projection, metrics = project_window(inputs, segments, cfg=cfg, fits=fit, router_seconds=router_seconds,
-                                         days=days, dataset=PIPELINE)
+                                         days=days, dataset=PIPELINE, reviews=reviewed)
     with writer(cfg.data_dir) as con:
         q.store_projection(con, PIPELINE, projection, metrics)
         prices = price_table(cfg.pricing, [f["device"] for f in fit.values()])

@@ -164,15 +164,22 @@ def _query_lengths(queries: pl.Series) -> pl.Series:
     return pl.Series("query_length", query_length_bucket(queries.fill_null("").str.count_matches(r"\S+").to_numpy()))
 
 
-def window_sample(inputs: pl.DataFrame, segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+def window_sample(inputs: pl.DataFrame, segments: pl.DataFrame,
+                  reviews: pl.DataFrame | None = None) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
     """The pipeline's scored sample (``inputs``: one row per request and router, with its score)
     as one row per request (quality = agreement) with its segments, and each router's scores
-    aligned with those rows."""
+    aligned with those rows. ``reviews`` (warehouse.review_queries.review_labels): each request's
+    human ``review_parity`` and ``review_inclusion`` (the review sample's inclusion probability,
+    given the request was replayed; null when not drawn for review)."""
     wide = inputs.pivot(on="router", index=["day", "request_id"], values="score")
+    if reviews is None:
+        reviews = pl.DataFrame(schema={"request_id": pl.String, "review_parity": pl.Float64,
+                                       "review_inclusion": pl.Float64})
     sample = (
         inputs.unique(["day", "request_id"]).drop("router", "score")
         .join(segments, on=["day", "request_id"], how="left")
         .join(wide, on=["day", "request_id"], how="left")
+        .join(reviews.select("request_id", "review_parity", "review_inclusion"), on="request_id", how="left")
         .sort("day", "request_id")
     )
     routers = inputs["router"].unique().to_list()
@@ -186,10 +193,11 @@ def window_sample(inputs: pl.DataFrame, segments: pl.DataFrame) -> tuple[pl.Data
 
 
 def project_window(inputs: pl.DataFrame, segments: pl.DataFrame, *, cfg: PlanBConfig, fits: dict[str, dict],
-                   router_seconds: dict[str, float], days: int, dataset: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+                   router_seconds: dict[str, float], days: int, dataset: str,
+                   reviews: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(routing_projection, router_metrics) of the pipeline's window: its scored sample
-    (``window_sample``) costed with the cost models ``fits`` (per role) and projected."""
-    sample, scores = window_sample(inputs, segments)
+    (``window_sample``, with ``reviews``' labels) costed with the cost models ``fits`` (per role) and projected."""
+    sample, scores = window_sample(inputs, segments, reviews)
     sample, costing = with_costs(sample, fits, cfg)
     return project_all(sample, scores, router_seconds, cfg=cfg, costing=costing, days=days, dataset=dataset,
                        quality_measure="agreement")
