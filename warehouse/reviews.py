@@ -94,7 +94,8 @@ def checked(verdict: Verdict) -> Verdict:
     if verdict.verdict not in VERDICTS:
         raise ReviewInputError(f"column verdict: {verdict.verdict!r} is not one of {', '.join(VERDICTS)}")
     if verdict.small_side not in (*SIDES, None) or (verdict.verdict in SIDED and verdict.small_side is None):
-        raise ReviewInputError(f"column small_side: {verdict.small_side!r} is not left or right"
+        shown = "empty" if verdict.small_side is None else repr(verdict.small_side)
+        raise ReviewInputError(f"column small_side: {shown} is not left or right"
                                + (f" (verdict {verdict.verdict} needs it)" if verdict.verdict in SIDED else ""))
     if not isinstance(verdict.reviewed_at, datetime):
         raise ReviewInputError(f"column reviewed_at: {verdict.reviewed_at!r} is not a time")

@@ -10,6 +10,7 @@
     planb ingest PATH...             ingest log files (any supported format); counts per file
     planb import-replays FILE        routers and savings projection for replay results made elsewhere
     planb score-pairs IN OUT         score a table of answer pairs (no warehouse), one row per pair
+    planb reviews export|import|sample   human reviews out of / into the reviews store; draw the review sample
 
 This module only builds the argument tree from each command module's ``add_parser`` and
 dispatches; a command imports what it needs (Dagster, torch, scikit-learn, ...) when it runs, so
@@ -21,7 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from assets.cli import calibrate, dashboard, demo, import_replays, ingest, run, score_pairs, sql, validate
+from assets.cli import calibrate, dashboard, demo, import_replays, ingest, reviews, run, score_pairs, sql, validate
 
 # The errors a user can fix (a bad config, a missing model package, an unreadable log, no
 # snapshot yet, ...): printed as one line, not a traceback. Named rather than imported because
@@ -36,6 +37,7 @@ USER_ERRORS = frozenset({
     "scoring.replay.imported.ReplayImportError",
     "assets.cli.run.RunFailedError",
     "assets.cli.score_pairs.PairsInputError",
+    "warehouse.reviews.ReviewInputError",
 })
 
 
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="config YAML (default: $PLANB_CONFIG, ./planb.yaml, or built in)")
     parser.add_argument("--data-dir", help="warehouse folder (default from the config: ./data)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (demo, sql, dashboard, calibrate, validate, ingest, run, import_replays, score_pairs):
+    for command in (demo, sql, dashboard, calibrate, validate, ingest, run, import_replays, score_pairs, reviews):
         command.add_parser(sub)
     return parser
 
