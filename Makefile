@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.planb-installed
 SERVER_STAMP := $(VENV)/.planb-server-test-installed
+PLATFORM_STAMP := $(VENV)/.planb-platform-installed
 
 # Models come from PyPI packages that carry their weights; nothing is fetched from a hub.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-import bench-cli clean
+.PHONY: install demo test platform platform-down postgresql dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-import bench-cli clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,13 @@ $(SERVER_STAMP): $(STAMP)
 		$(BIN)/pip install -c constraints.txt -e '.[dev,server-test]'
 	touch $(SERVER_STAMP)
 
+# dagster-postgres (the platform's storage): psycopg2 normally, itself --no-deps, since it pins
+# the Dagster release it was published for, as dagster-k8s does.
+$(PLATFORM_STAMP): $(STAMP)
+	$(BIN)/pip install 'psycopg2-binary>=2.9,<3'
+	$(BIN)/pip install --no-deps 'dagster-postgres==0.29.27'
+	touch $(PLATFORM_STAMP)
+
 install: $(STAMP)
 
 demo: $(STAMP)
@@ -45,11 +53,27 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-# PLANB_REQUIRE_LLAMA_SERVER / PLANB_REQUIRE_BROWSER: the openai backend's and the dashboard's
-# browser tests fail, not skip, without their server or browser.
-test: $(SERVER_STAMP) $(CHROMIUM)
+# PostgreSQL for the platform (Debian's package; deploy/platform/stack.py runs its own cluster
+# under data/platform, so the package's default cluster is not used).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+# PLANB_REQUIRE_LLAMA_SERVER / PLANB_REQUIRE_BROWSER / PLANB_REQUIRE_POSTGRES: the openai backend's,
+# the dashboard's browser and the platform's tests fail, not skip, without their server, browser
+# or PostgreSQL.
+test: $(SERVER_STAMP) $(PLATFORM_STAMP) $(CHROMIUM) postgresql
 	$(BIN)/ruff check .
-	PLANB_REQUIRE_LLAMA_SERVER=1 PLANB_REQUIRE_BROWSER=1 $(BIN)/pytest
+	PLANB_REQUIRE_LLAMA_SERVER=1 PLANB_REQUIRE_BROWSER=1 PLANB_REQUIRE_POSTGRES=1 $(BIN)/pytest
+
+# Plan B as a platform on this machine (docs/PLATFORM.md): PostgreSQL, the two model servers,
+# Dagster's code server, daemon and webserver (http://127.0.0.1:3070); state in data/platform.
+# A backfill of the demo's days: $(BIN)/python deploy/platform/backfill.py
+platform: $(SERVER_STAMP) $(PLATFORM_STAMP) postgresql
+	$(BIN)/python deploy/platform/stack.py up
+
+platform-down:
+	$(BIN)/python deploy/platform/stack.py down
 
 # DAGSTER_HOME gets assets/dagster.yaml: the gpu and duckdb_writer pools, one step at a time each.
 dagster: $(STAMP)
