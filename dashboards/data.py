@@ -88,6 +88,12 @@ def cost_models(view: View) -> pl.DataFrame:
 
 
 @_cached
+def replay_latency(view: View) -> pl.DataFrame:
+    """Per model and device: p50 / p95 seconds a replayed request waited, and throughput."""
+    return queries.replay_latency(view.directory)
+
+
+@_cached
 def gpu_prices(view: View) -> pl.DataFrame:
     """The price table, the measured GPU type first."""
     return queries.gpu_prices(view.directory)

@@ -259,3 +259,44 @@ def segment_bars(segments: pl.DataFrame, value: str, lo: str, hi: str, *, title:
                          height=120 + 40 * max(segments.height, 1), margin={"t": 40, "b": 10},
                          yaxis={"type": "category", "autorange": "reversed"})
     return figure
+
+
+def spend_over_time(days: pl.DataFrame, *, large: str, small: str) -> go.Figure:
+    """Spend a day, as the cost tools draw it: all traffic on the large model against routing at
+    the chosen threshold (the large model for what stays, the small one for what is routed), from
+    per-day ``segments_at`` rows (``segment`` the day). Dollars where the rows carry a price per
+    GPU-hour, else GPU-hours. The band is the 95% interval of the day's saving: routed spend =
+    all-large - saving.
+
+    Example:
+        >>> frame = pl.DataFrame({"segment": ["2026-11-01", "2026-11-02"], "gpu_hours_per_day": [1.0, 2.0],
+        ...     "gpu_hours_always_large_per_day": [3.0, 4.0], "gpu_hours_saved_per_day": [2.0, 2.0],
+        ...     "gpu_hours_saved_lo": [1.5, 1.0], "gpu_hours_saved_hi": [2.5, 3.0]})
+        >>> [trace.name for trace in spend_over_time(frame, large="L", small="S").data]
+        ['All on L', 'Routed: 95% interval', 'Routed (S + L)']
+    """
+    priced = "dollars_per_gpu_hour" in days.columns and days["dollars_per_gpu_hour"].drop_nulls().len() > 0
+    if priced:  # one useful GPU-hour costs price / utilisation
+        unit, saved, lo, hi = "dollars", "dollars_saved_per_day", "dollars_saved_per_day_lo", "dollars_saved_per_day_hi"
+        always = pl.col("gpu_hours_always_large_per_day") * pl.col("dollars_per_gpu_hour") / pl.col("utilisation")
+        rows = days.with_columns(always.alias("always"))
+    else:
+        unit, saved, lo, hi = "GPU-hours", "gpu_hours_saved_per_day", "gpu_hours_saved_lo", "gpu_hours_saved_hi"
+        rows = days.with_columns(pl.col("gpu_hours_always_large_per_day").alias("always"))
+    rows = rows.sort("segment").with_columns(
+        (pl.col("always") - pl.col(saved)).alias("routed"), (pl.col("always") - pl.col(hi)).alias("routed_lo"),
+        (pl.col("always") - pl.col(lo)).alias("routed_hi"))
+    x = rows["segment"].to_list()
+    figure = go.Figure([
+        go.Scatter(x=x, y=rows["always"].to_list(), mode="lines+markers", name=f"All on {large}",
+                   line={"color": PALETTE[1]}),
+        go.Scatter(x=x + x[::-1], y=rows["routed_hi"].to_list() + rows["routed_lo"].to_list()[::-1],
+                   fill="toself", fillcolor=BAND_COLOUR, line={"width": 0}, name="Routed: 95% interval",
+                   hoverinfo="skip"),
+        go.Scatter(x=x, y=rows["routed"].to_list(), mode="lines+markers", name=f"Routed ({small} + {large})",
+                   line={"color": LINE_COLOUR}),
+    ])
+    figure.update_layout(yaxis_title=f"{unit} a day", xaxis_title="day", height=340, margin={"t": 30},
+                         yaxis={"rangemode": "tozero", "tickprefix": "$" if unit == "dollars" else ""},
+                         legend={"orientation": "h", "y": 1.12})
+    return figure

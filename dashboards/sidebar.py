@@ -1,5 +1,6 @@
-"""The sidebar every page shares: which projection is open (dataset, router, threshold) and the
-cost assumptions (GPU type, price per GPU-hour, utilisation) every dollar figure follows.
+"""The sidebar every page shares: which projection is open (dataset, router, threshold), your
+traffic (requests a day) and the cost assumptions (GPU type, price per GPU-hour, utilisation)
+every GPU-hour and dollar figure follows.
 
 Each widget is bound to a URL query parameter of its key, so a view can be shared by its link.
 """
@@ -52,8 +53,28 @@ def render_sidebar(data_dir: Path) -> View:
         help="A request goes to the small model when the router's score is at least this. Starts at the "
         "router's recommended threshold (else the strictest threshold its certification would test first).",
     )
-    costs = _cost_assumptions(chosen)
+    costs = _cost_assumptions(chosen, _traffic_scale(chosen, router))
     return View(data_dir, version, router, float(threshold), costs, dataset)
+
+
+def _traffic_scale(view: View, router: str) -> float:
+    """Your requests a day over the projection's (1 until edited): every saving scales by it."""
+    window = data.projection(view, router)  # the view has no costs yet: the projection's own traffic
+    projected = float(window["requests_per_day"][0]) if window.height and window["requests_per_day"][0] else None
+    st.sidebar.divider()
+    st.sidebar.markdown("**Your traffic**")
+    if projected is None:
+        st.sidebar.caption("This projection has no traffic figure to scale.")
+        return 1.0
+    # The dataset in the key: another dataset starts at its own traffic, not the last one's edit.
+    requests = st.sidebar.number_input(
+        "Requests a day", min_value=1.0, value=float(round(projected)), step=10.0 ** max(0, len(f"{projected:.0f}") - 2),
+        format="%.0f",
+        key=f"requests_per_day_{view.dataset}", bind="query-params",
+        help=f"The projection stands for {projected:,.0f} requests a day "
+        f"({'each imported pair once a day' if view.imported else 'the logs’ daily mean'}). At your traffic "
+        "every GPU-hour and dollar figure scales in proportion, intervals included; shares and quality do not.")
+    return float(requests) / projected
 
 
 def default_threshold(view: View, router: str, metrics: pl.DataFrame) -> float:
@@ -99,7 +120,7 @@ def _first_row(table: pl.DataFrame) -> dict | None:
     return table.row(0, named=True) if table.height else None
 
 
-def _cost_assumptions(view: View) -> CostAssumptions:
+def _cost_assumptions(view: View, traffic_scale: float) -> CostAssumptions:
     basis = _first_row(data.pricing_basis(view)) or {}
     prices = data.gpu_prices(view)
     device = basis.get("device")
@@ -111,7 +132,8 @@ def _cost_assumptions(view: View) -> CostAssumptions:
     st.sidebar.markdown("**Cost assumptions**")
     if not editable:
         st.sidebar.caption(_why_fixed(basis, prices))
-        return CostAssumptions(None, basis.get("dollars_per_gpu_hour"), utilisation, editable=False)
+        return CostAssumptions(None, basis.get("dollars_per_gpu_hour"), utilisation, editable=False,
+                               traffic_scale=traffic_scale)
     list_price = dict(zip(prices["gpu_type"], prices["dollars_per_hour"], strict=True))
     types = prices["gpu_type"].to_list()  # the measured type first: the default
     gpu = st.sidebar.selectbox(
@@ -131,7 +153,7 @@ def _cost_assumptions(view: View) -> CostAssumptions:
     )
     if gpu != types[0]:
         st.sidebar.caption(f"GPU-hours as measured on {device}, priced as {gpu}.")
-    return CostAssumptions(gpu, float(price), float(utilisation), editable=True)
+    return CostAssumptions(gpu, float(price), float(utilisation), editable=True, traffic_scale=traffic_scale)
 
 
 def _why_fixed(basis: dict, prices: pl.DataFrame) -> str:

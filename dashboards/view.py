@@ -25,6 +25,9 @@ class CostAssumptions:
     dollars_per_gpu_hour: float | None
     utilisation: float
     editable: bool  # False for a hosted large model (priced per token) or two devices' prices
+    # Your requests a day over the projection's: savings are a per-request mean times the traffic,
+    # so every saving and its interval scale by it exactly (the traffic is a known count).
+    traffic_scale: float = 1.0
 
 
 @dataclass(frozen=True)

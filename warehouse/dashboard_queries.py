@@ -92,6 +92,17 @@ def cost_models(data_dir: str | Path) -> pl.DataFrame:
     return _query(data_dir, "cost_models")
 
 
+def replay_latency(data_dir: str | Path) -> pl.DataFrame:
+    """Per model and device: requests, batches, mean batch size, p50 and p95 seconds a request
+    waited (its batch's wall time) and output tokens per second, from the replays.
+
+    Example:
+        >>> replay_latency("./data")["p95_seconds"].to_list()  # doctest: +SKIP
+        [2.31, 4.05]
+    """
+    return _query(data_dir, "replay_latency")
+
+
 def gpu_prices(data_dir: str | Path) -> pl.DataFrame:
     """The price table: ``gpu_type``, ``dollars_per_hour``, ``as_of``, ``source``, ``measured``.
 

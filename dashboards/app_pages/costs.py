@@ -1,15 +1,18 @@
 """Costs page: what each model costs per token on each device (the fitted cost models) and how
 well each predicts batches it did not see (its backtest), the price table, the batch size the
-figures charge each model at, and how the chosen router's GPU-hours turn into dollars under the
-sidebar's assumptions."""
+figures charge each model at, how the chosen router's GPU-hours turn into dollars under the
+sidebar's assumptions, spend a day over a date range (all on the large model against routed),
+and each model's latency in the replay."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, figures
 from dashboards.formatting import amount, dollars
 from dashboards.tiles import METRICS, metric_tiles
 from dashboards.view import View, current_view, explain_missing, say_what_is_shown
@@ -111,6 +114,68 @@ def render(view: View) -> None:
         st.markdown(cost_basis_text(row.get("cost_basis"), price_note=row.get("price_note"),
                                     imported=not row.get("device")))
         metric_tiles(row, COST_TILES)
+    _spend_over_time(view)
+    _latency(view)
+
+
+def _spend_over_time(view: View) -> None:
+    st.subheader("Spend over time")
+    if view.imported:
+        st.caption(f"**{view.dataset}** is an imported set: its pairs have no days, so there is no spend over time.")
+        return
+    days = data.segments_at(view, view.router, view.threshold, "day")
+    if days.is_empty():
+        st.caption("No per-day projection in this snapshot.")
+        return
+    known = sorted(date.fromisoformat(day) for day in days["segment"].to_list())
+    picked = st.date_input("Days", value=(known[0], known[-1]), min_value=known[0], max_value=known[-1],
+                           key="spend_days")
+    first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (known[0], known[-1])
+    shown = days.filter(pl.col("segment").is_between(first.isoformat(), last.isoformat()))
+    models = _model_names(view)
+    st.plotly_chart(figures.spend_over_time(shown, large=models.get("large", "large"), small=models.get("small", "small")),
+                    key="spend_over_time")
+    st.caption(f"Each day at {view.router} {view.threshold:.2f}, at the sidebar's traffic and prices: all requests on "
+               "the large model against routing (the small model answers what is routed, the large one the rest). "
+               "The band is the 95% interval of the day's saving.")
+
+
+def _latency(view: View) -> None:
+    st.subheader("Latency")
+    if view.imported:
+        st.caption(f"**{view.dataset}** is an imported set: its answers carry no timing.")
+        return
+    latency = data.replay_latency(view)
+    if latency.is_empty():
+        st.caption("No replays in this snapshot.")
+        return
+    st.dataframe(latency_table(latency), hide_index=True, key="latency_table")
+    st.caption("Measured in the replay: a request waits for its whole batch, so its latency is its batch's wall "
+               "time, at the replay's batch sizes on the replay's device (not your serving engine's).")
+
+
+def latency_table(latency: pl.DataFrame) -> pl.DataFrame:
+    """The replay latency as shown.
+
+    Example:
+        >>> frame = pl.DataFrame({"model": ["m"], "role": ["small"], "device": ["cpu"], "requests": [84],
+        ...     "batches": [14], "mean_batch_size": [6.0], "p50_seconds": [1.234], "p95_seconds": [2.5],
+        ...     "output_tokens_per_second": [40.123]})
+        >>> latency_table(frame).row(0)
+        ('m', 'small', 'cpu', 84, 14, 6.0, 1.23, 2.5, 40.1)
+    """
+    return latency.select(
+        pl.col("model").alias("Model"), pl.col("role").alias("Role"), pl.col("device").alias("Device"),
+        pl.col("requests").alias("Requests"), pl.col("batches").alias("Batches"),
+        pl.col("mean_batch_size").round(1).alias("Mean batch size"),
+        pl.col("p50_seconds").round(2).alias("p50 seconds"), pl.col("p95_seconds").round(2).alias("p95 seconds"),
+        pl.col("output_tokens_per_second").round(1).alias("Output tokens / s"),
+    )
+
+
+def _model_names(view: View) -> dict[str, str]:
+    fits = data.cost_models(view)
+    return dict(zip(fits["role"].to_list(), fits["model"].to_list(), strict=True)) if fits.height else {}
 
 
 def _per_token_chart(fits: pl.DataFrame) -> go.Figure:

@@ -252,6 +252,52 @@ def test_examples_show_both_answers_and_follow_the_filters(app, pipeline_snapsho
     assert answers[:2] == [expected[0]["small"] or "(no answer)", expected[0]["large"] or "(no answer)"]
 
 
+def test_your_traffic_scales_every_saving_and_its_interval_not_the_shares(app, pipeline_snapshot):
+    choose(app, "length", 0.3)
+    (row,) = nearest(pipeline_snapshot, "length", 0.3)
+    projected = row["requests_per_day"]
+    traffic = app.sidebar.number_input(key="requests_per_day_pipeline")
+    assert traffic.value == pytest.approx(round(projected))
+    traffic.set_value(round(projected) * 40)
+    rerun(app)
+    scale = round(projected) * 40 / projected
+    assert_metric(app, "GPU-hours saved / day", row["gpu_hours_saved_per_day"] * scale,
+                  row["gpu_hours_saved_lo"] * scale, row["gpu_hours_saved_hi"] * scale)
+    assert_metric(app, "Dollars saved / year", row["dollars_saved_per_year"] * scale,
+                  row["dollars_saved_per_year_lo"] * scale, row["dollars_saved_per_year_hi"] * scale)
+    assert_metric(app, "Routed to small model", row["share_small"], row["share_small_lo"], row["share_small_hi"])
+
+
+def test_costs_show_spend_over_time_and_the_replay_latency(app, pipeline_snapshot):
+    choose(app, "length", 0.3)
+    rerun(app, "app_pages/costs.py")
+    days = nearest(pipeline_snapshot, "length", 0.3, "day")
+    (spend,) = [chart for chart in app.get("plotly_chart") if "All on" in chart.proto.spec]
+    figure = json.loads(spend.proto.spec)
+    always, band, routed = figure["data"]
+    assert always["x"] == [d["segment"] for d in days] == routed["x"]
+    per_hour = {(d["dollars_per_gpu_hour"] or 0) / d["utilisation"] for d in days}
+    assert len(per_hour) == 1 and per_hour != {0}
+    (rate,) = per_hour
+    assert always["y"] == pytest.approx([d["gpu_hours_always_large_per_day"] * rate for d in days])
+    assert routed["y"] == pytest.approx([d["gpu_hours_always_large_per_day"] * rate - d["dollars_saved_per_day"]
+                                         for d in days])
+    first, last = app.date_input(key="spend_days").value
+    assert (first.isoformat(), last.isoformat()) == (days[0]["segment"], days[-1]["segment"])
+    app.date_input(key="spend_days").set_value((first, first))
+    rerun(app)
+    (spend,) = [chart for chart in app.get("plotly_chart") if "All on" in chart.proto.spec]
+    assert json.loads(spend.proto.spec)["data"][0]["x"] == [days[0]["segment"]]
+
+    latency = table(app, "p95 seconds")
+    expected = sql(pipeline_snapshot, "SELECT r.role, quantile_cont(b.seconds, 0.95) AS p95, count(*) AS n "
+                   "FROM replays r JOIN replay_batches b USING (batch_id, model_key) WHERE r.error IS NULL "
+                   "GROUP BY r.role ORDER BY r.role DESC")
+    assert latency["Role"].tolist() == [e["role"] for e in expected]
+    assert latency["Requests"].tolist() == [e["n"] for e in expected]
+    assert latency["p95 seconds"].tolist() == pytest.approx([round(e["p95"], 2) for e in expected])
+
+
 def test_costs_show_the_fitted_cost_models(app, pipeline_snapshot):
     rerun(app, "app_pages/costs.py")
     fits = sql(pipeline_snapshot, "SELECT * FROM cost_models ORDER BY role DESC, device, source")
