@@ -16,6 +16,9 @@ from warehouse import pipeline_queries as q
 from warehouse.db import replace_partition, writer
 from warehouse.previews import day_rows
 
+# The openai backend's errors that mean the server is not there (scoring/replay/openai_backend.py).
+UNREACHABLE = r"^(connection error|timeout):"
+
 
 @dg.asset(deps=["chat_logs"], kinds={"duckdb"}, pool=WRITER_POOL)
 def replay_sample(context: dg.AssetExecutionContext, planb: PlanBResource) -> dg.MaterializeResult:
@@ -55,6 +58,15 @@ def _replay_role(context: dg.AssetExecutionContext, cfg: PlanBConfig, role: str)
                         done=done, store=store, chunk_size=cfg.replay.chunk_size,
                         on_chunk=lambda chunk: context.log.info(f"{role} replay of {day}: {chunk}"))
     results = run.results
+    errors = results["error"].drop_nulls()
+    unreachable = errors.filter(errors.str.contains(UNREACHABLE))
+    if unreachable.len():
+        # The server is down or not answering: fail the step naming it, so that the run fails
+        # (and Dagster's run retries try again) rather than wait on the check's counts. What was
+        # answered is stored; the failed requests are replayed on the next attempt.
+        where = f" at {spec.base_url}" if spec.base_url else ""
+        raise dg.Failure(f"{role} model {spec.name!r} ({spec.backend} backend{where}): {unreachable.len()} of "
+                         f"{results.height} requests of {day} could not reach the server; first: {unreachable[0]}")
     with writer(cfg.data_dir) as con:  # the whole day, replayed now or before
         day_total = cq.replays_day(con, day, spec.model_key)
         preview = day_rows(con, "replays", day, model_key=spec.model_key)
