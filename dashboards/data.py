@@ -153,10 +153,24 @@ def example_segments(view: View) -> pl.DataFrame:
 @_cached
 def examples(view: View, scoring_version: str, *, agree: bool | None = None, surface: str | None = None,
              mode: str | None = None, language: str | None = None, metric: str = "token_f1",
-             metric_range: tuple[float, float] = (-1.0, 1.0), limit: int = 20) -> pl.DataFrame:
-    """Scored pairs with both answers, filtered (None: any), lowest ``metric`` first."""
+             metric_range: tuple[float, float] = (-1.0, 1.0), limit: int = 20, router: str | None = None) -> pl.DataFrame:
+    """Scored pairs with both answers and ``router``'s score, filtered (None: any), lowest ``metric`` first."""
     return queries.examples(view.directory, scoring_version, agree=agree, surface=surface, mode=mode,
-                            language=language, metric=metric, metric_range=metric_range, limit=limit)
+                            language=language, metric=metric, metric_range=metric_range, limit=limit, router=router)
+
+
+@_cached
+def imported_segments(view: View) -> pl.DataFrame:
+    """The view's imported set: its stored pairs' segment values, and their count (segment_by 'pairs')."""
+    return queries.imported_segments(view.directory, view.dataset)
+
+
+@_cached
+def imported_examples(view: View, router: str, *, label: bool | None = None, surface: str | None = None,
+                      mode: str | None = None, language: str | None = None, limit: int = 20) -> pl.DataFrame:
+    """The view's imported pairs with both answers, quality and ``router``'s score, largest loss first."""
+    return queries.imported_examples(view.directory, view.dataset, router, label=label, surface=surface, mode=mode,
+                                     language=language, limit=limit)
 
 
 @_cached

@@ -460,6 +460,9 @@ class ImportReplaysConfig(_Strict):
                                 "characters stops the import with one line naming row, column and size (text "
                                 "agreement costs more than linearly: a pair at 100,000 characters scores in about "
                                 "0.1 s of CPU, one at 10,000,000 took 244 s)")
+    example_pairs: int = Field(20_000, ge=0, description="pairs of an import stored with their text for the Examples "
+                               "page (a seeded random sample when the set is larger; PII redacted at about 3 MB of "
+                               "text a second, so a million pairs are not all kept)")
 
 
 class ChecksConfig(_Strict):

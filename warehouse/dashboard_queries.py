@@ -216,9 +216,9 @@ def example_segments(data_dir: str | Path) -> pl.DataFrame:
 
 def examples(data_dir: str | Path, scoring_version: str, *, agree: bool | None = None, surface: str | None = None,
              mode: str | None = None, language: str | None = None, metric: str = "token_f1",
-             metric_range: tuple[float, float] = (-1.0, 1.0), limit: int = 20) -> pl.DataFrame:
-    """Scored pairs with the query and both answers, filtered (None: any) and ordered by
-    ``metric`` (lowest first, so the clearest disagreements lead), at most ``limit``.
+             metric_range: tuple[float, float] = (-1.0, 1.0), limit: int = 20, router: str | None = None) -> pl.DataFrame:
+    """Scored pairs with the query, both answers and ``router``'s ``score``, filtered (None: any)
+    and ordered by ``metric`` (lowest first, so the clearest disagreements lead), at most ``limit``.
 
     Example:
         >>> examples("./data", "v2", agree=False, metric="cosine", limit=5)  # doctest: +SKIP
@@ -227,7 +227,25 @@ def examples(data_dir: str | Path, scoring_version: str, *, agree: bool | None =
         raise ValueError(f"metric {metric!r} is not one of {', '.join(EXAMPLE_METRICS)}")
     low, high = metric_range
     return _query(data_dir, "examples", [scoring_version, agree, surface, mode, language, metric,
-                                         float(low), float(high), int(limit)])
+                                         float(low), float(high), int(limit), router])
+
+
+def imported_segments(data_dir: str | Path, dataset: str) -> pl.DataFrame:
+    """``segment_by`` (surface, mode, language) and ``segment`` values of an imported set's stored
+    pairs, and their count (``segment_by`` 'pairs')."""
+    return _query(data_dir, "imported_segments", [dataset])
+
+
+def imported_examples(data_dir: str | Path, dataset: str, router: str, *, label: bool | None = None,
+                      surface: str | None = None, mode: str | None = None, language: str | None = None,
+                      limit: int = 20) -> pl.DataFrame:
+    """An imported set's stored pairs with both answers, their quality and ``router``'s ``score``,
+    filtered (None: any), the largest quality loss first, at most ``limit``.
+
+    Example:
+        >>> imported_examples("./data", "mt_bench_mixtral_gpt4", "length", label=False, limit=5)  # doctest: +SKIP
+    """
+    return _query(data_dir, "imported_examples", [dataset, router, label, surface, mode, language, int(limit)])
 
 
 def missing_migrations(data_dir: str | Path) -> pl.DataFrame:

@@ -244,6 +244,27 @@ def store_projection(con: duckdb.DuckDBPyConnection, dataset: str, projection: p
                  "dataset = ?", [dataset])
 
 
+def store_imported_pairs(con: duckdb.DuckDBPyConnection, dataset: str, pairs: pl.DataFrame, routers: list[str], *,
+                         keep: int, seed: int) -> int:
+    """Up to ``keep`` of an imported set's ``pairs`` (a seeded random sample when it has more) in
+    imported_pairs, their text PII-redacted as logs are, and their ``routers``' score columns in
+    imported_router_scores, replacing the set's earlier ones; returns the pairs kept."""
+    from warehouse.ingestion.pii import redact_texts
+
+    if pairs.height > keep:
+        pairs = pairs.sample(keep, seed=seed)
+    texts = ("prompt", "small_output", "large_output")
+    pairs = pairs.with_columns(pl.Series(name, redact_texts(pairs[name].to_list())[0], dtype=pl.String)
+                               for name in texts)
+    kept = pairs.select("request_id", *texts, "quality_small", "quality_large", "label", "surface", "mode",
+                        "language").with_columns(pl.lit(dataset).alias("dataset"))
+    scores = pairs.unpivot(routers, index="request_id", variable_name="router", value_name="score").with_columns(
+        pl.lit(dataset).alias("dataset"))
+    replace_rows(con, "imported_pairs", kept, "dataset = ?", [dataset])
+    replace_rows(con, "imported_router_scores", scores, "dataset = ?", [dataset])
+    return kept.height
+
+
 def store_gpu_prices(con: duckdb.DuckDBPyConnection, prices: pl.DataFrame) -> None:
     """The price table the projection used, replacing the whole earlier one."""
     replace_rows(con, "gpu_prices", prices, "true", [])

@@ -11,7 +11,9 @@ configured rule (without the judge), is the quality. Costs come from the table's
 ``small_dollars`` / ``large_dollars`` when given, else from the token counts and the cost models
 of the configured small and large models (unknown without either). The rows go to
 routing_projection and router_metrics under ``dataset = NAME`` (replacing an earlier import of
-that name), the snapshot is published, and the summary printed.
+that name), up to ``import_replays.example_pairs`` of its pairs (text PII-redacted, with each
+router's score) to imported_pairs for the Examples page, the snapshot is published, and the
+summary printed.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
     from scoring.replay.imported import ReplayImportError, checked, read_table
     from warehouse.db import publish_snapshot, writer
     from warehouse.keys import PIPELINE
-    from warehouse.pipeline_queries import cost_model_fits, store_projection
+    from warehouse.pipeline_queries import cost_model_fits, store_imported_pairs, store_projection
 
     if name == PIPELINE:
         raise ReplayImportError(f"--name {PIPELINE!r} is the pipeline's own dataset: choose another")
@@ -63,6 +65,8 @@ def import_replays(cfg: PlanBConfig, path: str | Path, name: str) -> tuple[int, 
     projected = project_imported(table, cfg=cfg, name=name, given=given, cost_fits=fits)
     with writer(cfg.data_dir) as con:
         store_projection(con, name, projected.projection, projected.metrics)
+        store_imported_pairs(con, name, projected.pairs, [r for r in projected.pairs.columns if r in cfg.projection.routers],
+                             keep=cfg.import_replays.example_pairs, seed=cfg.sample.seed)
     publish_snapshot(cfg.data_dir)
     return projected.projection.height, projected.skipped
 

@@ -208,6 +208,7 @@ class ImportedProjection:
     projection: pl.DataFrame  # routing_projection rows
     metrics: pl.DataFrame  # router_metrics rows
     skipped: list[str]  # configured routers the table has no columns for, with the reason
+    pairs: pl.DataFrame  # each pair as imported_pairs keeps it, with a column of each router's score
 
 
 def project_imported(table: pl.DataFrame, *, cfg: PlanBConfig, name: str, given: set[str],
@@ -239,7 +240,10 @@ def project_imported(table: pl.DataFrame, *, cfg: PlanBConfig, name: str, given:
                                       segments=segments)
     if costing.note == IMPORTED_COSTS:  # dollars as given: the dashboard does not reprice them
         projection = projection.with_columns(pl.lit(True).alias("large_hosted"))
-    return ImportedProjection(projection, metrics, routed.skipped)
+    pairs = sample.select("request_id", "prompt", "small_output", "large_output", "quality_small", "quality_large",
+                          pl.when(pl.col("quality_small").is_not_null()).then(pl.col("label")).alias("label"),
+                          *SEGMENT_COLUMNS).with_columns(pl.Series(name, scores) for name, scores in routed.scores.items())
+    return ImportedProjection(projection, metrics, routed.skipped, pairs)
 
 
 def _imported_costs(sample: pl.DataFrame, cfg: PlanBConfig, cost_fits: Callable[[], pl.DataFrame], *,

@@ -250,6 +250,38 @@ def test_examples_show_both_answers_and_follow_the_filters(app, pipeline_snapsho
     assert sum("**disagree**" in c.value for c in app.caption) == len(ids)
     answers = [t.value for t in app.text if not t.value.startswith("req-")]
     assert answers[:2] == [expected[0]["small"] or "(no answer)", expected[0]["large"] or "(no answer)"]
+    # Each pair with the sidebar's router's score and where it sends it at the sidebar's threshold.
+    router, threshold = app.sidebar.selectbox(key="router").value, app.sidebar.slider(key="threshold").value
+    scores = {r["request_id"]: r["score"] for r in sql(pipeline_snapshot, "SELECT request_id, score FROM router_scores "
+                                                         "WHERE router = ?", [router])}
+    routes = [c.value.split(" · ")[-1] for c in app.caption if "**disagree**" in c.value]
+    first = scores[expected[0]["request_id"]]
+    assert routes[0] == (f"{router} score {first:.2f}: routed {'small' if first >= threshold else 'large'} "
+                         f"at {threshold:.2f}")
+
+
+def test_examples_of_the_imported_pair_show_its_answers_quality_and_route(app, pipeline_snapshot):
+    app.sidebar.selectbox(key="dataset").set_value("mt_bench_mixtral_gpt4")
+    rerun(app)
+    app.sidebar.selectbox(key="router").set_value("length")
+    rerun(app, "app_pages/examples.py")
+    app.selectbox(key="imported_label").set_value("Worse")
+    rerun(app)
+    threshold = app.sidebar.slider(key="threshold").value
+    expected = sql(pipeline_snapshot, """
+        SELECT p.request_id, p.small_output, p.large_output, p.quality_small, p.quality_large, s.score
+        FROM imported_pairs p JOIN imported_router_scores s USING (dataset, request_id)
+        WHERE p.dataset = 'mt_bench_mixtral_gpt4' AND s.router = 'length' AND NOT p.label
+        ORDER BY p.quality_large - p.quality_small DESC, p.request_id LIMIT 20""")
+    assert len(expected) == 20, "the real pair has more than 20 pairs where the small answer is worse"
+    ids = [t.value.split(" · ")[0] for t in app.text if " / " in t.value and t.value.split(" · ")[0].isascii()]
+    assert ids[:20] == [e["request_id"] for e in expected]
+    captions = [c.value for c in app.caption if c.value.startswith("**small worse**")]
+    top = expected[0]
+    assert captions[0] == (f"**small worse** · quality small {top['quality_small']:.2f}, large {top['quality_large']:.2f}"
+                           f" · length score {top['score']:.2f}: routed {'small' if top['score'] >= threshold else 'large'}"
+                           f" at {threshold:.2f}")
+    assert top["small_output"] in [t.value for t in app.text]
 
 
 def test_your_traffic_scales_every_saving_and_its_interval_not_the_shares(app, pipeline_snapshot):

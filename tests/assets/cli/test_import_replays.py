@@ -260,6 +260,38 @@ def test_the_demos_real_pair_lands_with_quality_costs_and_segments(tmp_path):
         kinds = {k for (k,) in con.execute("SELECT DISTINCT segment_by FROM routing_projection WHERE dataset = ?",
                                            [DEMO_PAIR_NAME]).fetchall()}
         assert kinds == {"all", "surface", "mode", "query_length"}
+        # Every pair is stored for the Examples page, as the file has it (quality, segments), with each
+        # router's score, and its text as the file's but for PII redacted as logs are.
+        pairs = pl.read_database("SELECT * FROM imported_pairs WHERE dataset = ? ORDER BY request_id", con,
+                                 execute_options={"parameters": [DEMO_PAIR_NAME]})
+        expected = shipped.sort("request_id")
+        assert pairs["request_id"].to_list() == expected["request_id"].to_list()
+        assert pairs["quality_small"].to_list() == pytest.approx(expected["small_quality"].to_list())
+        assert pairs["label"].to_list() == (expected["small_quality"] >= expected["large_quality"]).to_list()
+        assert pairs["mode"].to_list() == expected["mode"].to_list()
+        same = sum(a == b for a, b in zip(pairs["small_output"], expected["small_output"], strict=True))
+        assert same >= 150  # the few changed hold a number shaped like a phone
+        scores = con.execute("SELECT router, count(*) FROM imported_router_scores WHERE dataset = ? GROUP BY router",
+                             [DEMO_PAIR_NAME]).fetchall()
+        assert dict(scores) == {router: 160 for router, *_ in metrics}
+
+
+def test_an_import_keeps_a_seeded_sample_of_its_pairs_redacted(tmp_path, planb_config):
+    rows = [{"request_id": f"r{i}", "prompt": f"mail me at someone{i}@example.com", "small_output": "alpha",
+             "large_output": "beta", "small_correct": True, "large_correct": i % 2 == 0} for i in range(30)]
+    pl.DataFrame(rows).write_csv(tmp_path / "pairs.csv")
+    config = planb_config(tmp_path, projection={"routers": ["random", "oracle"], "bootstrap": 100},
+                          import_replays={"example_pairs": 12})
+    kept_ids = []
+    for _ in range(2):  # the same seed keeps the same pairs; a re-import replaces them
+        main(["--config", str(config), "import-replays", str(tmp_path / "pairs.csv"), "--name", "kept"])
+        with closing(open_snapshot(tmp_path / "data")) as con:
+            kept = con.execute("SELECT request_id, prompt FROM imported_pairs ORDER BY request_id").fetchall()
+            scores = con.execute("SELECT count(*) FROM imported_router_scores").fetchone()[0]
+        assert len(kept) == 12 and scores == 24
+        assert all("@" not in prompt and "[EMAIL]" in prompt for _, prompt in kept)
+        kept_ids.append([request_id for request_id, _ in kept])
+    assert kept_ids[0] == kept_ids[1]
 
 
 # -- issue 26: NaN / Infinity as json.dumps writes them, a size limit on texts, bounded scoring --
