@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test platform platform-down postgresql dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-import bench-cli clean
+.PHONY: install demo test platform platform-down postgresql dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-dashboard-pages bench-import bench-cli clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -114,6 +114,11 @@ bench-coverage: $(STAMP)
 # cached against uncached, plus headless Chromium (issue 6's goal: median < 200 ms cached).
 bench-dashboard: $(STAMP)
 	$(BIN)/python bench/dashboard.py
+
+# Every page's first render and the slider, on both datasets of a `planb demo` snapshot, in headless
+# Chromium against the pages before issue 24 served side by side (issue 24: no slower).
+bench-dashboard-pages: $(STAMP)
+	$(BIN)/python bench/dashboard_pages.py
 
 # planb import-replays with the default routers (query classifier included) on the real pair, 100k
 # and 1M synthetic rows: peak memory, CPU-s, AUC/APGR, against the code before issue 27 (git archive).

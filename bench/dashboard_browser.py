@@ -27,13 +27,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
+def serve(data_dir: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """``streamlit run`` of ``root``'s dashboard (another checkout's, for a baseline) on a free
+    localhost port over ``data_dir``'s snapshot; (server, url) once it answers."""
     port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.headless",
+    command = [sys.executable, "-m", "streamlit", "run", str(root / "dashboards" / "app.py"), "--server.headless",
                "true", "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false"]
-    server = subprocess.Popen(command, env={**os.environ, "PLANB_DATA_DIR": str(data_dir)}, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # PYTHONPATH: the checkout's own packages, not the installed tree's.
+    env = {**os.environ, "PLANB_DATA_DIR": str(data_dir), "PYTHONPATH": str(root)}
+    server = subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -52,7 +55,7 @@ def measure_overview(data_dir: Path, steps: int) -> dict:
     ``new_threshold`` (never visited), interleaved as right (new), left, right, right (new) ..."""
     from playwright.sync_api import sync_playwright
 
-    server, url = _serve(data_dir)
+    server, url = serve(data_dir)
     times: dict[str, list[float]] = {"cached": [], "new_threshold": [], "cached_shown": [], "new_threshold_shown": []}
     try:
         with sync_playwright() as playwright:
@@ -62,7 +65,7 @@ def measure_overview(data_dir: Path, steps: int) -> dict:
             page.goto(f"{url}/?threshold=0.5")  # room to step right either way
             slider = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="Threshold"]')
             page.get_by_text("GPU-hours saved / day").first.wait_for()
-            _settle(page)
+            settle(page)
             value = highest = round(float(slider.input_value()), 2)
             slider.focus()
             for step in range(steps):
@@ -74,7 +77,7 @@ def measure_overview(data_dir: Path, steps: int) -> dict:
                 page.keyboard.press(key)
                 page.get_by_text(f"the projected threshold nearest {value:.2f}").wait_for()
                 times[f"{kind}_shown"].append(1000 * (time.perf_counter() - start))
-                _settle(page)
+                settle(page)
                 times[kind].append(1000 * (time.perf_counter() - start))
             browser.close()
     finally:
@@ -83,6 +86,6 @@ def measure_overview(data_dir: Path, steps: int) -> dict:
     return times
 
 
-def _settle(page) -> None:
+def settle(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
