@@ -37,10 +37,31 @@ GLOSSARY = {
 }
 
 
+DOLLARS_PER_DAY = ("Dollars saved / day", "dollars_saved_per_day",
+                   ("dollars_saved_per_day_lo", "dollars_saved_per_day_hi"), dollars)
+
+
+def shown_metrics(row: dict, metrics: list = METRICS) -> list:
+    """``metrics`` for ``row``: a set priced per request (hosted models) has no GPU-hours, so its
+    GPU-hour tiles give way to dollars a day rather than showing a dash.
+
+    Example:
+        >>> hosted = {"gpu_hours_saved_per_day": None, "dollars_saved_per_day": 1.5}
+        >>> [m[0] for m in shown_metrics(hosted)][:2]
+        ['Dollars saved / day', 'Dollars saved / month']
+        >>> [m[0] for m in shown_metrics({"gpu_hours_saved_per_day": 2.0})][0]
+        'GPU-hours saved / day'
+    """
+    if row.get("gpu_hours_saved_per_day") is not None or row.get("dollars_saved_per_day") is None:
+        return metrics
+    kept = [m for m in metrics if not m[1].startswith("gpu_hours")]
+    return kept if any(m[1] == "dollars_saved_per_day" for m in kept) else [DOLLARS_PER_DAY, *kept]
+
+
 def metric_tiles(row: dict, metrics: list = METRICS, *, columns: int = 4) -> None:
     """One bordered ``st.metric`` a figure, its 95% interval underneath."""
     slots = st.columns(columns)
-    for index, (label, column, (lo, hi), fmt) in enumerate(metrics):
+    for index, (label, column, (lo, hi), fmt) in enumerate(shown_metrics(row, metrics)):
         with slots[index % columns]:
             st.metric(label, fmt(row.get(column)), delta=interval(row.get(lo), row.get(hi), fmt),
                       delta_color="off", delta_arrow="off", border=True, help=GLOSSARY.get(label))

@@ -198,6 +198,9 @@ def test_every_page_renders_and_is_screenshotted(browser_page, dashboard_url, tm
         assert page.locator('[data-testid="stException"]').count() == 0, f"{title} shows an exception"
         for chart in page.locator(".js-plotly-plot").all():  # no empty chart on either dataset
             assert chart.locator(".point, path.js-line").count() > 0, f"{title}{query}: an empty chart"
+        if "mt_bench" in query:  # the page follows the picked dataset, or says plainly what it shows instead
+            main = page.locator('[data-testid="stMain"]').inner_text()
+            assert "mt_bench_mixtral_gpt4" in main, f"{title} does not say it shows the picked dataset"
         shot = folder / f"{name}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000

@@ -260,6 +260,19 @@ def test_examples_show_both_answers_and_follow_the_filters(app, pipeline_snapsho
                          f"at {threshold:.2f}")
 
 
+def test_the_real_pair_priced_per_request_shows_dollars_a_day_not_a_dash_of_gpu_hours(app, pipeline_snapshot):
+    app.sidebar.selectbox(key="dataset").set_value("mt_bench_mixtral_gpt4")
+    rerun(app)
+    router, threshold = app.sidebar.selectbox(key="router").value, app.sidebar.slider(key="threshold").value
+    rows = sql(pipeline_snapshot, "SELECT * FROM routing_projection WHERE dataset = 'mt_bench_mixtral_gpt4' AND "
+               "router = ? AND segment_by = 'all' ORDER BY abs(threshold - ?), threshold LIMIT 1", [router, threshold])
+    (row,) = rows
+    assert row["gpu_hours_saved_per_day"] is None
+    assert not [m for m in app.metric if m.label.startswith("GPU-hours")]
+    assert_metric(app, "Dollars saved / day", row["dollars_saved_per_day"], row["dollars_saved_per_day_lo"],
+                  row["dollars_saved_per_day_hi"])
+
+
 def test_examples_of_the_imported_pair_show_its_answers_quality_and_route(app, pipeline_snapshot):
     app.sidebar.selectbox(key="dataset").set_value("mt_bench_mixtral_gpt4")
     rerun(app)
