@@ -103,10 +103,10 @@ def batches(con: duckdb.DuckDBPyConnection, model_key: str) -> pl.DataFrame:
 def projection_inputs(con: duckdb.DuckDBPyConnection, key: ScoringKey) -> pl.DataFrame:
     """Every scored sample request of the window: weight, label (of the key's scoring_version
     only; NULL for an unscored pair, which still costs and is routed, but is no evidence of
-    agreement), both replays' tokens, scores."""
+    agreement), the predicted probability of parity (p_parity), both replays' tokens, scores."""
     return read_frame(
         con,
-        "SELECT s.day, s.request_id, s.weight, a.agree, "
+        "SELECT s.day, s.request_id, s.weight, a.agree, a.p_parity, "
         "sm.prompt_tokens AS small_prompt_tokens, sm.output_tokens AS small_output_tokens, "
         "lg.prompt_tokens AS large_prompt_tokens, lg.output_tokens AS large_output_tokens, "
         "r.router, r.score "

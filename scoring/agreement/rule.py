@@ -39,6 +39,7 @@ from scoring.agreement.core import CORE_VERSION
 from scoring.agreement.embedding import EMBEDDING_VERSION
 from scoring.agreement.final import FINAL_VERSION
 from scoring.agreement.metrics import METRICS_VERSION
+from scoring.agreement.parity import parity_fit_digest
 from scoring.config import AgreementConfig, ModelSpec, PlanBConfig
 
 RULE_METRICS = ("token_f1", "rouge_l", "containment", "content_containment", "cosine", "exact")
@@ -126,7 +127,7 @@ class AgreementRule:
 
 def scoring_version(rule: AgreementRule, *, embedding_model: str, judge_key: str | None = None) -> str:
     """A short hash of everything that decides a label: rule, metric and embedding versions,
-    the embedding model and the judge's model key.
+    the embedding model and the judge's model key; and the parity predictor's fit (p_parity).
 
     Example:
         >>> rule = AgreementRule(3, "token_f1", 0.5, "cosine", 0.8)
@@ -134,7 +135,7 @@ def scoring_version(rule: AgreementRule, *, embedding_model: str, judge_key: str
         12
     """
     blob = json.dumps({"rule": asdict(rule), "metrics": METRICS_VERSION, "core": CORE_VERSION, "final": FINAL_VERSION,
-                       "embedding": EMBEDDING_VERSION,
+                       "embedding": EMBEDDING_VERSION, "parity": parity_fit_digest(),
                        "embedding_model": embedding_model, "judge": judge_key}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

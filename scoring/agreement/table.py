@@ -1,7 +1,8 @@
 """A table of answer pairs scored with the configured stack: every metric, the kind of answer,
-the agree label and what decided it, and the configured judge's verdict where the rule leaves a
-pair to it. The agreement asset, `planb score-pairs` and `planb import-replays` all score here;
-they only read, write and report.
+the agree label and what decided it, the predicted probability of quality parity (``p_parity``,
+``scoring.agreement.parity``: every pair, open or not), and the configured judge's verdict where
+the rule leaves a pair to it. The agreement asset, `planb score-pairs` and `planb import-replays`
+all score here; they only read, write and report.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import polars as pl
 
 from scoring.agreement.embedding import configured_embedder
 from scoring.agreement.pairs import score_pairs
+from scoring.agreement.parity import predict_parity
 from scoring.agreement.rule import judge_spec, rule_from_config
 from scoring.config import ModelSpec, PlanBConfig
 
@@ -85,7 +87,7 @@ class JudgeLedger:
 
 @dataclass(frozen=True)
 class ScoredPairs:
-    table: pl.DataFrame  # request_id, every metric, kind, agree (null: unscored), decided_by, judge flags
+    table: pl.DataFrame  # request_id, every metric, kind, agree (null: unscored), p_parity, decided_by, judge flags
     judge: JudgeLedger
 
     def counts(self) -> dict:
@@ -130,8 +132,10 @@ def score_pair_table(pairs: pl.DataFrame, cfg: PlanBConfig, *, judge: bool = Tru
     metrics = score_pairs(small, large, embedder=configured_embedder(cfg.agreement),
                           rule=rule_from_config(cfg.agreement), questions=questions,
                           judge=_judge_callback(cfg, ledger, ids, questions, small, large))
+    # Beside the label: the default predictor's P(small at least as good), whatever the kind.
+    p_parity = predict_parity(questions, small, large, metrics, metrics["kind"], device=cfg.agreement.embedding_device)
     columns = [pl.Series("request_id", ids, dtype=pl.String)]
-    for name, values in {**metrics, **ledger.columns(len(ids))}.items():
+    for name, values in {**metrics, "p_parity": p_parity, **ledger.columns(len(ids))}.items():
         columns.append(pl.Series(name, values, dtype=COLUMN_TYPES.get(name, pl.Float64)))
     return ScoredPairs(pl.DataFrame(columns), ledger)
 

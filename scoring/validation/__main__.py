@@ -1,7 +1,7 @@
 """Reproduce the agreement validation report: score the committed validation sets (Natural
 Questions, the long-answer set and the worked-solution set), fit the rule on their fit split, measure it on their test
-split per set and per kind of answer, write docs/AGREEMENT_VALIDATION.md and
-validation/data/agreement_fit.json.
+split per set and per kind of answer, measure the parity predictor on model pairs it was not fitted
+on, write docs/AGREEMENT_VALIDATION.md and validation/data/agreement_fit.json.
 
     python -m scoring.validation [--judge] [--config planb.yaml]
 
@@ -33,6 +33,7 @@ from scoring.validation.by_kind import (
 )
 from scoring.validation.judge_verdicts import cached_scores, judge_missing
 from scoring.validation.kind_report import render_full_report
+from scoring.validation.parity import render_section, run_validation, write_section
 from scoring.validation.report import REPORT_FILE, fit_and_evaluate, score_set, write_fit
 from scoring.validation.sets import AGREEMENT_SET_FILE, FIT_FILE, JUDGE_FILE, load_set
 
@@ -78,6 +79,8 @@ def validate(*, config: str | None = None, judge: bool = False, set_path: Path =
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(render_full_report(result, figures, all_rows, final, n_nq_pairs=len(rows), judge_name=judge_name,
                                          worked_checks={"source": source, "unboxed": plain}), encoding="utf-8")
+    # The parity predictor's section (held out by model pair, and the width of quality kept's interval).
+    write_section(report, render_section(run_validation(cfg)))
     return result.rule.describe()
 
 
