@@ -131,7 +131,7 @@ def _spend_over_time(view: View) -> None:
     picked = st.date_input("Days", value=(known[0], known[-1]), min_value=known[0], max_value=known[-1],
                            key="spend_days")
     first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (known[0], known[-1])
-    shown = days.filter(pl.col("segment").is_between(first.isoformat(), last.isoformat()))
+    shown = days.filter(pl.col("segment").is_between(pl.lit(first.isoformat()), pl.lit(last.isoformat())))
     models = _model_names(view)
     st.plotly_chart(figures.spend_over_time(shown, large=models.get("large", "large"), small=models.get("small", "small")),
                     key="spend_over_time")
