@@ -63,6 +63,7 @@ class Stack:
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     max_runs: int = 2
     max_steps: int = 2
+    config_overrides: dict = field(default_factory=dict)  # top-level keys of planb.yaml (tests: landing_dir)
 
     def __post_init__(self):
         self.dir = Path(self.dir).resolve()
@@ -144,7 +145,7 @@ class Stack:
             models[role] = {**served, "backend": "openai", "base_url": self.base_url(role), "api_model": role,
                             "api_key_env": KEY_ENV, "concurrency": 2, "timeout_s": 120, "max_retries": 3}
         config = {"data_dir": str(self.data_dir), "models": models,
-                  "agreement": {"judge": {"enabled": True, "model": "large"}}}
+                  "agreement": {"judge": {"enabled": True, "model": "large"}}, **self.config_overrides}
         self.config_path.write_text("# Written by deploy/platform/stack.py; edit the stack, not this file.\n"
                                     + yaml.safe_dump(config, sort_keys=False))
         (self.dir / "workspace.yaml").write_text(yaml.safe_dump({"load_from": [{"grpc_server": {
@@ -226,7 +227,9 @@ class Stack:
         self._spawn(role, [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", role,
                            "--host", "127.0.0.1", "--port", str(self.ports[role]), "--n_ctx", "2048",
                            "--n_threads", str(min(2, os.cpu_count() or 1)), "--interrupt_requests", "False",
-                           "--api_key", self.secrets["llm_key"], "--verbose", "False"])
+                           "--verbose", "False"],
+                    # The key from the environment (pydantic settings), not argv: `ps` shows argv to all.
+                    env={**self.env(), "API_KEY": self.secrets["llm_key"]})
         headers = {"Authorization": f"Bearer {self.secrets['llm_key']}"}
         self._wait(role, lambda: _answers(f"{self.base_url(role)}/models", headers))
 
