@@ -190,6 +190,8 @@ class Stack:
     def _start_postgres(self, name: str) -> None:
         pg, port = self.dir / "pg", self.ports["postgres"]
         as_postgres = _as_postgres_user()
+        if as_postgres:
+            _let_postgres_in(pg)
         if not (pg / "PG_VERSION").exists():
             pg.mkdir(parents=True, exist_ok=True)
             pwfile = self.dir / "pg.pw"
@@ -309,6 +311,14 @@ def _as_postgres_user() -> list[str]:
     except KeyError:
         raise StackError("running as root and there is no postgres user (apt-get install postgresql)") from None
     return ["runuser", "-u", "postgres", "--"]
+
+
+def _let_postgres_in(folder: Path) -> None:
+    """The postgres user must reach the cluster's folder: give search (x, not read) permission on
+    each folder above it that denies it (a temporary folder is made 0700)."""
+    for parent in folder.parents:
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            parent.chmod(parent.stat().st_mode | 0o001)
 
 
 def _run(command: list[str], log: Path) -> None:
