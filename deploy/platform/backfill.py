@@ -88,7 +88,12 @@ def wait_all(inst, run_ids: list[str], *, timeout_s: float, poll_s: float = 2.0,
     """Wait until every chain has settled; ``on_poll(chains)`` is called at each poll (faults)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        chains = {run_id: follow(inst, run_id) for run_id in run_ids}
+        try:
+            chains = {run_id: follow(inst, run_id) for run_id in run_ids}
+        except Exception as err:  # PostgreSQL restarting: the next poll reconnects
+            print(f"  (storage not answering: {type(err).__name__}; polling again)", flush=True)
+            time.sleep(poll_s)
+            continue
         if on_poll is not None:
             on_poll(chains)
         if all(settled(c) for c in chains.values()):
