@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 
-.PHONY: install demo test platform platform-down postgresql dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-dashboard-pages bench-import bench-cli clean
+.PHONY: install demo test platform platform-down postgresql dagster dashboard validate-agreement bench-ingest bench-agreement bench-projection bench-coverage bench-dashboard bench-dashboard-pages bench-import bench-cli bench-platform clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -129,6 +129,11 @@ bench-import: $(STAMP)
 # `python -c "import duckdb"` and the CLI before issue 17 (issue 17's goal: sql < 0.5 s when quiet).
 bench-cli: $(STAMP)
 	$(BIN)/python bench/cli_startup.py --out bench/results/cli_startup_cpu.json
+
+# The demo's 7 days as a backfill on the platform at 1, 2 and 4 runs at once against `planb demo`,
+# then with four faults (issue 25); docs/PERFORMANCE.md, "Platform".
+bench-platform: $(SERVER_STAMP) $(PLATFORM_STAMP) postgresql
+	$(BIN)/python bench/platform.py --faults
 
 clean:
 	rm -rf data
