@@ -185,6 +185,7 @@ def main() -> None:
     try:
         if not args.no_demo:
             result["demo"] = demo(work)
+            args.out.write_text(json.dumps(result, indent=1) + "\n")
             print(f"planb demo: {result['demo']['wall_s']} s", flush=True)
         reference = pickle.loads(args.reference.read_bytes()) if args.reference and args.reference.exists() else None
         for n in args.concurrency:
@@ -203,6 +204,7 @@ def main() -> None:
             if "demo" in result:
                 out["wall_over_demo"] = round(out["wall_s"] / result["demo"]["wall_s"], 2)
             result[f"platform_{n}"] = out
+            args.out.write_text(json.dumps(result, indent=1) + "\n")  # what is measured so far
             print(f"platform, {n} runs at once: {out['wall_s']} s" + (f" ({out['wall_over_demo']}x the demo)"
                   if "demo" in result else ""), flush=True)
         if args.faults:
