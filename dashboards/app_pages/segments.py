@@ -53,7 +53,8 @@ def render(view: View) -> None:
     if segments.is_empty():
         st.info(f"This snapshot has no projection by {SEGMENT_KINDS[kind].lower()}.")
         return
-    st.caption(f"Router **{view.router}** at the projected threshold nearest {view.threshold:.2f}, each segment "
+    st.caption(f"Dataset **{view.dataset}**, router **{view.router}** at the projected threshold nearest "
+               f"{view.threshold:.2f}, each segment "
                "projected on its own sampled requests · intervals are 95% · a segment with too few sampled "
                "requests has no interval")
     left, right = st.columns(2)

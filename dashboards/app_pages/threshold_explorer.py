@@ -73,9 +73,9 @@ def render(view: View) -> None:
     st.title("Threshold explorer")
     if explain_missing(view):
         return
-    st.caption("Pick the router and move the threshold in the sidebar. Each curve is one router over all its "
-               "thresholds; the shaded bands are 95% intervals of agreement; the dashed line is the Pareto "
-               "frontier over the routers (the oracle, an upper bound, left out).")
+    st.caption(f"Dataset **{view.dataset}**. Pick the router and move the threshold in the sidebar. Each curve is "
+               "one router over all its thresholds; the shaded bands are 95% intervals of agreement; the dashed line "
+               "is the Pareto frontier over the routers (the oracle, an upper bound, left out).")
     curves = data.projection_curves(view)
     chosen = data.projection_at(view, view.router, view.threshold)
     at = chosen["threshold"].item() if chosen.height else None
