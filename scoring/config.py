@@ -122,7 +122,7 @@ class ModelSpec(_Strict):
     model_config = ConfigDict(hide_input_in_errors=True)
 
     name: str = Field(description="a short name shown in reports")
-    role: Literal["small", "large"]
+    role: Literal["small", "large"] = Field(description="small or large: the key it is under (models.small has role small)")
     backend: Literal["transformers", "openai", "logged"] = Field(
         "transformers",
         description="transformers: local weights; openai: an OpenAI-compatible HTTP server; "
@@ -138,9 +138,11 @@ class ModelSpec(_Strict):
         "float32", description="weights and activations; default bfloat16 on cuda, float32 on cpu"
     )
     device: str = Field("cpu", description="cpu, cuda or cuda:N")
-    template: PromptTemplate
-    max_new_tokens: int = Field(32, ge=1, le=4096)
-    batch_size: int = Field(8, ge=1, le=1024)
+    template: PromptTemplate = Field(description="how the query becomes the prompt")
+    max_new_tokens: int = Field(32, ge=1, le=4096, description="most tokens generated per answer (greedy)")
+    batch_size: int = Field(8, ge=1, le=1024, description="transformers backend: at most this many requests "
+                            "generated together, batched by similar prompt length; a replay chunk is 4 x this "
+                            "unless replay.chunk_size")
     max_batch_tokens: int | None = Field(
         None, ge=1, description="transformers backend: at most this many KV-cache slots a batch "
         "(rows x (longest prompt + max_new_tokens)); none: batch_size alone limits a batch"
@@ -252,6 +254,8 @@ class ModelSpec(_Strict):
 
 
 class SampleConfig(_Strict):
+    """The replay sample: per day, strata proportionally allocated, at least one request a stratum."""
+
     per_day: int = Field(12, ge=1, description="requests replayed per day")
     seed: int = Field(7, description="sampling seed: the same seed gives the same sample")
     strata: list[str] = Field(
@@ -261,6 +265,8 @@ class SampleConfig(_Strict):
 
 
 class ReplayConfig(_Strict):
+    """How a day's sample is replayed."""
+
     chunk_size: int | None = Field(
         None, ge=1, description="requests per committed chunk (a killed replay resumes after the "
         "last committed one); default 4 x the model's batch_size",
@@ -271,6 +277,9 @@ RuleMetric = Literal["token_f1", "rouge_l", "containment", "content_containment"
 
 
 class JudgeConfig(_Strict):
+    """The pairwise quality-parity judge (scoring/agreement/judge.py): it decides open-ended pairs
+    (unscored without it) and short pairs near the threshold; docs/METHODS.md, "The judge"."""
+
     enabled: bool = Field(False, description="ask a pairwise judge model whether the small answer is at least "
                           "as good as the large one (open-ended pairs; without a judge they stay unscored)")
     model: Literal["small", "large"] | ModelSpec = Field(
@@ -350,9 +359,11 @@ def _default_hosted_price() -> TokenPrice:
 
 
 class PricingConfig(_Strict):
+    """How device-hours become dollars (scoring/costs/pricing.py)."""
+
     device: str = Field(
         "auto", description="auto: each cost model's device is priced by the GPU type its name "
-        "contains (cpu, H100, ...); or a key of dollars_per_hour to price every device with"
+        "contains (cuda:NVIDIA H100 80GB HBM3 -> H100, cpu -> cpu); or a key of dollars_per_hour to price every device with"
     )
     utilisation: float = Field(
         0.6, gt=0, le=1, description="share of paid hours doing useful work: cost / utilisation"
@@ -368,12 +379,15 @@ class PricingConfig(_Strict):
         False, description="the large model is a hosted API: priced per token (hosted_large_price), "
         "its GPU-hours are the provider's"
     )
-    hosted_large_price: TokenPrice = Field(default_factory=_default_hosted_price)
+    hosted_large_price: TokenPrice = Field(
+        default_factory=_default_hosted_price, description="the large model's price per token when large_hosted is set"
+    )
     serving_batch_size: dict[Literal["small", "large"], int] = Field(
         default_factory=dict, description="per role, the batch size production serves the model at "
         "(requests decoded together; a continuous-batching server's typical concurrency): its output "
-        "tokens are charged at it, within the batch sizes its cost model measured; unset: at the mean "
-        "measured batch size (the replay's)"
+        "tokens are charged at it (b + d / S), within the batch sizes its cost model measured (the nearest "
+        "measured size outside them, never extrapolated); unset: at the mean measured batch size (the replay's); "
+        "routing_projection.cost_basis says which, e.g. {small: 32, large: 16}"
     )
 
     @model_validator(mode="after")
@@ -405,22 +419,27 @@ class ReviewConfig(_Strict):
 
 
 class ProjectionConfig(_Strict):
+    """The sweep over routers and thresholds, its intervals and the recommendation (scoring/projection)."""
+
     routers: list[RouterName] = Field(
-        default_factory=lambda: ["small_confidence", "query_classifier", "random", "length", "oracle"]
+        default_factory=lambda: ["small_confidence", "query_classifier", "random", "length", "oracle"],
+        description="the routers projected (oracle: an upper bound on the sample only)",
     )
     thresholds: int = Field(101, ge=2, description="evenly spaced thresholds from 0 to 1, to which "
                             "each router's sample score percentiles (1st to 99th) are added")
     bootstrap: int = Field(1000, ge=100, description="bootstrap replicates for 95% intervals")
-    seed: int = 11
-    agreement_target: float = Field(0.95, ge=0, le=1, description="the recommended threshold keeps "
-                                    "the lower 95% bound of agreement among requests routed small at or above this")
+    seed: int = Field(11, description="seed of the bootstrap, the random router and the query classifier's "
+                      "folds: the same seed gives the same figures")
+    agreement_target: float = Field(0.95, ge=0, le=1, description="the recommended threshold is certified "
+                                    "to keep agreement (or the imported quality) among requests routed small at or "
+                                    "above this, failing in at most 5% of samples (learn-then-test)")
     min_sample_for_interval: int = Field(30, ge=2, description="no interval (NULL) for a figure that "
                                          "rests on fewer sampled requests than this")
     classifier_folds: int = Field(5, ge=2, le=20, description="query_classifier: cross-fitting folds")
 
 
 class IngestConfig(_Strict):
-    """Log ingestion (warehouse/ingestion, README "Log formats")."""
+    """Log ingestion (warehouse/ingestion, docs/INGESTION.md)."""
 
     format: Literal["auto", "flat", "openai", "conversation", "csv", "parquet"] = Field(
         "auto", description="format of the landing files; auto: from the suffix and the first record"
@@ -542,9 +561,11 @@ class PlanBConfig(_Strict):
     # As ModelSpec: pydantic's own error text never shows a value (load_config's never did).
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    data_dir: Path = Field(DEFAULT_DATA_DIR, description="folder of warehouse.duckdb and the snapshot")
-    landing_dir: Path = Field(BUNDLED_LOG_DIR, description="folder of the log files to ingest")
-    first_day: date = Field(date(2026, 11, 1), description="first daily partition")
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="folder of warehouse.duckdb, snapshot.duckdb and "
+                           "dagster_home/ ($PLANB_DATA_DIR or --data-dir override it)")
+    landing_dir: Path = Field(BUNDLED_LOG_DIR, description="folder, file or object-storage prefix (s3://, gs://, "
+                              "abfs://) of the log files to ingest; the landing sensor watches it")
+    first_day: date = Field(date(2026, 11, 1), description="first daily partition (UTC)")
     last_day: date | None = Field(
         date(2026, 11, 7), description="last daily partition (the bundled log's last day); null: every day up to today",
     )
@@ -553,7 +574,9 @@ class PlanBConfig(_Strict):
         Path.home() / ".cache" / "planb" / "models",
         description="converted GGUF weights are cached here as safetensors",
     )
-    models: dict[Literal["small", "large"], ModelSpec] = Field(default_factory=_default_models)
+    models: dict[Literal["small", "large"], ModelSpec] = Field(
+        default_factory=_default_models, description="the small and the large model, one entry per role; a "
+        "config may set one role only, the other keeps the embedded default")
     sample: SampleConfig = Field(default_factory=SampleConfig)
     replay: ReplayConfig = Field(default_factory=ReplayConfig)
     agreement: AgreementConfig = Field(default_factory=AgreementConfig)
