@@ -10,7 +10,7 @@ import polars as pl
 
 from dashboards.view import CostAssumptions
 
-# dollars column -> the GPU-hours column it prices (routing_projection, README "Warehouse tables")
+# dollars column -> the GPU-hours column it prices (routing_projection, docs/WAREHOUSE.md)
 DOLLARS_FROM_GPU_HOURS = {
     "dollars_saved_per_day": "gpu_hours_saved_per_day",
     "dollars_saved_per_day_lo": "gpu_hours_saved_lo",

@@ -18,8 +18,8 @@ Version = tuple[int, int]  # the snapshot file's mtime and inode: changes on eve
 
 @dataclass(frozen=True)
 class CostAssumptions:
-    """How GPU-hours become dollars: x price per paid GPU-hour / utilisation (README, "The
-    dashboard")."""
+    """How GPU-hours become dollars: x price per paid GPU-hour / utilisation (docs/DASHBOARD.md,
+    "Cost assumptions")."""
 
     gpu_type: str | None
     dollars_per_gpu_hour: float | None

@@ -1,7 +1,7 @@
 """Bring your own replay results: a table of requests with both models' answers (for example a
 published router dataset), read and checked, turned into the sample the projection takes.
 
-Columns (CSV, JSON lines or Parquet, by the file's extension; README "planb import-replays"):
+Columns (CSV, JSON lines or Parquet, by the file's extension; docs/OWN_DATA.md, "Replays made elsewhere"):
 
 - required: ``request_id`` (unique), ``prompt``, ``small_output``, ``large_output`` (text, none
   empty);

@@ -3,7 +3,7 @@ pipeline made, driven by headless Chromium through Playwright. The threshold sli
 the keyboard, the numbers must change and match the warehouse, the CSV download must be the
 projection table, and every page is screenshotted (to $PLANB_SCREENSHOT_DIR when set). The
 snapshot is the pipeline_snapshot fixture's, or the data folder $PLANB_BROWSER_DATA_DIR names:
-README's images are `make demo`'s, made with
+docs/DASHBOARD.md's images are `make demo`'s, made with
 
     PLANB_BROWSER_DATA_DIR=data PLANB_SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest tests/dashboards/test_browser.py
 

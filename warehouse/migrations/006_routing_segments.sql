@@ -62,7 +62,7 @@ CREATE TABLE router_metrics (
     auc                   DOUBLE,            -- P(score of a request whose small answer is good > score of one whose is not), ties half
     auc_lo                DOUBLE,
     auc_hi                DOUBLE,
-    apgr                  DOUBLE,            -- RouteLLM's average performance gap recovered (README: Routing metrics)
+    apgr                  DOUBLE,            -- RouteLLM's average performance gap recovered (docs/METHODS.md: RouteLLM metrics)
     apgr_lo               DOUBLE,
     apgr_hi               DOUBLE,
     cpt50                 DOUBLE,            -- RouteLLM's CPT(50%): least share of calls to the large model reaching PGR >= 50%

@@ -1,6 +1,6 @@
 """`planb sql` is read-only: each attack of issue 16 is refused with a one-line error and leaves
-the warehouse, the snapshot and the file system as they were; ordinary reads (and README's
-examples) still answer.
+the warehouse, the snapshot and the file system as they were; ordinary reads (and the examples of
+README and docs/WAREHOUSE.md) still answer.
 
 A real warehouse and snapshot under tmp_path, the real CLI entry point; nothing is mocked. The
 working directory is tmp_path, so the relative paths of the attacks point at its files.
@@ -19,7 +19,8 @@ import pytest
 from assets.cli.main import main
 from warehouse.db import insert_rows, publish_snapshot, snapshot_path, warehouse_path, writer
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE_PAGES = [ROOT / "README.md", ROOT / "docs" / "WAREHOUSE.md"]  # where `planb sql` examples are
 DAY = date(2026, 11, 1)
 
 
@@ -139,9 +140,10 @@ def test_introspection_answers(data_dir, capsys, query):
     assert capsys.readouterr().out.startswith("[")
 
 
-def test_the_readmes_sql_examples_answer(data_dir, capsys):
-    examples = re.findall(r'planb sql "(.+?)"', README.read_text(encoding="utf-8"), flags=re.DOTALL)
-    assert examples, "README.md has no planb sql example"
+@pytest.mark.parametrize("page", EXAMPLE_PAGES, ids=lambda p: p.name)
+def test_the_docs_sql_examples_answer(data_dir, capsys, page):
+    examples = re.findall(r'planb sql "(.+?)"', page.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert [q for q in examples if q != "SELECT ..."], f"{page.name} has no planb sql example"
     for query in examples:
         if query == "SELECT ...":  # the usage line, not an example
             continue

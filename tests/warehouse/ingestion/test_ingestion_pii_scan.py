@@ -23,7 +23,7 @@ SECRETS = [EMAIL, USER, IP]
 DIGITS = [re.sub(r"\D", "", c) for c in CARDS] + [re.sub(r"\D", "", PHONE)]
 
 
-dumps = partial(json.dumps, ensure_ascii=False)  # as exporters write UTF-8 (see the README on \u escapes)
+dumps = partial(json.dumps, ensure_ascii=False)  # as exporters write UTF-8 (see docs/INGESTION.md on \u escapes)
 
 
 def _pii(i: int) -> str:
