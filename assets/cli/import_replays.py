@@ -3,7 +3,7 @@ dataset, a replay run on another system) with the same routers and projection as
 
     planb import-replays routerbench_sample.parquet --name routerbench
 
-The table's columns are documented in scoring/replay/imported.py and README; every value is
+The table's columns are documented in scoring/replay/imported.py and docs/OWN_DATA.md; every value is
 checked first, and a bad one stops the import with one line naming row, column and value.
 Imported quality scores or correctness, when given, are the quality, and the answers' text is
 not scored at all (nothing uses it); without them agreement of the two answers, scored with the
