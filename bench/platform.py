@@ -1,8 +1,12 @@
-"""The demo's seven days as a backfill on the platform (deploy/platform: PostgreSQL, the queued run
+"""The demo's days as a backfill on the platform (deploy/platform: PostgreSQL, the queued run
 coordinator, the multiprocess executor, both models behind llama.cpp servers) at 1, 2 and 4 runs
 at once, against `planb demo` (the embedded default: SQLite, one process, both models in-process
 through transformers) on the same machine in the same invocation; then, with --faults, the
 backfill again with four faults injected while it runs.
+
+Both read the same landing folder: the bundled log's first 3 days (4 with --faults; --days N),
+cut from the demo's 7 to fit a 2-core machine's afternoon (each day's replays take the large
+llama.cpp server about 2 minutes here: its log-probabilities over Gemma's 262k-token vocabulary).
 
 Each backfill starts a stack from nothing in a folder of its own (its start-up timed apart), queues
 the seven days at once and then the window (deploy/platform/backfill.py), and records where the
@@ -17,7 +21,7 @@ Faults (--faults), one backfill at 2 runs at once, each once the previous one ha
             has failed naming it
   postgres  a PostgreSQL restart (pg_ctl restart -m fast)
 
-    .venv/bin/python bench/platform.py [--concurrency 1 2 4] [--days 7] [--no-demo] [--faults]
+    .venv/bin/python bench/platform.py [--concurrency 1 2 4] [--days 3] [--no-demo] [--faults]
         [--reference bench/results/.cache/platform_snapshot.pickle] [--out FILE]
 
 The last line printed is the result as one JSON object.
@@ -47,11 +51,26 @@ from deploy.platform import launcher, verify  # noqa: E402
 from deploy.platform.stack import Stack, free_ports  # noqa: E402
 
 
-def demo(work: Path) -> dict:
-    """`planb demo` in a child process on a fresh data folder and Dagster instance."""
+def landing_folder(work: Path, days: list[str]) -> Path:
+    """The bundled log's records of ``days`` (in file order), the demo's and every backfill's input."""
+    from scoring.config import BUNDLED_LOG_DIR
+
+    folder = work / "landing"
+    folder.mkdir()
+    lines = [line for line in (BUNDLED_LOG_DIR / "search_chat_sample.jsonl").read_text(encoding="utf-8").splitlines()
+             if any(f'"{day}T' in line for day in days)]
+    (folder / "log.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def demo(work: Path, landing: Path) -> dict:
+    """`planb demo` on the same landing folder, in a child process, with a fresh data folder and
+    Dagster instance (the embedded default otherwise)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "PLANB_CONFIG")}
+    config = work / "demo.yaml"
+    config.write_text(f"landing_dir: {landing}\n")
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "assets.cli.main", "--data-dir", str(work / "demo"), "demo"],
+    subprocess.run([sys.executable, "-m", "assets.cli.main", "--config", str(config), "--data-dir", str(work / "demo"), "demo"],
                    cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return {"wall_s": round(time.monotonic() - started, 1)}
 
@@ -82,8 +101,9 @@ def checks_of(inst, result: bf.Result) -> dict:
             "lock_errors": len(verify.lock_errors(inst, runs))}
 
 
-def backfill(work: Path, name: str, days: list[str], max_runs: int, on_poll_factory=None) -> tuple[dict, dict]:
-    stack = Stack(work / name, ports=free_ports(), max_runs=max_runs)
+def backfill(work: Path, name: str, days: list[str], max_runs: int, landing: Path,
+             on_poll_factory=None) -> tuple[dict, dict]:
+    stack = Stack(work / name, ports=free_ports(), max_runs=max_runs, config_overrides={"landing_dir": str(landing)})
     out: dict = {"max_runs": max_runs}
     try:
         started = time.monotonic()
@@ -170,27 +190,28 @@ class Faults:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 2, 4])
-    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--days", type=int, help="the demo's first N days (default 3; 4 with --faults)")
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--faults", action="store_true")
     parser.add_argument("--reference", type=Path, help="a snapshot's content to compare with (pickle); "
                         "written from the first backfill when missing")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "platform_cpu.json")
     args = parser.parse_args()
-    days = bf.DEMO_DAYS[: args.days]
+    days = bf.DEMO_DAYS[: args.days or (4 if args.faults else 3)]
     work = Path(tempfile.mkdtemp(prefix="planb-platform-bench-"))
+    landing = landing_folder(work, days)
     result: dict = {"machine": f"{host.machine()}, {os.cpu_count()} cores, {host.platform()}",
                     "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "days": len(days),
                     "load_at_start": os.getloadavg()}
     try:
         if not args.no_demo:
-            result["demo"] = demo(work)
+            result["demo"] = demo(work, landing)
             args.out.write_text(json.dumps(result, indent=1) + "\n")
             print(f"planb demo: {result['demo']['wall_s']} s", flush=True)
         reference = pickle.loads(args.reference.read_bytes()) if args.reference and args.reference.exists() else None
         for n in args.concurrency:
             try:
-                out, content = backfill(work, f"c{n}", days, n)
+                out, content = backfill(work, f"c{n}", days, n, landing)
             except Exception as err:  # recorded, and the next concurrency still measured
                 result[f"platform_{n}"] = {"error": f"{type(err).__name__}: {str(err)[:2000]}"}
                 print(f"platform, {n} runs at once: {result[f'platform_{n}']['error']}", flush=True)
@@ -209,7 +230,7 @@ def main() -> None:
                   if "demo" in result else ""), flush=True)
         if args.faults:
             try:
-                out, content = backfill(work, "faults", days, 2, on_poll_factory=Faults)
+                out, content = backfill(work, "faults", days, 2, landing, on_poll_factory=Faults)
             except Exception as err:
                 result["faults"] = {"error": f"{type(err).__name__}: {str(err)[:2000]}"}
                 raise
