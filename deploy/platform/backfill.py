@@ -108,18 +108,18 @@ def failure_text(inst, run_id: str) -> str:
     """The failed steps' errors (else the run's failure message), one line each."""
     import dagster as dg
 
-    lines = []
-    for record in inst.get_records_for_run(run_id, of_type={dg.DagsterEventType.STEP_FAILURE,
-                                                            dg.DagsterEventType.RUN_FAILURE}).records:
-        event = record.event_log_entry.dagster_event
+    steps, run = [], []
+    for record in inst.get_records_for_run(run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE,
+                                                            dg.DagsterEventType.ENGINE_EVENT}).records:
+        event, message = record.event_log_entry.dagster_event, record.event_log_entry.message or ""
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
                 error = error.cause
-            lines.append(f"step {event.step_key}: {error.message.strip().splitlines()[0]}")
-        elif not lines:
-            lines.append(record.event_log_entry.message)
-    return "; ".join(lines) or "(no failure recorded)"
+            steps.append(f"step {event.step_key}: {error.message.strip().splitlines()[0]}")
+        elif event.event_type == dg.DagsterEventType.RUN_FAILURE or "run worker" in message.lower():
+            run.append(message)  # run monitoring says why it failed the run (a dead worker)
+    return "; ".join(steps or run) or "(no failure recorded)"
 
 
 @dataclass
