@@ -29,15 +29,21 @@ The last line printed is the result as one JSON object.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
+import sys
+
+# Run as `python bench/platform.py`, this file's folder is first on sys.path and would stand in
+# for the standard library's `platform` module: take it off before anything imports that.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse  # noqa: E402
+import json
 import pickle
 import platform as host
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
