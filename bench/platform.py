@@ -4,7 +4,7 @@ at once, against `planb demo` (the embedded default: SQLite, one process, both m
 through transformers) on the same machine in the same invocation; then, with --faults, the
 backfill again with four faults injected while it runs.
 
-Both read the same landing folder: the bundled log's first 3 days (4 with --faults; --days N),
+Both read the same landing folder: the bundled log's first 3 days (--days N),
 cut from the demo's 7 to fit a 2-core machine's afternoon (each day's replays take the large
 llama.cpp server about 2 minutes here: its log-probabilities over Gemma's 262k-token vocabulary).
 
@@ -196,14 +196,14 @@ class Faults:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 2, 4])
-    parser.add_argument("--days", type=int, help="the demo's first N days (default 3; 4 with --faults)")
+    parser.add_argument("--days", type=int, default=3, help="the demo's first N days (default 3)")
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--faults", action="store_true")
     parser.add_argument("--reference", type=Path, help="a snapshot's content to compare with (pickle); "
                         "written from the first backfill when missing")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "platform_cpu.json")
     args = parser.parse_args()
-    days = bf.DEMO_DAYS[: args.days or (4 if args.faults else 3)]
+    days = bf.DEMO_DAYS[: args.days]
     work = Path(tempfile.mkdtemp(prefix="planb-platform-bench-"))
     landing = landing_folder(work, days)
     result: dict = {"machine": f"{host.machine()}, {os.cpu_count()} cores, {host.platform()}",
