@@ -58,8 +58,11 @@ def reviews(planb: PlanBResource) -> dg.MaterializeResult:
         rq.store_reviews(con, with_parity(verdicts), table,
                          pl.DataFrame([{**agreement, "computed_at": utc_now()}]))
     reviewed = table.filter(pl.col("review_inclusion").is_not_null() & (pl.col("reviewers") > 0)).height
+    progress = (table.group_by(drawn=pl.col("review_inclusion").is_not_null(), reviewers=pl.col("reviewers"))
+                .agg(pl.len().alias("pairs"), pl.col("review_parity").mean().alias("mean_parity"))
+                .sort("drawn", "reviewers", descending=[True, False]))
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": table.height, "verdicts": verdicts.height,
+        "dagster/row_count": table.height, "verdicts": verdicts.height, "progress": markdown_preview(progress),
         "drawn_pairs_reviewed": f"{reviewed} of {sample.height}",
         "reviewer_agreement": dg.MetadataValue.json(agreement)})
 

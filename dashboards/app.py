@@ -32,6 +32,7 @@ PAGES = [
     ("app_pages/examples.py", "Examples", "examples"),
     ("app_pages/costs.py", "Costs", "costs"),
     ("app_pages/data_health.py", "Data health", "health"),
+    ("app_pages/review.py", "Review", "review"),
 ]
 
 

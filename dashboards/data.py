@@ -219,3 +219,15 @@ def health_checks(view: View) -> pl.DataFrame:
 def health_quarantined(view: View) -> pl.DataFrame:
     """Landing files quarantined whole, newest first."""
     return queries.health_quarantined(view.directory)
+
+
+@_cached
+def review_pairs(view: View) -> pl.DataFrame:
+    """The pairs drawn for review, in queue order, with the request and both answers."""
+    return queries.review_pairs(view.directory)
+
+
+@_cached
+def review_agreement(view: View) -> pl.DataFrame:
+    """The reviewers' agreement (kappa with its interval) and progress as of the latest run."""
+    return queries.review_agreement(view.directory)

@@ -328,3 +328,14 @@ def health_quarantined(data_dir: str | Path) -> pl.DataFrame:
         if not con.execute("SELECT count(*) FROM schema_migrations WHERE version = 12").fetchall()[0][0]:
             return pl.DataFrame(schema={"path": pl.String, "reason": pl.String, "detail": pl.String})
         return read_frame(con, _sql("health_quarantined"))
+
+
+def review_pairs(data_dir: str | Path) -> pl.DataFrame:
+    """The review sample in queue order with each pair's request, context and both answers."""
+    return _query(data_dir, "review_pairs")
+
+
+def review_agreement(data_dir: str | Path) -> pl.DataFrame:
+    """At most one row: the reviewers' kappa with its interval and the review's progress, as of the
+    latest pipeline run."""
+    return _query(data_dir, "review_agreement")

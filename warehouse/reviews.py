@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -44,7 +44,16 @@ CREATE TABLE IF NOT EXISTS verdicts (
     source      TEXT NOT NULL,          -- dashboard, or import:<file name>
     UNIQUE (request_id, reviewer, reviewed_at, verdict)  -- a file imported twice adds nothing
 );
+-- Which pair each reviewer has on screen, so two reviewers at once are not shown the same pair
+-- (unless it wants two). Losing these loses nothing: a claim only orders the queues.
+CREATE TABLE IF NOT EXISTS claims (
+    request_id TEXT NOT NULL,
+    reviewer   TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    PRIMARY KEY (request_id, reviewer)
+);
 """
+CLAIM_S = 600  # a pair shown to a reviewer is held for them this long (refreshed on each rerun)
 VERDICT_SCHEMA = {"request_id": pl.String, "reviewer": pl.String, "verdict": pl.String, "small_side": pl.String,
                   "reviewed_at": pl.Datetime("us"), "source": pl.String}
 
@@ -114,7 +123,42 @@ def record(data_dir: str | Path, verdict: Verdict) -> None:
     with connect(data_dir) as con:
         con.execute("BEGIN IMMEDIATE")
         con.execute(f"INSERT OR IGNORE INTO verdicts ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)", row)
+        con.execute("DELETE FROM claims WHERE request_id = ? AND reviewer = ?", row[:2])
         con.execute("COMMIT")
+
+
+def claim_next(data_dir: str | Path, candidates: list[tuple[str, int]], reviewer: str) -> str | None:
+    """The pair to show ``reviewer`` of ``candidates`` ((request_id, reviewers wanted), in queue
+    order), claimed for them: the one they already hold, else the first they have not reviewed
+    whose verdicts plus other reviewers' live claims are fewer than it wants; None when none is.
+    One transaction, so two reviewers asking at once get different pairs."""
+    name = reviewer.strip()
+    with connect(data_dir) as con:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            now = utc_now()
+            cutoff = now - timedelta(seconds=CLAIM_S)
+            done: dict[str, set[str]] = {}
+            for request_id, who in con.execute("SELECT DISTINCT request_id, reviewer FROM verdicts"):
+                done.setdefault(request_id, set()).add(who)
+            held: dict[str, set[str]] = {}
+            for request_id, who in con.execute("SELECT request_id, reviewer FROM claims WHERE claimed_at > ?",
+                                               [cutoff.isoformat(timespec="microseconds")]):
+                held.setdefault(request_id, set()).add(who)
+            open_to_me = [r for r, _ in candidates if name not in done.get(r, set())]
+            chosen = next((r for r in open_to_me if name in held.get(r, set())), None)
+            if chosen is None:
+                wanted = dict(candidates)
+                chosen = next((r for r in open_to_me if len(done.get(r, set()))
+                               + len(held.get(r, set()) - {name} - done.get(r, set())) < wanted[r]), None)
+            if chosen is not None:
+                con.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?)",
+                            [chosen, name, now.isoformat(timespec="microseconds")])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    return chosen
 
 
 def add_many(data_dir: str | Path, verdicts: Iterable[Verdict]) -> tuple[int, int]:

@@ -193,6 +193,37 @@ def render(view: View) -> None:
                    "the publishing run shows as STARTED. The Dagster UI has the rest.")
         st.dataframe(run_table(runs), hide_index=True, key="health_runs")
 
+    _review_agreement(view)
+
+
+def review_agreement_text(row: dict) -> str:
+    """The reviewers' agreement in one line: kappa with its 95% interval, or why there is none.
+
+    Example:
+        >>> review_agreement_text({"pairs": 40, "kappa": 0.5, "kappa_lo": 0.2, "kappa_hi": 0.75, "note": None,
+        ...                        "same_preference": 0.8})
+        "Cohen's kappa 0.50 [95% CI 0.20, 0.75] on 40 pairs judged by two reviewers; same preference on 80%"
+    """
+    if row["kappa"] is None:
+        return f"Cohen's kappa: none yet ({row['note']})"
+    interval = (f"[95% CI {row['kappa_lo']:.2f}, {row['kappa_hi']:.2f}]" if row["kappa_lo"] is not None
+                else f"(no interval: {row['note']})")
+    return (f"Cohen's kappa {row['kappa']:.2f} {interval} on {row['pairs']} pairs judged by two reviewers; "
+            f"same preference on {row['same_preference']:.0%}")
+
+
+def _review_agreement(view: View) -> None:
+    st.subheader("Human review")
+    agreement = data.review_agreement(view)
+    if agreement.is_empty():
+        st.caption("No review sample yet: the pipeline draws it (`review_sample`) and reads the reviews in.")
+        return
+    row = agreement.row(0, named=True)
+    st.caption(f"As of the latest pipeline run ({row['computed_at']:%Y-%m-%d %H:%M} UTC): {row['reviewed']} of "
+               f"{row['drawn']} drawn pairs reviewed; {row['double_assigned']} given to two reviewers, whose agreement "
+               "(small answer at least as good, or not) is:")
+    st.markdown(review_agreement_text(row))
+
 
 if __name__ == "__main__":
     render(current_view())
