@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.dashboard_browser import CHROMIUM, serve, settle  # noqa: E402
 
-# (url path, title) of the pages both versions have; Review is new, so it has no baseline.
-PAGES = [("overview", "Overview"), ("thresholds", "Threshold explorer"), ("segments", "Segments"),
+# (url path, title) of the pages both versions have (the default page, the Overview, is at "/");
+# Review is new, so it has no baseline.
+PAGES = [("", "Overview"), ("thresholds", "Threshold explorer"), ("segments", "Segments"),
          ("examples", "Examples"), ("costs", "Costs"), ("health", "Data health")]
 DATASETS = ("pipeline", "mt_bench_mixtral_gpt4")
 BASELINE = "fc4ed63"  # main at the start of the session that reworked the pages (issue 24)
@@ -67,7 +68,7 @@ def slider_steps(browser, url: str, dataset: str, steps: int) -> list[float]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(180_000)
     try:
-        page.goto(f"{url}/overview?dataset={dataset}&threshold=0.3")
+        page.goto(f"{url}/?dataset={dataset}&threshold=0.3")
         slider = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="Threshold"]')
         page.get_by_role("heading", name="Overview").first.wait_for()
         settle(page)
@@ -95,12 +96,12 @@ def measure(data: Path, roots: dict[str, Path], rounds: int, steps: int) -> dict
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             for _, url in servers.values():  # warm-up: module imports and the first queries
-                first_render(browser, url, "overview", "Overview", DATASETS[0])
+                first_render(browser, url, "", "Overview", DATASETS[0])
             for _ in range(rounds):
                 for name, (_, url) in servers.items():
                     for dataset in DATASETS:
                         for path, title in PAGES:
-                            times[name].setdefault(f"{path} {dataset}", []).append(
+                            times[name].setdefault(f"{path or 'overview'} {dataset}", []).append(
                                 first_render(browser, url, path, title, dataset))
                         times[name].setdefault(f"slider {dataset}", []).extend(
                             slider_steps(browser, url, dataset, steps))
