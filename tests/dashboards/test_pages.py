@@ -371,6 +371,22 @@ def test_costs_show_the_fitted_cost_models(app, pipeline_snapshot):
     assert f"**Cost basis**: {row['cost_basis']}." in [m.value.split(" Production")[0] for m in app.markdown]
 
 
+PAGE_FILES = ["app_pages/overview.py", "app_pages/threshold_explorer.py", "app_pages/segments.py",
+              "app_pages/examples.py", "app_pages/costs.py", "app_pages/data_health.py"]
+
+
+@pytest.mark.parametrize("dataset", ["pipeline", "mt_bench_mixtral_gpt4"])
+def test_no_page_hides_a_column_of_its_tables(app, pipeline_snapshot, dataset):
+    app.sidebar.selectbox(key="dataset").set_value(dataset)
+    rerun(app)
+    for page in PAGE_FILES:
+        rerun(app, page)
+        for frame in app.dataframe:
+            config = json.loads(frame.proto.columns or "{}")
+            hidden = [name for name, column in config.items() if column.get("hidden")]
+            assert not hidden, f"{page} on {dataset} hides {hidden}"
+
+
 def test_a_shared_link_reopens_the_same_view(monkeypatch, pipeline_snapshot):
     monkeypatch.setenv("PLANB_DATA_DIR", str(pipeline_snapshot))
     app = AppTest.from_file(APP, default_timeout=120)
