@@ -383,7 +383,8 @@ def test_no_page_hides_a_column_of_its_tables(app, pipeline_snapshot, dataset):
         rerun(app, page)
         for frame in app.dataframe:
             config = json.loads(frame.proto.columns or "{}")
-            hidden = [name for name, column in config.items() if column.get("hidden")]
+            # "_index" is the row index (hide_index=True), not a column of the data.
+            hidden = [name for name, column in config.items() if column.get("hidden") and name != "_index"]
             assert not hidden, f"{page} on {dataset} hides {hidden}"
 
 
