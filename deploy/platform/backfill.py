@@ -117,8 +117,9 @@ def failure_text(inst, run_id: str) -> str:
             while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
                 error = error.cause
             steps.append(f"step {event.step_key}: {error.message.strip().splitlines()[0]}")
-        elif event.event_type == dg.DagsterEventType.RUN_FAILURE or "run worker" in message.lower():
-            run.append(message)  # run monitoring says why it failed the run (a dead worker)
+        elif event.event_type == dg.DagsterEventType.RUN_FAILURE or any(
+                what in message.lower() for what in ("run worker", "process for run exited")):
+            run.append(message)  # the code server or run monitoring saw the run worker die
     return "; ".join(steps or run) or "(no failure recorded)"
 
 

@@ -1,7 +1,7 @@
 """Plan B as a platform (deploy/platform): a real PostgreSQL, the two llama.cpp model servers, the
 Dagster code server, daemon and webserver, started from nothing in a temporary folder; a two-day
 backfill queued at once, two runs at a time, with one fault: a run worker killed with SIGKILL in
-the middle of its run. Dagster's run monitoring notices, its run retries finish the day, and the
+the middle of its run. Dagster marks the run failed, its run retries finish the day, and the
 published snapshot is the same, row for row, as `planb run` (the embedded default: SQLite, one
 process) makes on the same inputs with the same config.
 
@@ -86,7 +86,9 @@ def test_two_day_backfill_survives_a_killed_run_worker_and_matches_the_embedded_
     assert killed, "no run worker was killed"
     chain = next(c for c in result.days.values() if killed["run_id"] in {r.run_id for r in c.runs})
     assert len(chain.runs) >= 2 and chain.last.is_success
-    assert "is gone (killed)" in bf.failure_text(inst, killed["run_id"])
+    # The code server sees its run worker exit (or run monitoring, by PID, if the code server died too).
+    why = bf.failure_text(inst, killed["run_id"])
+    assert f"Process for run exited (pid: {killed['pid']})" in why or "is gone (killed)" in why, why
     assert result.reruns == []
 
     runs = [run for chain in [*result.days.values(), result.window] for run in chain.runs]
