@@ -118,8 +118,8 @@ def failure_text(inst, run_id: str) -> str:
                 error = error.cause
             steps.append(f"step {event.step_key}: {error.message.strip().splitlines()[0]}")
         elif event.event_type == dg.DagsterEventType.RUN_FAILURE or any(
-                what in message.lower() for what in ("run worker", "process for run exited")):
-            run.append(message)  # the code server or run monitoring saw the run worker die
+                what in message.lower() for what in ("run worker", "run execution process")):
+            run.append(message.splitlines()[0])  # the code server or run monitoring saw the run worker die
     return "; ".join(steps or run) or "(no failure recorded)"
 
 
