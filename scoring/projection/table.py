@@ -22,6 +22,8 @@ import polars as pl
 
 from scoring.projection.intervals import LEVEL, percentile_interval, proportion_interval, rescaled, studentized_interval
 from scoring.projection.sweep import HOURS, Curves, Weights, project_group, suffix_sums, threshold_bins
+from scoring.quality.betting import graded_p_value
+from scoring.quality.ppi import ReviewedKept, estimate_kept, review_inputs, reviews_to_certify
 from scoring.routing.metrics import (
     RISK,
     apgr,
@@ -211,11 +213,15 @@ class Kept:
 
     share: np.ndarray  # by threshold; NaN where no scored request is routed small
     n_eff: np.ndarray  # Kish's effective size of the scored requests routed small
-    binary: bool  # every kept value is 0 or 1 (binomial test; else Hoeffding-Bentkus)
+    binary: bool  # every kept value is 0 or 1 (binomial test; else the betting test below)
+    values: np.ndarray | None = None  # each request's kept value (NaN: unscored)
+    p_value: np.ndarray | None = None  # graded scores: the betting test's p-values (scoring.quality.betting)
+    testable: np.ndarray | None = None  # ... and the thresholds it could reject at all
 
 
-def kept_curve(sample: pl.DataFrame, scores: np.ndarray, thresholds: np.ndarray) -> Kept:
-    """``Kept`` of one group from its quality_small, quality_large and weight columns.
+def kept_curve(sample: pl.DataFrame, scores: np.ndarray, thresholds: np.ndarray, target: float | None = None) -> Kept:
+    """``Kept`` of one group from its quality_small, quality_large and weight columns; with
+    ``target`` and graded (not 0 / 1) values, the betting test's p-values of "kept < target".
 
     Example:
         >>> s = pl.DataFrame({"weight": [1.0, 1.0, 2.0], "quality_small": [1.0, 0.0, None],
@@ -235,11 +241,17 @@ def kept_curve(sample: pl.DataFrame, scores: np.ndarray, thresholds: np.ndarray)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(routed > 0, kept_sum / routed, np.nan)
         n_eff = np.where(squares > 0, routed**2 / squares, 0.0)
-    return Kept(share, n_eff, bool(np.isin(kept[scored], (0.0, 1.0)).all()))
+    binary = bool(np.isin(kept[scored], (0.0, 1.0)).all())
+    if binary or target is None:
+        return Kept(share, n_eff, binary, kept)
+    # Graded scores: Hoeffding-Bentkus hardly ever rejects near the target; the betting test does.
+    p_value, testable = graded_p_value(kept, w, scores, thresholds, target)
+    return Kept(share, n_eff, binary, kept, p_value, testable)
 
 
 def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights, sweep: Sweep,
-             rows: dict[str, np.ndarray], kept: Kept) -> tuple[dict, np.ndarray, np.ndarray]:
+             rows: dict[str, np.ndarray], kept: Kept,
+             reviewed: tuple[ReviewedKept, object] | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
     """AUC, APGR, CPTs (measured and RouteLLM's interpolated) with intervals; the Pareto flags
     and the recommended row, certified by the fixed-sequence test (``routing_metrics.certify``),
     whose p-values and verdicts go into ``rows``."""
@@ -269,20 +281,56 @@ def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights
                "share_small": rows["share_small"]}[sweep.rank_by]
     pareto = pareto_front(savings, rows["quality"])
     target = sweep.agreement_target
-    test = certify(kept.share, kept.n_eff, target, binary=kept.binary)
-    rows.update(kept_small=kept.share, kept_p_value=test.p_value, certified=test.certified)
+    if reviewed is None:  # the estimate rests on the rule's / judge's labels alone, as before
+        test = certify(kept.share, kept.n_eff, target, binary=kept.binary, p_value=kept.p_value,
+                       testable=kept.testable)
+        rows.update(kept_small=kept.share, kept_p_value=test.p_value, certified=test.certified,
+                    kept_source=np.full(len(kept.share), "predictions"))
+    else:
+        estimate, inputs = reviewed
+        test = certify(estimate.estimate, kept.n_eff, target, binary=kept.binary, p_value=estimate.p_value,
+                       testable=estimate.testable)
+        rows.update(kept_small=estimate.estimate, kept_small_lo=estimate.lo, kept_small_hi=estimate.hi,
+                    kept_p_value=test.p_value, certified=test.certified, kept_source=estimate.source,
+                    kept_reviews=estimate.reviews.astype(np.int32), kept_lambda=estimate.lam,
+                    reviews_to_certify=_reviews_to_certify(estimate, inputs, scores, savings, test, rows, target))
     best = recommend(savings, test.certified, rows["threshold"])
     recommended = np.zeros(len(savings), dtype=bool)
     summary.update(recommendation_risk=RISK, certify_min_routed=test.min_routed, certifiable_share_small=(
         None if test.first_tested is None else float(rows["share_small"][test.first_tested])))
     if best is None:
-        notes.append(_no_recommendation(test, kept, rows, target))
+        notes.append(_no_recommendation(test, kept, rows, target) if reviewed is None
+                     else _not_certified_by_reviews(reviewed[0], test, target))
         summary["recommended_threshold"] = None
     else:
         recommended[best] = True
         summary["recommended_threshold"] = float(rows["threshold"][best])
     summary["note"] = "; ".join(notes) or None
     return summary, pareto, recommended
+
+
+def _reviews_to_certify(estimate: ReviewedKept, inputs, scores: np.ndarray, savings: np.ndarray, test,
+                        rows: dict[str, np.ndarray], target: float) -> np.ndarray:
+    """More reviews it would take to certify the best candidate (on its row; NaN elsewhere): the
+    most saving threshold not certified whose estimate is above the target and more saving than
+    any certified one (``scoring.quality.ppi.reviews_to_certify``)."""
+    out = np.full(len(savings), np.nan)
+    certified_best = np.max(savings[test.certified], initial=0.0)
+    candidates = np.flatnonzero(~test.certified & (savings > certified_best) & (estimate.estimate > target)
+                                & (estimate.reviews > 0))
+    if len(candidates):
+        j = candidates[np.lexsort((rows["threshold"][candidates], savings[candidates]))[-1]]
+        need = reviews_to_certify(inputs, scores, float(rows["threshold"][j]), target)
+        out[j] = np.nan if need is None else need
+    return out
+
+
+def _not_certified_by_reviews(estimate: ReviewedKept, test, target: float) -> str:
+    reviews = int(np.max(estimate.reviews, initial=0))
+    if test.first_tested is None:
+        return (f"too few reviews routed small to certify {target:.0%} at any threshold (at most {reviews}; "
+                f"kept estimated from the predictions and the reviews)")
+    return f"not certified at {target:.0%} by the reviews (kept estimated from the predictions and {reviews} reviews)"
 
 
 def _no_recommendation(test, kept: Kept, rows: dict[str, np.ndarray], target: float) -> str:
@@ -326,8 +374,10 @@ def project_router(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, s
         days = 1 if segment_by == "day" else sweep.days
         rows = {"threshold": sweep.thresholds, **_rows(curves, sweep, days)}
         part_labels = labels if members is None else labels[members]
-        kept = kept_curve(part, part_scores, sweep.thresholds)
-        summary, pareto, recommended = _summary(curves, part_scores, part_labels, part_weights, sweep, rows, kept)
+        kept = kept_curve(part, part_scores, sweep.thresholds, sweep.agreement_target)
+        reviewed = _reviewed(part, part_scores, sweep, kept)
+        summary, pareto, recommended = _summary(curves, part_scores, part_labels, part_weights, sweep, rows, kept,
+                                                reviewed)
         tables.append(pl.DataFrame({
             "segment_by": segment_by, "segment": segment, **rows,
             "threshold_source": sweep.threshold_source,
@@ -337,4 +387,13 @@ def project_router(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, s
             "pareto": pareto, "recommended": recommended,
         }, nan_to_null=True))
         summaries.append({"segment_by": segment_by, "segment": segment, **summary})
-    return pl.concat(tables), pl.DataFrame(summaries, nan_to_null=True)
+    return pl.concat(tables, how="diagonal_relaxed"), pl.DataFrame(summaries, nan_to_null=True)
+
+
+def _reviewed(part: pl.DataFrame, scores: np.ndarray, sweep: Sweep, kept: Kept) -> tuple[ReviewedKept, object] | None:
+    """Kept among the routed small from the predictions and the reviews (``scoring.quality.ppi``),
+    with its inputs; None without a reviewed pair in the group (the rule's labels alone, as before)."""
+    inputs = review_inputs(part, kept.values)
+    if inputs is None:
+        return None
+    return estimate_kept(inputs, scores, sweep.thresholds, sweep.agreement_target), inputs

@@ -20,9 +20,11 @@ The recommended threshold comes with a guarantee: "quality kept among the reques
 (agreement, or for imported scores 1 - the small answer's shortfall below the large one) is at
 least the target" fails in at most RISK = 5% of samples, the choice among many thresholds
 included. Learn-then-test (Angelopoulos et al. 2021): each threshold's null "kept < target" gets
-a valid p-value (exact binomial at Kish's effective size for 0 / 1 scores, Hoeffding-Bentkus for
-scores in [0, 1]), the thresholds are tested in a fixed sequence from the strictest down at level
-RISK, and the recommendation is the most saving of those certified (``certify``, ``recommend``).
+a valid p-value (exact binomial at Kish's effective size for 0 / 1 scores; for scores in [0, 1]
+the projection uses Waudby-Smith and Ramdas' betting test, scoring/quality/betting.py, where
+Hoeffding-Bentkus, kept here, has little power; with human reviews the betting test on the
+prediction-powered values, scoring/quality/ppi.py), the thresholds are tested in a fixed sequence
+from the strictest down at level RISK, and the recommendation is the most saving of those certified (``certify``, ``recommend``).
 
 Arrays are thresholds x replicates (column 0 the point estimate); every function works on all
 replicates at once.
@@ -204,13 +206,17 @@ class Certification:
     min_routed: float  # effective requests routed small needed to certify (min_certifiable)
 
 
-def certify(kept: np.ndarray, n_eff: np.ndarray, target: float, *, binary: bool, risk: float = RISK) -> Certification:
+def certify(kept: np.ndarray, n_eff: np.ndarray, target: float, *, binary: bool, risk: float = RISK,
+            p_value: np.ndarray | None = None, testable: np.ndarray | None = None) -> Certification:
     """Fixed-sequence testing down the thresholds (sorted ascending, so from the last): each
     threshold is tested at level ``risk`` and certified while every stricter one was; the first
     that is not ends the sequence. Thresholds with too few requests routed small to certify even
     if all were kept are skipped: that depends on the router's scores and weights, not on the
     labels, so the sequence is fixed before the test and the family-wise error stays <= ``risk``.
     ``binary``: the kept scores are 0 / 1 (binomial test), else any in [0, 1] (Hoeffding-Bentkus).
+    ``p_value`` and ``testable`` (by threshold): another valid test's p-values and the thresholds
+    it could reject at all (known before the labels are seen), used instead: the projection's
+    betting tests (``scoring.quality``), for graded scores and for reviews.
 
     Example:
         >>> c = certify(np.array([0.90, 0.97, 1.0, 1.0]), np.array([300.0, 200.0, 80.0, 10.0]), 0.95, binary=True)
@@ -218,10 +224,14 @@ def certify(kept: np.ndarray, n_eff: np.ndarray, target: float, *, binary: bool,
         ([False, False, True, False], 2, 59.0)
     """
     need = min_certifiable(target, risk)
-    testable = (n_eff >= need - 1e-9) & ~np.isnan(kept)
-    p_value = np.full(len(kept), np.nan)
-    test = binomial_p_value if binary else hoeffding_bentkus_p_value
-    p_value[testable] = test(kept[testable], n_eff[testable], target)
+    if p_value is None:
+        testable = (n_eff >= need - 1e-9) & ~np.isnan(kept)
+        p_value = np.full(len(kept), np.nan)
+        test = binomial_p_value if binary else hoeffding_bentkus_p_value
+        p_value[testable] = test(kept[testable], n_eff[testable], target)
+    else:
+        testable = np.asarray(testable, dtype=bool) & ~np.isnan(p_value)
+        p_value = np.where(testable, p_value, np.nan)
     certified = np.zeros(len(kept), dtype=bool)
     for j in np.flatnonzero(testable)[::-1]:
         if p_value[j] > risk:

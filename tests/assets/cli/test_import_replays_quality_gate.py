@@ -2,7 +2,7 @@
 of one with quality scores, through the CLI into a real DuckDB. The recommendation gates on the
 imported quality: with scores where the small answer is a hair worse than the large one almost
 everywhere, no request's small answer is "at least as good" (agreement 0%), yet quality kept is
-99% and the threshold is certified. The oracle, ranking requests by how much better the large
+above 95% and the threshold is certified. The oracle, ranking requests by how much better the large
 answer is, recovers at least as much of the gap as every other router (APGR) and needs no more
 calls to the large model (CPT) than any of them."""
 
@@ -79,7 +79,9 @@ def test_the_recommendation_gates_on_imported_quality_scores(imported):
     _, agreement, kept, p_value, certified, routed = _recommended(con, "scored", "oracle")
     # no small answer is at least as good as the large one: an agreement gate would find nothing
     assert agreement == 0.0
-    assert kept == pytest.approx(0.99) and certified and p_value <= 0.05 and routed >= 59
+    # graded scores: the betting test (issue 23) certifies past the 99%-kept thresholds, the only
+    # ones Hoeffding-Bentkus could, into those that keep 96.9%
+    assert 0.95 <= kept < 0.99 and certified and p_value <= 0.05 and routed >= 59
 
 
 def test_the_recommendation_gates_on_imported_correctness(imported):
