@@ -1,7 +1,9 @@
 """`planb score-pairs IN OUT`: score any table of answer pairs with the configured stack (every
-agreement metric, the kind of answer, the agree label and what decided it, the configured judge
-if any) and write one row per input pair. No warehouse is read or written: a team checks the
-label on pairs it has labelled itself this way.
+agreement metric, the kind of answer, the agree label and what decided it, ``p_parity``: the
+default predictor's probability that the small answer is at least as good as the large one, on
+every pair, and the configured judge if any) and write one row per input pair. No warehouse is
+read or written: a team checks the label, and any predictor of parity, on pairs it has reviewed
+itself this way.
 
     planb score-pairs my_pairs.csv scored.parquet
 
@@ -87,8 +89,8 @@ def _writer(path: Path) -> str:
 
 
 def score_table(pairs: pl.DataFrame, cfg) -> tuple[pl.DataFrame, dict]:
-    """One row a pair (id, every metric, kind, agree: null when unscored, decided_by, the
-    judge's cut flags) and a summary: pairs by kind, unscored, the judge's cost."""
+    """One row a pair (id, every metric, kind, agree: null when unscored, decided_by, p_parity,
+    the judge's cut flags) and a summary: pairs by kind, unscored, the judge's cost."""
     from scoring.agreement.table import score_pair_table
 
     scored = score_pair_table(pairs.rename({"id": "request_id"}), cfg)

@@ -50,7 +50,7 @@ def test_the_table_says_what_the_predictor_says_on_its_own():
     np.testing.assert_allclose(table["p_parity"].to_numpy(), direct, atol=1e-9)
 
 
-def test_a_decline_lowers_the_small_answers_chance():
+def test_a_short_decline_scores_below_a_near_copy():
     question = "Explain how vaccines train the immune system."
     large = ("Vaccines expose the immune system to a harmless piece or weakened form of a pathogen.\n"
              "B cells learn to make antibodies and memory cells remain, so a later infection is met quickly.")
@@ -64,7 +64,7 @@ def test_a_decline_lowers_the_small_answers_chance():
 
 def test_a_fit_of_other_features_is_refused(tmp_path):
     fit = json.loads(PARITY_FIT_FILE.read_text(encoding="utf-8"))
-    fit["features"] = fit["features"][::-1]
+    fit["features"] = [*fit["features"], "no_such_feature"]
     other = tmp_path / "fit.json"
     other.write_text(json.dumps(fit), encoding="utf-8")
     with pytest.raises(ValueError, match="refit with python -m validation.build.parity_fit"):
@@ -73,8 +73,28 @@ def test_a_fit_of_other_features_is_refused(tmp_path):
 
 def test_the_committed_fit_matches_the_features_and_is_in_the_scoring_version(tmp_path):
     fit = load_parity_fit()
-    assert len(fit["coef"]) == len(fit["mean"]) == len(fit["scale"]) == len(FEATURES)
-    assert 0.5 < parity_probability(np.asarray([fit["mean"]]), fit)[0] < 0.95  # the average pair: near the base rate
+    assert len(fit["coef"]) == len(fit["mean"]) == len(fit["scale"]) == len(fit["features"])
+    average = np.zeros((1, len(FEATURES)))
+    average[0, [FEATURES.index(name) for name in fit["features"]]] = fit["mean"]
+    assert 0.5 < parity_probability(average, fit)[0] < 0.95  # the average pair: near the base rate
     changed = tmp_path / "fit.json"
     changed.write_text(json.dumps({**fit, "intercept": fit["intercept"] + 1}), encoding="utf-8")
     assert parity_fit_digest(changed) != parity_fit_digest()
+
+
+def test_the_features_the_fit_uses_are_the_same_computed_alone_or_with_all():
+    from scoring.agreement.embedding import load_embedder
+    from scoring.agreement.pairs import score_pairs
+    from scoring.agreement.parity import PARITY_EMBEDDER, parity_features
+    from scoring.agreement.rule import rule_from_config
+
+    pairs = _pairs()
+    cfg = load_config(None)
+    embedder = load_embedder(PARITY_EMBEDDER, "cpu")
+    args = [pairs[c].to_list() for c in ("question", "small_answer", "large_answer")]
+    metrics = score_pairs(args[1], args[2], embedder=embedder, rule=rule_from_config(cfg.agreement), questions=args[0])
+    every = parity_features(*args, metrics, metrics["kind"], embedder=embedder)
+    assert every.shape == (pairs.height, len(FEATURES)) and np.isfinite(every).all()
+    for names in (load_parity_fit()["features"], ["cos_answers", "small_declines", "exact"]):
+        alone = parity_features(*args, metrics, metrics["kind"], embedder=embedder, names=names)
+        np.testing.assert_array_equal(alone, every[:, [FEATURES.index(n) for n in names]])
