@@ -103,7 +103,8 @@ def where_time_goes(inst, result: bf.Result, pools: dict) -> dict:
 def checks_of(inst, result: bf.Result) -> dict:
     runs = [run for chain in [*result.days.values(), result.window] for run in chain.runs]
     evaluations = verify.check_evaluations(inst, runs)
-    return {"evaluated": len(evaluations), "failed": sorted({name for name, ok in evaluations if not ok}),
+    failed = sorted({f"{name} ({severity})" for name, ok, severity in evaluations if not ok})
+    return {"evaluated": len(evaluations), "failed": failed,
             "lock_errors": len(verify.lock_errors(inst, runs))}
 
 

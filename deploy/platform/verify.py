@@ -79,15 +79,15 @@ def warehouse_counts(data_dir: str | Path) -> dict[str, int]:
         con.close()
 
 
-def check_evaluations(inst, runs) -> list[tuple[str, bool]]:
-    """(check name, passed) of every asset check evaluated in ``runs``."""
+def check_evaluations(inst, runs) -> list[tuple[str, bool, str]]:
+    """(check name, passed, severity: ERROR or WARN) of every asset check evaluated in ``runs``."""
     import dagster as dg
 
     out = []
     for run in runs:
         for record in inst.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records:
             data = record.event_log_entry.dagster_event.asset_check_evaluation_data
-            out.append((data.check_name, data.passed))
+            out.append((data.check_name, data.passed, data.severity.value))
     return out
 
 
