@@ -38,9 +38,20 @@ import polars as pl
 from scoring.config import load_config
 from scoring.projection.run import project_all, with_costs
 from scoring.projection.sweep import HOURS, request_values
-from scoring.projection.table import sweep_thresholds
+from scoring.projection.table import kept_curve, sweep_thresholds
+from scoring.quality.betting import graded_p_value
+from scoring.quality.ppi import Z95, ReviewedKept, ReviewInputs, estimate_kept
 from scoring.replay.sampling import _allocate
-from scoring.routing.metrics import apgr, call_performance_threshold, performance_gap_recovered, weighted_auc
+from scoring.routing.metrics import (
+    RISK,
+    apgr,
+    call_performance_threshold,
+    certify,
+    hoeffding_bentkus_p_value,
+    performance_gap_recovered,
+    recommend,
+    weighted_auc,
+)
 
 ROUTER = "query_classifier"  # chooses up front (not a cascade): savings are large - small where routed
 REPORTED_THRESHOLDS = (0.3, 0.5, 0.7)
@@ -302,6 +313,187 @@ def markdown(table: pl.DataFrame, recommendations: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Issue 23: judges whose verdicts are predictions of the truth (the population's agree). Each
+# judge's errors are a property of the pair (drawn once for the population), as a real judge's are.
+JUDGES = ("right", "noisy", "biased", "anti")
+REVIEW_COUNTS = (30, 100, 300)
+JUDGE_SAMPLE_PER_DAY = 200  # replayed pairs a day the reviews are drawn from (1,400 in the window)
+
+
+def judge_verdicts(truth: np.ndarray, judge: str, rng: np.random.Generator) -> np.ndarray:
+    """The judge's label of every pair: right (the truth), noisy (15% flipped either way), biased
+    towards "same" (half of the pairs where the large answer is better called kept), anti (the
+    opposite of the truth)."""
+    if judge == "right":
+        return truth.copy()
+    if judge == "noisy":
+        return np.where(rng.uniform(size=len(truth)) < 0.15, 1.0 - truth, truth)
+    if judge == "biased":
+        return np.where(truth == 1.0, 1.0, (rng.uniform(size=len(truth)) < 0.5).astype(float))
+    if judge == "anti":
+        return 1.0 - truth
+    raise ValueError(f"judge {judge!r} is not one of {', '.join(JUDGES)}")
+
+
+def _share_small(weight: np.ndarray, scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    order = np.argsort(scores)
+    routed = np.append(np.cumsum(weight[order][::-1])[::-1], 0.0)[np.searchsorted(scores[order], thresholds)]
+    return routed / weight.sum()
+
+
+def judge_study(judge: str, reviews: int, replications: int, *, population_per_day: int, days: int,
+                seed: int, thresholds: int = 101, regime: str = "moderate",
+                population: tuple | None = None) -> tuple[list[dict], dict]:
+    """Kept among the routed small (agreement) from the judge's labels and ``reviews`` reviews
+    of a replayed sample of JUDGE_SAMPLE_PER_DAY a day: each replication's 95% intervals at
+    REPORTED_THRESHOLDS against the population's truth, with the judge (PPI++) and from the
+    reviews alone, and the recommendation (certified by the betting test, ranked by share routed
+    small) against the target; beside it today's certificate on the judge's labels alone."""
+    frame, scores, truth_all = population or judge_population(regime, days, population_per_day, seed)
+    rng = np.random.default_rng(seed + 7)
+    truth = frame["agree"].to_numpy()
+    verdicts = judge_verdicts(truth, judge, rng)
+    sampler = Sampler(frame)
+    target = load_config(None).projection.agreement_target
+    records, chosen = [], {"ppi": [], "judge_alone": []}
+    for _ in range(replications):
+        rows, weights = sampler.draw(JUDGE_SAMPLE_PER_DAY, rng)
+        reviewed = np.zeros(len(rows), dtype=bool)
+        reviewed[rng.choice(len(rows), reviews, replace=False)] = True
+        inclusion = np.where(reviewed, reviews / len(rows), np.nan)
+        y = np.where(reviewed, truth[rows], np.nan)
+        s = scores[rows]
+        grid, _ = sweep_thresholds(thresholds, s)
+        picked = np.array([int(np.argmin(np.abs(grid - t))) for t in REPORTED_THRESHOLDS])
+        true = truth_all.at(grid)["agreement"]
+        estimates = {"ppi": estimate_kept(ReviewInputs(verdicts[rows], y, inclusion, weights), s, grid, target),
+                     "reviews_alone": estimate_kept(ReviewInputs(np.full(len(rows), np.nan), y, inclusion, weights),
+                                                    s, grid, target)}
+        k = estimates["ppi"]  # PPI++'s CLT interval, for comparison (not shown by the projection)
+        clt = ReviewedKept(k.estimate, np.where(np.isnan(k.lo), np.nan, np.clip(k.estimate - Z95 * k.se, 0, 1)),
+                           np.where(np.isnan(k.lo), np.nan, np.clip(k.estimate + Z95 * k.se, 0, 1)), *(
+                               getattr(k, f) for f in ("lam", "reviews", "p_value", "testable", "source",
+                                                       "review_share", "se")))
+        for method, k in {**estimates, "ppi_clt": clt}.items():
+            for t, j in zip(REPORTED_THRESHOLDS, picked):
+                has = bool(not np.isnan(k.lo[j]))
+                records.append({"method": method, "threshold": t, "has_interval": has,
+                                "covered": bool(has and k.lo[j] - 1e-12 <= true[j] <= k.hi[j] + 1e-12),
+                                "width": float(k.hi[j] - k.lo[j]) if has else None})
+        share = _share_small(weights, s, grid)
+        k = estimates["ppi"]
+        test = certify(k.estimate, k.reviews.astype(float), target, binary=True, p_value=k.p_value, testable=k.testable)
+        best = recommend(share, test.certified, grid)
+        chosen["ppi"].append(None if best is None else float(true[best]))
+        judged = kept_curve(pl.DataFrame({"weight": weights, "quality_small": verdicts[rows],
+                                          "quality_large": np.ones(len(rows))}), s, grid)
+        best = recommend(share, certify(judged.share, judged.n_eff, target, binary=True).certified, grid)
+        chosen["judge_alone"].append(None if best is None else float(true[best]))
+    recommendation = {}
+    for method, values in chosen.items():
+        made = [v for v in values if v is not None]
+        misses = sum(v < target for v in made)
+        recommendation[method] = {"recommended": len(made), "misses": misses, "miss_rate": misses / replications}
+    return records, recommendation
+
+
+def judge_population(regime: str, days: int, per_day: int, seed: int) -> tuple:
+    """The population, its router scores and its truth (built once for every judge and review count)."""
+    frame, scores = make_population(regime, days=days, per_day=per_day, seed=seed)
+    return frame, scores, truth_of(frame, scores, days)
+
+
+def summarise_judges(records: list[dict]) -> pl.DataFrame:
+    """Coverage, its Monte-Carlo s.e., the share with an interval and the mean width, by method and threshold."""
+    frame = pl.DataFrame(records)
+    return (frame.group_by("method", "threshold", maintain_order=True)
+            .agg(trials=pl.col("has_interval").sum(), with_interval=pl.col("has_interval").mean(),
+                 coverage=pl.col("covered").filter(pl.col("has_interval")).mean(),
+                 mean_width=pl.col("width").mean())
+            .with_columns(coverage_se=_standard_error(pl.col("coverage"), pl.col("trials"))))
+
+
+def judges_main(args) -> None:
+    """Every judge at every number of reviews: coverage and width against the reviews alone,
+    and the recommendation's misses against today's certificate on the judge's labels alone."""
+    results = []
+    population = judge_population(args.judge_regime, args.days, args.population_per_day, args.seed)
+    for judge in args.judges:
+        for reviews in args.reviews:
+            start = time.perf_counter()
+            records, rec = judge_study(judge, reviews, args.replications, population_per_day=args.population_per_day,
+                                       days=args.days, seed=args.seed, thresholds=args.thresholds,
+                                       regime=args.judge_regime, population=population)
+            table = summarise_judges(records)
+            results.append({"judge": judge, "reviews": reviews, "regime": args.judge_regime, "coverage": table.to_dicts(),
+                            "recommendation": rec})
+            print(f"{judge}, {reviews} reviews: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps({"args": vars(args), "judges": results}, indent=1) + "\n",
+                                      encoding="utf-8")
+    text = judges_markdown(results, args.replications)
+    print(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text, encoding="utf-8")
+
+
+def judges_markdown(results: list[dict], replications: int) -> str:
+    """Per judge and number of reviews: coverage at t = 0.3 / 0.5 / 0.7 (PPI++), its width as a
+    ratio to the reviews alone's (and that one's coverage), and the recommendation's misses of all
+    samples, with the judge and reviews and with today's certificate on the judge's labels alone."""
+    lines = ["| judge | reviews | coverage, PPI++ (t = 0.3 / 0.5 / 0.7) | with interval | coverage, reviews alone | "
+             "width, PPI++ / reviews alone | PPI++ width | coverage, PPI++ CLT | missed, PPI++ + betting [recommended] | "
+             "missed, judge alone [recommended] |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        rows = {(c["method"], c["threshold"]): c for c in r["coverage"]}
+
+        def cell(method, key, fmt, rows=rows):
+            return " / ".join("-" if rows[(method, t)][key] is None else format(rows[(method, t)][key], fmt)
+                              for t in REPORTED_THRESHOLDS)
+
+        ratio = " / ".join("-" if None in (rows[("ppi", t)]["mean_width"], rows[("reviews_alone", t)]["mean_width"])
+                           else f"{rows[('ppi', t)]['mean_width'] / rows[('reviews_alone', t)]['mean_width']:.2f}"
+                           for t in REPORTED_THRESHOLDS)
+        rec = r["recommendation"]
+        missed = {m: f"{rec[m]['misses']} of {replications} = {rec[m]['miss_rate']:.3f} [{rec[m]['recommended']}]"
+                  for m in rec}
+        lines.append(f"| {r['judge']} | {r['reviews']} | {cell('ppi', 'coverage', '.3f')} | "
+                     f"{cell('ppi', 'with_interval', '.0%')} | {cell('reviews_alone', 'coverage', '.3f')} | {ratio} | "
+                     f"{cell('ppi', 'mean_width', '.3f')} | {cell('ppi_clt', 'coverage', '.3f')} | "
+                     f"{missed['ppi']} | {missed['judge_alone']} |")
+    return "\n".join(lines) + "\n"
+
+
+def power_main(args) -> None:
+    """The certificate's power for graded quality at the boundary, n = 300, target 0.95: the share
+    of samples in which each test rejects "kept < 0.95", Hoeffding-Bentkus (the certificate before
+    issue 23) against the betting test, at true mean 0.95 (the null: at most 5%) and 0.97, for
+    two kinds of graded scores: ``mixed`` (1 with probability p, else uniform on [0.5, 1): mean
+    p + 0.75 (1 - p); many perfect scores and a spread of partial ones) and ``beta``
+    (Beta(30 mean, 30 (1 - mean)): every score near the mean, sd 0.03)."""
+    rng = np.random.default_rng(args.seed)
+    draws = {"mixed": lambda mean: np.where(rng.uniform(size=300) < (mean - 0.75) / 0.25, 1.0,
+                                            rng.uniform(0.5, 1.0, 300)),
+             "beta": lambda mean: rng.beta(30 * mean, 30 * (1 - mean), 300)}
+    out = {}
+    for kind, draw in draws.items():
+        for mean in (0.95, 0.97):
+            hb = wsr = 0
+            for _ in range(args.replications):
+                x = draw(mean)
+                hb += hoeffding_bentkus_p_value(np.array([x.mean()]), np.array([300.0]), 0.95)[0] <= RISK
+                wsr += graded_p_value(x, np.ones(300), np.ones(300), np.array([0.0]), 0.95)[0][0] <= RISK
+            out[f"{kind} {mean}"] = {"hoeffding_bentkus": hb / args.replications, "betting": wsr / args.replications}
+            share = wsr / args.replications
+            se = np.sqrt(max(share * (1 - share), 0.05 * 0.95) / args.replications)
+            print(f"{kind} scores, true mean {mean}, n = 300, {args.replications} samples: rejected by "
+                  f"Hoeffding-Bentkus {hb / args.replications:.3f}, by the betting test {share:.3f} "
+                  f"(MC s.e. <= {se:.3f})")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"args": vars(args), "power": out}, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=500)
@@ -314,7 +506,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "coverage.json"))
     parser.add_argument("--markdown", help="also write the tables as Markdown here")
+    parser.add_argument("--judges", nargs="*", choices=JUDGES,
+                        help="issue 23: the reviews study instead (judges, --reviews; default all four)")
+    parser.add_argument("--reviews", type=int, nargs="+", default=list(REVIEW_COUNTS))
+    parser.add_argument("--judge-regime", default="moderate", choices=["high", "moderate"],
+                        help="the reviews study's population (agreement: high ~97%%, moderate ~79%%)")
+    parser.add_argument("--power", action="store_true",
+                        help="issue 23: Hoeffding-Bentkus against the betting test for graded quality")
     args = parser.parse_args()
+    if args.power:
+        return power_main(args)
+    if args.judges is not None:
+        args.judges = args.judges or list(JUDGES)
+        return judges_main(args)
     tables, recommendations = [], []
     for regime in args.regimes:
         for per_day in args.per_day:
