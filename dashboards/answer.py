@@ -191,10 +191,29 @@ def answer(dataset: dict, recommendation: dict | None, row: dict | None, *, cert
     kept = row.get("kept_small")
     text = (f"**Nothing is certified yet.** The best candidate is **{router} at {threshold:.2f}**: it would route "
             f"{percent(row['share_small'])} of requests to {small} and {saving(row)} {volume}, with {gate} "
-            f"{percent(kept)} measured (the target is ≥ {target:.0%}"
+            f"{percent(kept)} {kept_basis(row)} (the target is ≥ {target:.0%}"
             + (f", p = {row['kept_p_value']:.2f} > {risk:.2f}" if row.get("kept_p_value") is not None else "")
             + "). ")
     return lead + text + to_certify(dataset, recommendation, row)
+
+
+def kept_basis(row: dict) -> str:
+    """What the kept figure rests on (routing_projection.kept_source), in words.
+
+    Example:
+        >>> kept_basis({"kept_source": "predictions and reviews", "kept_reviews": 40})
+        'estimated from the automatic labels corrected by 40 human reviews'
+        >>> kept_basis({"kept_source": "predictions"})
+        'measured on the automatic labels alone (no human review routed small)'
+    """
+    source, reviews = row.get("kept_source"), row.get("kept_reviews") or 0
+    if source == "predictions and reviews":
+        return f"estimated from the automatic labels corrected by {reviews:,} human reviews"
+    if source == "reviews":
+        return f"estimated from {reviews:,} human reviews"
+    if source == "predictions":
+        return "measured on the automatic labels alone (no human review routed small)"
+    return "measured"
 
 
 def to_certify(dataset: dict, recommendation: dict, row: dict) -> str:
@@ -212,6 +231,9 @@ def to_certify(dataset: dict, recommendation: dict, row: dict) -> str:
     risk = recommendation.get("recommendation_risk") or RISK
     binary = (recommendation.get("gate_measure") or "agreement") == "agreement"
     kept, routed = row.get("kept_small"), row.get("n_routed_small") or 0
+    if row.get("reviews_to_certify") is not None:  # the projection's own count, for the reviewed estimate
+        return (f"Certifying it takes about **{row['reviews_to_certify']:,} more human reviews** (drawn as the review "
+                f"sample draws them), if they look like the {row.get('kept_reviews') or 0:,} so far: the Review page.")
     if kept is not None and kept <= target:
         return (f"It cannot be certified at {row['threshold']:.2f} however large the sample: it keeps "
                 f"{percent(kept)}, below the {target:.0%} target. It takes a router that ranks better or a "

@@ -16,8 +16,9 @@ METRICS = [
     ("Routed to small model", "share_small", ("share_small_lo", "share_small_hi"), percent),
     ("Agreement among routed small", "agreement_small", ("agreement_small_lo", "agreement_small_hi"), percent),
     ("Answers unchanged", "unchanged_share", ("unchanged_lo", "unchanged_hi"), percent),
-    # The figure the recommendation is certified on (tested, so no interval: its p-value instead).
-    ("Quality kept among routed small", "kept_small", (None, None), percent),
+    # The figure the recommendation is certified on: with human reviews, its 95% interval (the
+    # betting test inverted); on automatic labels alone none (their errors are unknown).
+    ("Quality kept among routed small", "kept_small", ("kept_small_lo", "kept_small_hi"), percent),
 ]
 
 # One name and one definition for each quality figure (issue 24): shown on the Overview.

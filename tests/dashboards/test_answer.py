@@ -79,3 +79,13 @@ def test_with_no_testable_threshold_the_candidate_routes_the_most_small():
     curve = pl.DataFrame({"threshold": [0.0, 0.5, 1.0], "kept_p_value": [None] * 3, "kept_small": [0.9, 1.0, None],
                           "n_routed_small": [20, 8, 0]})
     assert answer.candidate_row(curve)["threshold"] == 0.0
+
+
+def test_with_reviews_the_answer_says_what_the_figure_rests_on_and_the_reviews_that_certify_it():
+    row = {**CANDIDATE, "kept_source": "predictions and reviews", "kept_reviews": 42, "reviews_to_certify": 380}
+    text = answer.answer(IMPORTED, GATE, row, certified=False)
+    assert "97.3% estimated from the automatic labels corrected by 42 human reviews (the target is ≥ 95%" in text
+    assert text.endswith("Certifying it takes about **380 more human reviews** (drawn as the review sample draws "
+                         "them), if they look like the 42 so far: the Review page.")
+    alone = answer.answer(IMPORTED, GATE, {**CANDIDATE, "kept_source": "predictions"}, certified=False)
+    assert "measured on the automatic labels alone (no human review routed small)" in alone
