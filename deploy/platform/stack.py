@@ -271,8 +271,8 @@ class Stack:
 
     def restart_postgres(self) -> None:
         """A PostgreSQL restart (fast shutdown, then start) as an operator does one."""
-        _run([*_as_postgres_user(), str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "pg"), "-w", "-m", "fast", "restart"],
-             self._log("postgres"))
+        _run([*_as_postgres_user(), str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "pg"), "-l", str(self._log("postgres")),
+              "-w", "-m", "fast", "restart"], self._log("postgres"))
 
 
 def stop(pid: int, sig: int = signal.SIGTERM, wait_s: float = 30) -> None:
@@ -322,12 +322,13 @@ def _let_postgres_in(folder: Path) -> None:
 
 
 def _run(command: list[str], log: Path) -> None:
-    result = subprocess.run(command, capture_output=True, text=True)
+    """Run ``command`` with its output appended to ``log`` (a file, not a pipe: a server that
+    pg_ctl starts keeps its parent's output open, and reading a pipe would wait for it to end)."""
     with log.open("a") as out:
-        out.write(result.stdout + result.stderr)
-    if result.returncode:
+        returncode = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
+    if returncode:
         raise StackError(f"{Path(command[command.index('--') + 1 if '--' in command else 0]).name} failed "
-                         f"({result.returncode}): {(result.stdout + result.stderr)[-1500:]}")
+                         f"({returncode}): {log.read_text(errors='replace')[-1500:]}")
 
 
 def _answers(url: str, headers: dict | None = None) -> bool:
