@@ -133,7 +133,7 @@ bench-cli: $(STAMP)
 # The demo's 7 days as a backfill on the platform at 1, 2 and 4 runs at once against `planb demo`,
 # then with four faults (issue 25); docs/PERFORMANCE.md, "Platform".
 bench-platform: $(SERVER_STAMP) $(PLATFORM_STAMP) postgresql
-	$(BIN)/python bench/platform.py --faults
+	$(BIN)/python bench/platform_backfill.py --faults
 
 clean:
 	rm -rf data

@@ -21,7 +21,7 @@ Faults (--faults), one backfill at 2 runs at once, each once the previous one ha
             has failed naming it
   postgres  a PostgreSQL restart (pg_ctl restart -m fast)
 
-    .venv/bin/python bench/platform.py [--concurrency 1 2 4] [--days 3] [--no-demo] [--faults]
+    .venv/bin/python bench/platform_backfill.py [--concurrency 1 2 4] [--days 3] [--no-demo] [--faults]
         [--reference bench/results/.cache/platform_snapshot.pickle] [--out FILE]
 
 The last line printed is the result as one JSON object.
@@ -29,21 +29,15 @@ The last line printed is the result as one JSON object.
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as `python bench/platform.py`, this file's folder is first on sys.path and would stand in
-# for the standard library's `platform` module: take it off before anything imports that.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-
-import argparse  # noqa: E402
+import argparse
 import json
+import os
 import pickle
 import platform as host
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
