@@ -43,6 +43,10 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+# A page's first render on a loaded machine takes seconds (a server's first imports everything):
+# expect's default of 5 s failed under load, so every expectation here waits up to 90 s.
+expect.set_options(timeout=90_000)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
