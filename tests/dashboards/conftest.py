@@ -1,7 +1,16 @@
-"""A real published snapshot with a small, internally consistent ``routing_projection``."""
+"""A real published snapshot with a small, internally consistent ``routing_projection``, and the
+real dashboard served over a data folder for the browser tests (``streamlit_server``)."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,6 +25,44 @@ from warehouse.db import publish_snapshot, replace_rows, snapshot_path, writer
 # ("SystemError: AST constructor recursion depth mismatch", issue 24). AppTest keeps options it
 # does not patch itself.
 streamlit_config.set_option("runner.magicEnabled", False)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def streamlit_server(data_dir: Path) -> Iterator[str]:
+    """`streamlit run dashboards/app.py` on a free localhost port over ``data_dir``; its URL once
+    it answers, the server stopped after."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PLANB_DATA_DIR": str(data_dir)}
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.headless",
+               "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError as err:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start: {server.stdout.read() if server.stdout else ''}") from err
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def serve_dashboard():
+    """``streamlit_server`` for the browser tests' module-scoped fixtures."""
+    return streamlit_server
+
 
 THRESHOLDS = [round(0.1 * i, 2) for i in range(11)]
 REQUESTS_PER_DAY = 20_000.0

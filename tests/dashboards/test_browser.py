@@ -16,11 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +24,6 @@ import pytest
 
 from dashboards.formatting import read_back
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PLANB_CHROMIUM", "/usr/bin/chromium")
 # (url path, title shown on the page, screenshot name)
 PAGES = [("", "Overview", "overview"), ("thresholds", "Threshold explorer", "threshold_explorer"),
@@ -48,12 +42,6 @@ from playwright.sync_api import Page, expect, sync_playwright
 expect.set_options(timeout=90_000)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def data_dir(request) -> Path:
     """The data folder the dashboard opens: $PLANB_BROWSER_DATA_DIR, else a real pipeline's."""
@@ -62,29 +50,10 @@ def data_dir(request) -> Path:
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(data_dir) -> Iterator[str]:
+def dashboard_url(data_dir, serve_dashboard) -> Iterator[str]:
     """`streamlit run dashboards/app.py` on a free localhost port, over the pipeline's snapshot."""
-    port = free_port()
-    env = {**os.environ, "PLANB_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.headless",
-               "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError as err:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {server.stdout.read() if server.stdout else ''}") from err
-                time.sleep(0.5)
+    with serve_dashboard(data_dir) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

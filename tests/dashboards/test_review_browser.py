@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +20,6 @@ from review_warehouse import materialize_review, write_pairs  # noqa: E402
 
 from warehouse import reviews  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PLANB_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
     if os.environ.get("PLANB_REQUIRE_BROWSER") == "1":
@@ -32,12 +27,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -49,28 +38,9 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(data_dir) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "PLANB_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.headless",
-               "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError as err:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {server.stdout.read() if server.stdout else ''}") from err
-                time.sleep(0.5)
+def dashboard_url(data_dir, serve_dashboard) -> Iterator[str]:
+    with serve_dashboard(data_dir) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def settle(page: Page) -> None:
