@@ -4,6 +4,7 @@ content beside another run's."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -11,9 +12,10 @@ from pathlib import Path
 # (latency, device-seconds, the cost models fitted on them and the dollars and GPU-hours they
 # price, when a row was written, random batch and run ids). Everything else must be identical.
 TIMING = re.compile(r"(^|_)(seconds?|hours?|cost|dollars?|price|r2|backtest|batch_id|run_id|at)($|_)")
-# Floats compared to 4 decimals: llama.cpp reuses the prompt prefix the request before left in its
-# cache, so its sums may differ in the last bits with the order requests arrive in.
-DIGITS = 4
+# Floats compared within 1e-3 (absolute or relative): llama.cpp reuses the prompt prefix the request
+# before left in its cache, so its sums may differ in the last bits with the order requests arrive
+# in (rounding both sides to 4 decimals failed when a value sat on a rounding boundary).
+TOLERANCE = 1e-3
 # Tables the snapshot copies from the Dagster instance (its run history): orchestration, not content.
 ORCHESTRATION_TABLES = {"pipeline_runs", "snapshot_log"}
 # asset_check_results: which checks passed, not their wording (which quotes device-seconds).
@@ -38,20 +40,36 @@ def snapshot_content(path: str | Path) -> dict[str, list[tuple]]:
                 [table]).fetchall() if not timing_column(table, c)]
             if columns:
                 quoted = ", ".join(f'"{c}"' for c in columns)
-                rows = [tuple(round(v, DIGITS) if isinstance(v, float) else v for v in row)
-                        for row in con.execute(f'SELECT {quoted} FROM "{table}"').fetchall()]
-                tables[table] = sorted(rows, key=repr)
+                rows = con.execute(f'SELECT {quoted} FROM "{table}"').fetchall()
+                tables[table] = sorted(rows, key=_key)
         return tables
     finally:
         con.close()
 
 
+def _key(row: tuple) -> str:
+    """A row's values but its floats: what orders and pairs rows of two snapshots."""
+    return repr(tuple(None if isinstance(v, float) else v for v in row))
+
+
+def _close(x, y) -> bool:
+    if isinstance(x, float) and isinstance(y, float):
+        return (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return x == y
+
+
+def _same_rows(rows_a: list[tuple], rows_b: list[tuple]) -> bool:
+    return len(rows_a) == len(rows_b) and all(
+        _key(x) == _key(y) and all(_close(u, v) for u, v in zip(x, y, strict=True))
+        for x, y in zip(rows_a, rows_b, strict=True))
+
+
 def content_differences(a: dict[str, list[tuple]], b: dict[str, list[tuple]]) -> list[str]:
-    """One line per table whose content differs (or that only one side has)."""
+    """One line per table whose content differs (or that only one side has); floats within TOLERANCE."""
     out = [f"{t}: only in the first" for t in a.keys() - b.keys()]
     out += [f"{t}: only in the second" for t in b.keys() - a.keys()]
     for table in sorted(a.keys() & b.keys()):
-        if a[table] != b[table]:
+        if not _same_rows(a[table], b[table]):
             rows_a, rows_b = set(map(repr, a[table])), set(map(repr, b[table]))
             out.append(f"{table}: {len(a[table])} against {len(b[table])} rows, {len(rows_a - rows_b)} and "
                        f"{len(rows_b - rows_a)} rows differ; e.g. {sorted(rows_a - rows_b)[:1]} / {sorted(rows_b - rows_a)[:1]}")
