@@ -53,14 +53,22 @@ def run_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` on this machine still runs: one that has ended but not yet been
+    reaped by its parent (a zombie, seen in /proc where there is one) counts as ended."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: alive
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:  # gone since kill's answer, or no /proc at all (macOS): then kill's answer stands
+        return not os.path.isdir("/proc")
+    except OSError:
+        return True
 
 
 def release_dead_runs(instance) -> list[str]:
@@ -79,7 +87,7 @@ def release_dead_runs(instance) -> list[str]:
     released = []
     for run in stale:
         pid = int(run.tags.get(PID_TAG, "0"))
-        if pid and pid != os.getpid() and not _alive(pid):
+        if pid and pid != os.getpid() and not process_alive(pid):
             instance.report_run_failed(run, message=f"its process {pid} ended without finishing it (killed)")
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             released.append(run.run_id)

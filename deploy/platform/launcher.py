@@ -11,10 +11,10 @@ checks the run's Job instead: deploy/k8s.)
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+
+from assets.instance import process_alive
 
 STARTED_PREFIX = "Started process for run (pid: "
 
@@ -29,21 +29,6 @@ def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped by the code server) is dead too.
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 class PidCheckingRunLauncher(DefaultRunLauncher):
     """DefaultRunLauncher whose run monitoring notices a dead run worker (same machine)."""
 
@@ -55,6 +40,6 @@ class PidCheckingRunLauncher(DefaultRunLauncher):
         pid = worker_pid(self._instance, run.run_id)
         if pid is None:
             return CheckRunHealthResult(WorkerStatus.UNKNOWN, "the run worker has not recorded its PID yet")
-        if _alive(pid):
+        if process_alive(pid):
             return CheckRunHealthResult(WorkerStatus.RUNNING)
         return CheckRunHealthResult(WorkerStatus.FAILED, f"run worker process {pid} is gone (killed)")

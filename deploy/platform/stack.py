@@ -31,6 +31,8 @@ from pathlib import Path
 import httpx2 as httpx
 import yaml
 
+from assets.instance import process_alive
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 DEFAULT_DIR = ROOT / "data" / "platform"
@@ -116,7 +118,7 @@ class Stack:
             pid = int(path.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        return pid if process_alive(pid) else None
 
     # --- up -----------------------------------------------------------------------------------
     def up(self) -> None:
@@ -282,24 +284,10 @@ def stop(pid: int, sig: int = signal.SIGTERM, wait_s: float = 30) -> None:
     except ProcessLookupError:
         return
     deadline = time.monotonic() + wait_s
-    while _alive(pid):
+    while process_alive(pid):
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.2)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie has ended
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _as_postgres_user() -> list[str]:
