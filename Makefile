@@ -109,6 +109,7 @@ bench-projection: $(STAMP)
 # projected as the pipeline does, at 12, 50 and 200 sampled a day (issue 15); docs/STATISTICS.md.
 bench-coverage: $(STAMP)
 	$(BIN)/python bench/coverage.py
+	$(BIN)/python bench/coverage_token_prices.py
 
 # Slider change to rerendered page over a 10M-request snapshot (built once into bench/results/.cache),
 # cached against uncached, plus headless Chromium (issue 6's goal: median < 200 ms cached).

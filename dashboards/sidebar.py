@@ -130,10 +130,12 @@ def _cost_assumptions(view: View, traffic_scale: float) -> CostAssumptions:
     utilisation = basis.get("utilisation") or 1.0
     st.sidebar.divider()
     st.sidebar.markdown("**Cost assumptions**")
+    token_prices = _token_prices(view, basis.get("token_prices"))
     if not editable:
-        st.sidebar.caption(_why_fixed(basis, prices))
+        if token_prices is None:
+            st.sidebar.caption(_why_fixed(basis, prices))
         return CostAssumptions(None, basis.get("dollars_per_gpu_hour"), utilisation, editable=False,
-                               traffic_scale=traffic_scale)
+                               traffic_scale=traffic_scale, token_prices=token_prices)
     list_price = dict(zip(prices["gpu_type"], prices["dollars_per_hour"], strict=True))
     types = prices["gpu_type"].to_list()  # the measured type first: the default
     gpu = st.sidebar.selectbox(
@@ -154,6 +156,28 @@ def _cost_assumptions(view: View, traffic_scale: float) -> CostAssumptions:
     if gpu != types[0]:
         st.sidebar.caption(f"GPU-hours as measured on {device}, priced as {gpu}.")
     return CostAssumptions(gpu, float(price), float(utilisation), editable=True, traffic_scale=traffic_scale)
+
+
+TOKEN_PRICE_LABELS = ("Small model, $ per million prompt tokens", "Small model, $ per million output tokens",
+                      "Large model, $ per million prompt tokens", "Large model, $ per million output tokens")
+
+
+def _token_prices(view: View, projected: list[float | None] | None) -> tuple[float | None, ...] | None:
+    """Your dollars per million tokens for each model the projection priced per token (a hosted
+    API), each starting at the price it used; None when no model is priced per token."""
+    if not projected or all(p is None for p in projected):
+        return None
+    st.sidebar.caption("Priced per token (a hosted API): savings and their intervals follow your prices.")
+    mine = []
+    for k, (label, price) in enumerate(zip(TOKEN_PRICE_LABELS, projected, strict=True)):
+        if price is None:  # self-hosted: priced by its GPU time, as projected
+            mine.append(None)
+            continue
+        mine.append(float(st.sidebar.number_input(
+            label, min_value=0.0, value=float(price), step=0.01, format="%.4f",
+            key=f"token_price_{k}_{view.dataset}", bind="query-params",
+            help=f"The projection used ${price:g} (docs/DASHBOARD.md, \"Cost assumptions\").")))
+    return tuple(mine)
 
 
 def _why_fixed(basis: dict, prices: pl.DataFrame) -> str:

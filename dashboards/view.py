@@ -28,6 +28,9 @@ class CostAssumptions:
     # Your requests a day over the projection's: savings are a per-request mean times the traffic,
     # so every saving and its interval scale by it exactly (the traffic is a known count).
     traffic_scale: float = 1.0
+    # Your dollars per million tokens (small prompt, small output, large prompt, large output) of
+    # the models priced per token (None: not priced per token); None: as projected.
+    token_prices: tuple[float | None, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ by all routers), each router's threshold sweep. Used by the pipeline and by
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from scoring.projection.table import (
     query_length_bucket,
     sweep_thresholds,
 )
+from scoring.projection.token_prices import fitted_prices
 from scoring.replay.imported import DOLLARS, TOKENS
 from scoring.routing.routers import ROUTERS, score_routers
 
@@ -48,6 +50,9 @@ class Costing:
     note: str | None
     router_rate: DeviceRate | None  # routers run beside the small model: its device's price
     basis: str | None = None  # per role, the batch size output tokens are charged at (serving_charge)
+    # Dollars per million tokens of scoring.projection.token_prices.TOKEN_COLUMNS the dollars were
+    # computed at, None for a model not priced per token; None: no model is (nothing to reprice).
+    token_prices: tuple[float | None, ...] | None = None
 
 
 def _seconds(sample: pl.DataFrame, fit: dict | None, charge: ServingCharge | None, role: str) -> np.ndarray:
@@ -99,6 +104,8 @@ def with_costs(sample: pl.DataFrame, fits: dict[str, dict | None], cfg: PlanBCon
         dollars_per_gpu_hour=prices.pop() if len(prices) == 1 else None,
         rank_by=rank_by, note=note or None, router_rate=rates.get("small"),
         basis=_basis(charges, large_hosted=pricing.large_hosted),
+        token_prices=((None, None, pricing.hosted_large_price.input_dollars_per_million,
+                       pricing.hosted_large_price.output_dollars_per_million) if pricing.large_hosted else None),
     )
     frame = sample.with_columns(
         pl.Series("small_seconds", seconds["small"]), pl.Series("large_seconds", seconds["large"]),
@@ -138,7 +145,8 @@ def _project_all(sample, scores, router_seconds, *, cfg, costing, days, dataset,
                                    pl.Series("router_dollars", router_dollars))
         thresholds, source = sweep_thresholds(settings.thresholds, router_scores, every_level=ROUTERS[router].every_level)
         sweep = Sweep(thresholds, source, ROUTERS[router].cascade, days, settings.min_sample_for_interval,
-                      settings.agreement_target, costing.rank_by, quality_measure == "agreement")
+                      settings.agreement_target, costing.rank_by, quality_measure == "agreement",
+                      costing.token_prices)
         table, summary = project_router(part, router_scores, weights, sweep, segments=segments)
         tables.append(table.with_columns(
             pl.lit(dataset).alias("dataset"), pl.lit(router).alias("router"),
@@ -259,6 +267,8 @@ def _imported_costs(sample: pl.DataFrame, cfg: PlanBConfig, cost_fits: Callable[
         costing = Costing(device=None, dollars_per_gpu_hour=None, rank_by="dollars", note=IMPORTED_COSTS,
                           router_rate=device_rate(cfg.pricing, str(router_device)))
         unknown = pl.lit(None, dtype=pl.Float64)
+        if all(c in sample.columns for c in TOKENS):
+            costing = dataclasses.replace(costing, token_prices=_fitted_token_prices(sample))
         return sample.with_columns(unknown.alias("small_seconds"), unknown.alias("large_seconds"),
                                    pl.col("small_dollars"), pl.col("large_dollars")), costing
     fits: dict[str, dict | None] = {"small": None, "large": None}
@@ -268,3 +278,16 @@ def _imported_costs(sample: pl.DataFrame, cfg: PlanBConfig, cost_fits: Callable[
     else:
         sample = sample.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in TOKENS)
     return with_costs(sample, fits, cfg)
+
+
+def _fitted_token_prices(sample: pl.DataFrame) -> tuple[float, ...] | None:
+    """The per-token prices an imported table's dollars were computed at (both models'), so the
+    dashboard can reprice them; None when its dollars are not tokens at one price per model."""
+    prices = []
+    for role in ("small", "large"):
+        tokens = sample.select(f"{role}_prompt_tokens", f"{role}_output_tokens").to_numpy()
+        fitted = fitted_prices(tokens, sample[f"{role}_dollars"].to_numpy())
+        if fitted is None:
+            return None
+        prices.extend(fitted)
+    return tuple(prices)

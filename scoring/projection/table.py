@@ -22,6 +22,7 @@ import polars as pl
 
 from scoring.projection.intervals import LEVEL, percentile_interval, proportion_interval, rescaled, studentized_interval
 from scoring.projection.sweep import HOURS, Curves, Weights, project_group, suffix_sums, threshold_bins
+from scoring.projection.token_prices import token_sums
 from scoring.quality.betting import graded_p_value
 from scoring.quality.ppi import ReviewedKept, estimate_kept, review_inputs, reviews_to_certify
 from scoring.routing.metrics import (
@@ -62,6 +63,9 @@ class Sweep:
     agreement_target: float
     rank_by: str  # dollars (every price known and positive), gpu_hours, or share_small (no costs)
     quality_is_agreement: bool
+    # Dollars per million tokens the costs were computed at (scoring.projection.token_prices), when
+    # a model is priced per token: its rows keep what repricing them needs.
+    token_prices: tuple[float | None, ...] | None = None
 
 
 def query_length_bucket(words: np.ndarray) -> list[str]:
@@ -385,9 +389,23 @@ def project_router(sample: pl.DataFrame, scores: np.ndarray, weights: Weights, s
             "n_routed_small": curves.n_routed.astype(np.int32),
             "requests_per_day": np.full(size, float(part["weight"].sum()) / days),
             "pareto": pareto, "recommended": recommended,
-        }, nan_to_null=True))
+        }, nan_to_null=True).with_columns(_token_columns(part, part_scores, sweep, days)))
         summaries.append({"segment_by": segment_by, "segment": segment, **summary})
     return pl.concat(tables, how="diagonal_relaxed"), pl.DataFrame(summaries, nan_to_null=True)
+
+
+def _token_columns(part: pl.DataFrame, scores: np.ndarray, sweep: Sweep, days: int) -> list[pl.Series]:
+    """What repricing a row per token needs (scoring.projection.token_prices): the prices used,
+    the savings vector per day and its second moments; none when no model is priced per token."""
+    if sweep.token_prices is None:
+        return []
+    hosted = (sweep.token_prices[0] is not None, sweep.token_prices[2] is not None)
+    sums, moments = token_sums(part, scores, sweep.thresholds, hosted, cascade=sweep.cascade, days=days)
+    size = len(sweep.thresholds)
+    prices = [[None if p is None else float(p) for p in sweep.token_prices]] * size
+    return [pl.Series("token_prices", prices, dtype=pl.List(pl.Float64)),
+            pl.Series("token_savings_per_day", sums.tolist(), dtype=pl.List(pl.Float64)),
+            pl.Series("token_moments_per_day", moments.tolist(), dtype=pl.List(pl.Float64))]
 
 
 def _reviewed(part: pl.DataFrame, scores: np.ndarray, sweep: Sweep, kept: Kept) -> tuple[ReviewedKept, object] | None:

@@ -273,6 +273,30 @@ def test_the_real_pair_priced_per_request_shows_dollars_a_day_not_a_dash_of_gpu_
                   row["dollars_saved_per_day_hi"])
 
 
+def test_your_per_token_prices_reprice_the_real_pair_s_savings(app, pipeline_snapshot):
+    app.sidebar.selectbox(key="dataset").set_value("mt_bench_mixtral_gpt4")
+    rerun(app)
+    router, threshold = app.sidebar.selectbox(key="router").value, app.sidebar.slider(key="threshold").value
+    (row,) = sql(pipeline_snapshot, "SELECT * FROM routing_projection WHERE dataset = 'mt_bench_mixtral_gpt4' AND "
+                 "router = ? AND segment_by = 'all' ORDER BY abs(threshold - ?), threshold LIMIT 1", [router, threshold])
+    # The inputs start at the prices the pair's dollars were made at (warehouse/sample_replays/NOTICE).
+    inputs = [app.sidebar.number_input(key=f"token_price_{k}_mt_bench_mixtral_gpt4") for k in range(4)]
+    assert [i.value for i in inputs] == pytest.approx([0.54, 0.54, 10.0, 30.0])
+    assert_metric(app, "Dollars saved / day", row["dollars_saved_per_day"], row["dollars_saved_per_day_lo"],
+                  row["dollars_saved_per_day_hi"])
+    inputs[3].set_value(15.0)  # the large model's answers at half the price
+    rerun(app)
+    # The point is the row's token sums at the new prices (each token kind x its price per token).
+    prices = [1.0, 0.54e-6, 0.54e-6, 10e-6, 15e-6]
+    expected = sum(s * p for s, p in zip(row["token_savings_per_day"], prices, strict=True))
+    assert expected < row["dollars_saved_per_day"] - 0.1
+    tile = metric(app, "Dollars saved / day")
+    value, half = read_back(tile.value)
+    assert abs(value - expected) <= half + 1e-12, (tile.value, expected)
+    lo, hi = (read_back(x)[0] for x in (tile.delta or "").strip("[]").split(" – "))
+    assert lo < expected < hi and hi < row["dollars_saved_per_day_hi"]
+
+
 def test_examples_of_the_imported_pair_show_its_answers_quality_and_route(app, pipeline_snapshot):
     app.sidebar.selectbox(key="dataset").set_value("mt_bench_mixtral_gpt4")
     rerun(app)

@@ -19,6 +19,7 @@ SELECT m.router, m.cascade, m.n_sample, m.quality_measure, m.weak_quality, m.str
        p.dollars_saved_per_day, p.dollars_saved_per_day_lo, p.dollars_saved_per_day_hi,
        p.dollars_saved_per_year, p.dollars_saved_per_year_lo, p.dollars_saved_per_year_hi,
        p.gpu_hours_saved_per_year, p.gpu_hours_saved_per_year_lo, p.gpu_hours_saved_per_year_hi,
+       p.token_prices, p.token_savings_per_day, p.token_moments_per_day,
        best.best_agreement_lo
 FROM router_metrics m
 LEFT JOIN routing_projection p
