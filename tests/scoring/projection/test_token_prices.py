@@ -79,3 +79,20 @@ def test_a_table_whose_dollars_are_not_its_tokens_at_one_price_keeps_no_token_su
                                    .then(pl.col("large_dollars") * 0.5).otherwise(pl.col("large_dollars")))
     rows = _project(discounted)
     assert "token_prices" not in rows.columns
+
+
+def test_a_hosted_large_model_keeps_its_configured_per_token_prices_and_the_small_model_none():
+    from scoring.projection.run import with_costs
+
+    cfg = load_config(None, pricing={"large_hosted": True,
+                                     "hosted_large_price": {"input_dollars_per_million": 2.5,
+                                                            "output_dollars_per_million": 10.0,
+                                                            "as_of": "2026-11-26", "source": "a test"}})
+    fit = {"seconds_per_request": 0.1, "seconds_per_prompt_token": 0.01, "seconds_per_output_token": 0.1,
+           "device": "cpu"}
+    tokens = pl.DataFrame({c: [10, 20] for c in ("small_prompt_tokens", "small_output_tokens",
+                                                  "large_prompt_tokens", "large_output_tokens")})
+    _, costing = with_costs(tokens, {"small": fit, "large": fit}, cfg)
+    assert costing.token_prices == (None, None, 2.5, 10.0)
+    # The small model's GPU time stays in the part not priced per token.
+    assert price_vector(costing.token_prices).tolist() == [1.0, 0.0, 0.0, 2.5e-06, 1e-05]
