@@ -198,19 +198,28 @@ def answer(dataset: dict, recommendation: dict | None, row: dict | None, *, cert
 
 
 def kept_basis(row: dict) -> str:
-    """What the kept figure rests on (routing_projection.kept_source), in words.
+    """What the kept figure rests on (routing_projection.kept_source), in words, with what the
+    automatic labels alone say beside an estimate corrected by reviews.
 
     Example:
-        >>> kept_basis({"kept_source": "predictions and reviews", "kept_reviews": 40})
-        'estimated from the automatic labels corrected by 40 human reviews'
+        >>> kept_basis({"kept_source": "predictions and reviews", "kept_reviews": 40, "kept_small_lo": 0.9,
+        ...             "kept_small_hi": 0.97, "kept_without_reviews": 0.99})
+        'estimated from the automatic labels corrected by 40 human reviews [90.0% – 97.0%]; the labels alone say 99.0%'
         >>> kept_basis({"kept_source": "predictions"})
         'measured on the automatic labels alone (no human review routed small)'
     """
     source, reviews = row.get("kept_source"), row.get("kept_reviews") or 0
-    if source == "predictions and reviews":
-        return f"estimated from the automatic labels corrected by {reviews:,} human reviews"
-    if source == "reviews":
-        return f"estimated from {reviews:,} human reviews"
+    stand_in = source is not None and "stand-in" in source
+    who = (f"{reviews:,} of the imported grades standing in for human reviews (a demo of the loop)" if stand_in
+           else f"{reviews:,} human reviews")
+    interval = (f" [{percent(row['kept_small_lo'])} – {percent(row['kept_small_hi'])}]"
+                if row.get("kept_small_lo") is not None and row.get("kept_small_hi") is not None else "")
+    alone = (f"; the labels alone say {percent(row['kept_without_reviews'])}"
+             if row.get("kept_without_reviews") is not None else "")
+    if source in ("predictions and reviews", "predictions and stand-in reviews"):
+        return f"estimated from the automatic labels corrected by {who}{interval}{alone}"
+    if source in ("reviews", "stand-in reviews"):
+        return f"estimated from {who}{interval}{alone}"
     if source == "predictions":
         return "measured on the automatic labels alone (no human review routed small)"
     return "measured"

@@ -113,7 +113,7 @@ def _snapshot_caption(view: View, dataset: dict | None) -> None:
                                "agreement)")
         return
     st.sidebar.caption(f"{published} · **{dataset['dataset']}**: {dataset['n_sample']:,} imported pairs, each "
-                       "with both answers' quality and cost (no logs, days or replays of its own)")
+                       "with both answers and their cost (no logs, days or replays of its own)")
 
 
 def _first_row(table: pl.DataFrame) -> dict | None:

@@ -34,7 +34,7 @@ from scoring.projection.table import (
     sweep_thresholds,
 )
 from scoring.projection.token_prices import fitted_prices
-from scoring.replay.imported import DOLLARS, TOKENS
+from scoring.replay.imported import DOLLARS, QUALITY_PAIRS, TOKENS
 from scoring.routing.routers import ROUTERS, score_routers
 
 IMPORTED_COSTS = "dollars: each request's small_dollars and large_dollars from the table; device-hours unknown"
@@ -220,21 +220,36 @@ class ImportedProjection:
 
 
 def project_imported(table: pl.DataFrame, *, cfg: PlanBConfig, name: str, given: set[str],
-                     cost_fits: Callable[[], pl.DataFrame]) -> ImportedProjection:
+                     cost_fits: Callable[[], pl.DataFrame], stand_in_reviews: int = 0) -> ImportedProjection:
     """The projection of an imported replay table (``scoring.replay.imported.checked``; ``given``:
     the columns the file had) as dataset ``name``. Quality: the imported scores or correctness,
-    else the configured rule's agreement of the two answers (without the judge). Costs: the table's
-    dollars, else its tokens x the configured models' cost models (``cost_fits()``, read only then),
-    else unknown."""
+    else the configured rule's agreement of the two answers (without the judge), with the
+    predictor's p_parity. Costs: the table's dollars, else its tokens x the configured models'
+    cost models (``cost_fits()``, read only then), else unknown.
+
+    ``stand_in_reviews`` (N > 0; the table must have quality): the demo of the review loop on real
+    answers. The table's quality is set aside as the truth, N pairs drawn at random (seeded) have it
+    as their review (parity: the small answer at least as good), and the projection is made as a
+    team without a judge would have it: the rule's labels and the predictor on every pair,
+    corrected by those N "reviews" (scoring.quality.ppi), its kept_source saying they stand in."""
     from scoring.agreement.table import score_pair_table
     from scoring.replay.imported import SEGMENT_COLUMNS, quality_columns, quality_measure
 
-    agree = None
+    reviews = None
+    if stand_in_reviews:
+        table, reviews = _stand_in_reviews(table, stand_in_reviews, cfg.sample.seed)
+        given = given - {c for pair in QUALITY_PAIRS for c in pair}
+    agree = p_parity = None
     if quality_measure(table) is None:  # with imported quality the text agreement is not scored at all
         pairs = table.select("request_id", pl.col("prompt").alias("question"),
                              pl.col("small_output").alias("small_answer"), pl.col("large_output").alias("large_answer"))
-        agree = score_pair_table(pairs, cfg, judge=False).table["agree"]
+        scored = score_pair_table(pairs, cfg, judge=False).table
+        agree, p_parity = scored["agree"], scored["p_parity"]
     measure, sample = quality_columns(table, agree)
+    if p_parity is not None:
+        sample = sample.with_columns(pl.Series("p_parity", p_parity, dtype=pl.Float64))
+    if reviews is not None:
+        sample = sample.join(reviews, on="request_id", how="left")
     sample = sample.with_columns(
         *[pl.lit(None, dtype=pl.String).alias(c) for c in SEGMENT_COLUMNS if c not in sample.columns],
         _query_lengths(sample["prompt"]),
@@ -248,10 +263,29 @@ def project_imported(table: pl.DataFrame, *, cfg: PlanBConfig, name: str, given:
                                       segments=segments)
     if costing.note == IMPORTED_COSTS:  # dollars as given: the dashboard does not reprice them
         projection = projection.with_columns(pl.lit(True).alias("large_hosted"))
+    if reviews is not None:  # say wherever it is shown that these reviews stand in for people's
+        projection = projection.with_columns(pl.col("kept_source").str.replace("reviews", "stand-in reviews"))
     pairs = sample.select("request_id", "prompt", "small_output", "large_output", "quality_small", "quality_large",
                           pl.when(pl.col("quality_small").is_not_null()).then(pl.col("label")).alias("label"),
                           *SEGMENT_COLUMNS).with_columns(pl.Series(name, scores) for name, scores in routed.scores.items())
     return ImportedProjection(projection, metrics, routed.skipped, pairs)
+
+
+def _stand_in_reviews(table: pl.DataFrame, count: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the table without its quality columns, the review columns of ``count`` of its pairs drawn
+    uniformly at random: review_parity from the quality set aside, review_inclusion count / n)."""
+    from scoring.replay.imported import ReplayImportError, quality_columns, quality_measure
+
+    if quality_measure(table) is None:
+        raise ReplayImportError("stand-in reviews need the table's quality (small_quality and large_quality, "
+                                "or small_correct and large_correct): it has neither")
+    if not 0 < count <= table.height:
+        raise ReplayImportError(f"stand-in reviews: {count} asked for, the table has {table.height} pairs")
+    _, truth = quality_columns(table, None)
+    drawn = truth.sample(count, seed=seed).select(
+        "request_id", review_parity=pl.col("label").cast(pl.Float64),
+        review_inclusion=pl.lit(count / table.height, dtype=pl.Float64))
+    return table.drop(c for pair in QUALITY_PAIRS for c in pair if c in table.columns), drawn
 
 
 def _imported_costs(sample: pl.DataFrame, cfg: PlanBConfig, cost_fits: Callable[[], pl.DataFrame], *,

@@ -295,6 +295,7 @@ def _summary(c: Curves, scores: np.ndarray, labels: np.ndarray, weights: Weights
         test = certify(estimate.estimate, kept.n_eff, target, binary=kept.binary, p_value=estimate.p_value,
                        testable=estimate.testable)
         rows.update(kept_small=estimate.estimate, kept_small_lo=estimate.lo, kept_small_hi=estimate.hi,
+                    kept_without_reviews=kept.share,
                     kept_p_value=test.p_value, certified=test.certified, kept_source=estimate.source,
                     kept_reviews=estimate.reviews.astype(np.int32), kept_lambda=estimate.lam,
                     reviews_to_certify=_reviews_to_certify(estimate, inputs, scores, savings, test, rows, target))

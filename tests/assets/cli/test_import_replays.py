@@ -276,6 +276,43 @@ def test_the_demos_real_pair_lands_with_quality_costs_and_segments(tmp_path):
         assert dict(scores) == {router: 160 for router, *_ in metrics}
 
 
+def test_the_demo_shows_the_review_loop_on_the_real_pair_with_its_truth(tmp_path):
+    """Issue 23, item 6: the pair again as a team without a judge has it (the rule's labels and the
+    predictor), 100 random pairs' GPT-4 grades standing in for reviews, each figure labelled, and
+    the truth from every grade beside the estimate."""
+    from assets.cli.import_replays import DEMO_PAIR, DEMO_REVIEWED_NAME, import_demo_pair
+
+    cfg = load_config(None, data_dir=tmp_path / "data", projection={"bootstrap": 200})
+    text = import_demo_pair(cfg)
+    shipped = pl.read_parquet(DEMO_PAIR)
+    parity = dict(zip(shipped["request_id"], shipped["small_quality"] >= shipped["large_quality"], strict=True))
+    with closing(open_snapshot(cfg.data_dir)) as con:
+        (measure,) = {m for (m,) in con.execute("SELECT quality_measure FROM router_metrics WHERE dataset = ?",
+                                                [DEMO_REVIEWED_NAME]).fetchall()}
+        assert measure == "agreement"  # the grades set aside: the rule's labels are the automatic ones
+        everything = con.execute(
+            "SELECT kept_source, kept_reviews, kept_small, kept_small_lo, kept_small_hi, kept_without_reviews "
+            "FROM routing_projection WHERE dataset = ? AND router = 'random' AND segment_by = 'all' AND threshold = 0",
+            [DEMO_REVIEWED_NAME]).fetchone()
+        scores = con.execute("SELECT router, request_id, score FROM imported_router_scores WHERE dataset = ?",
+                             [DEMO_REVIEWED_NAME]).fetchall()
+        thresholds = con.execute("SELECT DISTINCT threshold FROM routing_projection WHERE dataset = ?",
+                                 [DEMO_REVIEWED_NAME]).fetchall()
+    source, reviews, kept, lo, hi, alone = everything
+    assert source == "predictions and stand-in reviews" and reviews == 100  # every pair routed small
+    assert lo <= kept <= hi and alone is not None
+    # Each line's truth is the share of its routed pairs where GPT-4 graded Mixtral at least as well.
+    lines = [line for line in text.splitlines() if "stand-in reviews" in line and "truth" in line]
+    assert len(lines) == 3, text
+    for line in lines:
+        router, shown = line.split()[0], line.split()[2]
+        truths = set()
+        for threshold in {t for (t,) in thresholds if f"{t:.2f}" == shown}:  # shown rounded to 0.01
+            routed = [r for name, r, score in scores if name == router and score >= threshold]
+            truths.add(f"truth (all {len(routed)} grades) {sum(parity[r] for r in routed) / len(routed):.1%}")
+        assert any(truth in line for truth in truths), (line, truths)
+
+
 def test_an_import_keeps_a_seeded_sample_of_its_pairs_redacted(tmp_path, planb_config):
     rows = [{"request_id": f"r{i}", "prompt": f"mail me at someone{i}@example.com", "small_output": "alpha",
              "large_output": "beta", "small_correct": True, "large_correct": i % 2 == 0} for i in range(30)]
