@@ -27,12 +27,16 @@ def timing_column(table: str, column: str) -> bool:
     return table in ORCHESTRATION_TABLES or (table, column) in TIMED_TEXT or bool(TIMING.search(column))
 
 
-def snapshot_content(path: str | Path) -> dict[str, list[tuple]]:
-    """Every table of a snapshot, its rows sorted, without the columns timing_column names."""
+def snapshot_content(path: str | Path, *, name_keys: bool = False) -> dict[str, list[tuple]]:
+    """Every table of a snapshot, its rows sorted, without the columns timing_column names.
+    ``name_keys``: model keys and the scoring version (hashes of each model's config, which holds
+    its server's URL and so its port) and server URLs replaced by what they name, so two stacks
+    on different ports compare by content."""
     import duckdb
 
     con = duckdb.connect(str(path), read_only=True)
     try:
+        names = _key_names(con) if name_keys else {}
         tables = {}
         for (table,) in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall():
             columns = [c for (c,) in con.execute(
@@ -41,10 +45,27 @@ def snapshot_content(path: str | Path) -> dict[str, list[tuple]]:
             if columns:
                 quoted = ", ".join(f'"{c}"' for c in columns)
                 rows = con.execute(f'SELECT {quoted} FROM "{table}"').fetchall()
+                if names:
+                    rows = [tuple(_named(v, names) for v in row) for row in rows]
                 tables[table] = sorted(rows, key=_key)
         return tables
     finally:
         con.close()
+
+
+LOCAL_URL = re.compile(r"http://127\.0\.0\.1:\d+")
+
+
+def _key_names(con) -> dict[str, str]:
+    names = {key: f"<{role} model>" for key, role in con.execute("SELECT model_key, role FROM models").fetchall()}
+    names.update({v: "<scoring version>" for (v,) in con.execute("SELECT scoring_version FROM scoring_versions").fetchall()})
+    return names
+
+
+def _named(value, names: dict[str, str]):
+    if not isinstance(value, str):
+        return value
+    return names.get(value) or LOCAL_URL.sub("http://127.0.0.1:<port>", value)
 
 
 def _key(row: tuple) -> str:
