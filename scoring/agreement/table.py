@@ -132,8 +132,10 @@ def score_pair_table(pairs: pl.DataFrame, cfg: PlanBConfig, *, judge: bool = Tru
     metrics = score_pairs(small, large, embedder=configured_embedder(cfg.agreement),
                           rule=rule_from_config(cfg.agreement), questions=questions,
                           judge=_judge_callback(cfg, ledger, ids, questions, small, large))
-    # Beside the label: the default predictor's P(small at least as good), whatever the kind.
+    # Beside the label: the default predictor's P(small at least as good), whatever the kind; where
+    # the configured judge was asked, its verdict replaces it (the prediction reviews correct).
     p_parity = predict_parity(questions, small, large, metrics, metrics["kind"], device=cfg.agreement.embedding_device)
+    p_parity = [p if verdict is None else verdict for p, verdict in zip(p_parity, metrics["judge"], strict=True)]
     columns = [pl.Series("request_id", ids, dtype=pl.String)]
     for name, values in {**metrics, "p_parity": p_parity, **ledger.columns(len(ids))}.items():
         columns.append(pl.Series(name, values, dtype=COLUMN_TYPES.get(name, pl.Float64)))

@@ -3,6 +3,7 @@ committed fit, through score_pair_table as through the predictor called directly
 features are not the code's is refused; the fit is part of the scoring_version."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +99,18 @@ def test_the_features_the_fit_uses_are_the_same_computed_alone_or_with_all():
     for names in (load_parity_fit()["features"], ["cos_answers", "small_declines", "exact"]):
         alone = parity_features(*args, metrics, metrics["kind"], embedder=embedder, names=names)
         np.testing.assert_array_equal(alone, every[:, [FEATURES.index(n) for n in names]])
+
+
+def test_a_configured_judge_s_verdict_is_the_prediction_where_it_was_asked():
+    """Issue 23: a configured judge replaces the predictor on the pairs it judged (the bundled
+    small model as the judge, asked about the open pairs), and the predictor stands elsewhere."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    pairs = _pairs()
+    cfg = load_config(None, agreement={"judge": {"enabled": True, "model": "small", "max_new_tokens": 4}})
+    table = score_pair_table(pairs, cfg).table
+    asked = table["judge"].is_not_null()
+    assert asked.any() and not asked.all()
+    np.testing.assert_allclose(table.filter(asked)["p_parity"].to_numpy(), table.filter(asked)["judge"].to_numpy())
+    alone = score_pair_table(pairs, load_config(None), judge=False).table
+    np.testing.assert_allclose(table.filter(~asked)["p_parity"].to_numpy(), alone.filter(~asked)["p_parity"].to_numpy(),
+                               atol=1e-9)
