@@ -58,12 +58,32 @@ def instance(stack: Stack):
     return dg.DagsterInstance.from_config(str(stack.home))
 
 
+# Submissions tried at most this often when the webserver's storage connection fails: it holds a
+# pooled PostgreSQL connection (dagster-webserver's optimize_for_webserver, no pre-ping), which a
+# PostgreSQL restart leaves dead; the first query on it fails and the next gets a fresh one.
+SUBMIT_ATTEMPTS = 5
+
+
 def submit(stack: Stack, job: str, tags: dict[str, str]) -> str:
-    from dagster_graphql import DagsterGraphQLClient
+    """Queue ``job`` with ``tags`` (which name this submission alone) through the webserver; a
+    storage connection error is retried once no run with those tags exists (none was queued)."""
+    import dagster as dg
+    from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
     host, port = stack.graphql
     client = DagsterGraphQLClient(host, port_number=port)
-    return client.submit_job_execution(job, repository_location_name=LOCATION, tags=tags)
+    attempt = 1
+    while True:
+        try:
+            return client.submit_job_execution(job, repository_location_name=LOCATION, tags=tags)
+        except DagsterGraphQLClientError as err:
+            if "OperationalError" not in str(err) or attempt >= SUBMIT_ATTEMPTS:
+                raise
+        queued = instance(stack).get_runs(filters=dg.RunsFilter(tags=tags))
+        if queued:
+            return queued[-1].run_id  # the oldest: the one this submission queued, not a retry of it
+        time.sleep(2.0 * attempt)
+        attempt += 1
 
 
 def follow(inst, first_run_id: str):
