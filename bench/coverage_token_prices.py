@@ -29,10 +29,11 @@ import numpy as np
 import polars as pl
 
 from assets.cli.import_replays import DEMO_PAIR
+from dashboards.repricing import price_vector, reprice_savings
 from scoring.projection.intervals import bootstrap_counts, studentized_interval
 from scoring.projection.sweep import project_group, replicate_weights
 from scoring.projection.table import SAVINGS_LEVEL
-from scoring.projection.token_prices import TOKEN_COLUMNS, price_vector, reprice_savings, token_sums
+from scoring.projection.token_prices import TOKEN_COLUMNS, token_sums
 from scoring.replay.imported import read_table
 
 LIST_PRICES = (0.54, 0.54, 10.0, 30.0)  # the pair's dollars: warehouse/sample_replays/NOTICE

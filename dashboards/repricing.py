@@ -12,7 +12,13 @@ import numpy as np
 import polars as pl
 
 from dashboards.view import CostAssumptions
-from scoring.projection.token_prices import price_vector, reprice_savings
+
+# A row's token sums, as the projection keeps them (scoring/projection/token_prices.py,
+# docs/WAREHOUSE.md): the dollars not priced per token, then small prompt, small output, large
+# prompt and large output tokens; their second moments as the upper triangle by rows.
+WIDTH = 5
+_UPPER = np.triu_indices(WIDTH)
+PER_MILLION = 1e6
 
 # dollars column -> the GPU-hours column it prices (routing_projection, docs/WAREHOUSE.md)
 DOLLARS_FROM_GPU_HOURS = {
@@ -26,6 +32,62 @@ DOLLARS_FROM_GPU_HOURS = {
     "dollars_saved_per_year_lo": "gpu_hours_saved_per_year_lo",
     "dollars_saved_per_year_hi": "gpu_hours_saved_per_year_hi",
 }
+
+
+def _quadratic(moments: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """p_r'M_rp_r of each row r, M stored as its upper triangle."""
+    full = np.zeros((len(moments), WIDTH, WIDTH))
+    full[:, *_UPPER] = moments
+    full = full + np.transpose(full, (0, 2, 1)) - full * np.eye(WIDTH)
+    return np.einsum("ri,rij,rj->r", prices, full, prices)
+
+
+def standard_error(sums: np.ndarray, moments: np.ndarray, n: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """The bootstrap-t's standard error of the saving at ``prices`` (WIDTH: 1, then dollars per
+    token; one vector for every row or one per row), by row; NaN below 2 sampled requests."""
+    prices = np.broadcast_to(prices, sums.shape)
+    point = np.sum(sums * prices, axis=1)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = n / (n - 1) * (_quadratic(moments, prices) - point**2 / n)
+    return np.sqrt(np.where(n > 1, np.maximum(variance, 0.0), np.nan))
+
+
+def price_vector(per_million: tuple[float | None, ...]) -> np.ndarray:
+    """(1, dollars per token...) from dollars per million tokens (small prompt, small output, large
+    prompt, large output; None: not priced per token, 0).
+
+    Example:
+        >>> price_vector((None, None, 2.5, 10.0)).tolist()
+        [1.0, 0.0, 0.0, 2.5e-06, 1e-05]
+    """
+    return np.array([1.0, *[0.0 if p is None else p / PER_MILLION for p in per_million]])
+
+
+def reprice_savings(sums: np.ndarray, moments: np.ndarray, n: np.ndarray, reference: np.ndarray,
+                    prices: np.ndarray, point0: np.ndarray, lo0: np.ndarray,
+                    hi0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Savings per day (point, lo, hi) at ``prices`` from the stored sums and moments and the
+    interval (point0, lo0, hi0) at the ``reference`` prices it was computed at (price vectors,
+    one for every row or one per row).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> z = rng.lognormal(0, 1, (40, 1)) * np.array([[0.0, 1.0, 1.0, 0.0, 0.0]])
+        >>> sums, moments = z.sum(0)[None], (z[:, :, None] * z[:, None, :])[:, *_UPPER].sum(0)[None]
+        >>> ref = np.array([1.0, 2.0, 2.0, 0.0, 0.0])
+        >>> p, lo, hi = reprice_savings(sums, moments, np.array([40]), ref, 3 * ref, sums @ ref, sums @ ref - 5, sums @ ref + 9)
+        >>> bool(np.allclose(p - lo, 15.0)), bool(np.allclose(hi - p, 27.0))  # a multiple of the prices: exact
+        (True, True)
+    """
+    se0 = standard_error(sums, moments, n, reference)
+    se = standard_error(sums, moments, n, prices)
+    point = np.sum(sums * np.broadcast_to(prices, sums.shape), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_hi, t_lo = (point0 - lo0) / se0, (point0 - hi0) / se0
+        lo = np.where(se0 > 0, point - t_hi * se, point)
+        hi = np.where(se0 > 0, point - t_lo * se, point)
+    return point, np.minimum(lo, point), np.maximum(hi, point)
 
 
 def reprice(frame: pl.DataFrame, costs: CostAssumptions | None) -> pl.DataFrame:

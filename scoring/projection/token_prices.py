@@ -1,5 +1,6 @@
-"""Savings at other per-token prices, intervals kept (issue 24): what a team paying a hosted API
-per token needs to put in its own prices.
+"""What repricing savings at other per-token prices needs, kept by the projection (issue 24): a
+team paying a hosted API per token puts in its own prices on the dashboard (dashboards/repricing.py
+does the repricing from what is kept here).
 
 A request's cost is linear in the prices of the models priced per token: dollars = sum_k p_k x
 tokens_k (k: small prompt, small output, large prompt, large output) plus what is not priced per
@@ -9,14 +10,14 @@ saves S(p) = c_0 + sum_k p_k c_k, where c_k sums each sampled request's weighted
 projection stores, per row, c (per day) and the second moments M = sum_i z_i z_i' of the requests'
 savings vectors z_i, so that at any prices the standard error of the bootstrap-t (``studentized_
 interval``: SE^2 = n / (n - 1) (p'Mp - (p'c)^2 / n)) is exact, and the dashboard reprices
-without the sample:
+without the sample (``dashboards.repricing.reprice_savings``):
 
     point(p) = c(p);  lo(p) = point(p) - t_hi SE(p);  hi(p) = point(p) - t_lo SE(p)
 
 with the pivot's quantiles t_lo, t_hi read off the stored interval at the prices the projection
 used (lo0 = point0 - t_hi SE(p0)): exact at those prices and at any multiple of them; elsewhere
 the studentized pivot's shape is assumed to carry over, which the coverage study checks
-(bench/coverage.py --token-prices, docs/STATISTICS.md).
+(bench/coverage_token_prices.py, docs/STATISTICS.md).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ ROLES = ("small", "large")
 KINDS = ("prompt", "output")
 TOKEN_COLUMNS = tuple(f"{role}_{kind}_tokens" for role in ROLES for kind in KINDS)
 PER_MILLION = 1e6
-# The stored vectors: component 0 is the dollars not priced per token, 1.. the TOKEN_COLUMNS.
+# The stored vectors: component 0 is the dollars not priced per token, 1.. the TOKEN_COLUMNS; the
+# moments as their upper triangle by rows (dashboards/repricing.py reads them so).
 WIDTH = 1 + len(TOKEN_COLUMNS)
 _UPPER = np.triu_indices(WIDTH)
 
@@ -84,62 +86,6 @@ def token_sums(sample: pl.DataFrame, scores: np.ndarray, thresholds: np.ndarray,
     total = np.sum(w[:, None] * fixed, axis=0) + sums[:WIDTH, :, 0].T
     moments = np.sum((w * w)[:, None] * outer_fixed, axis=0) + sums[WIDTH:, :, 1].T
     return total / days, moments / days**2
-
-
-def _quadratic(moments: np.ndarray, prices: np.ndarray) -> np.ndarray:
-    """p_r'M_rp_r of each row r, M stored as its upper triangle."""
-    full = np.zeros((len(moments), WIDTH, WIDTH))
-    full[:, *_UPPER] = moments
-    full = full + np.transpose(full, (0, 2, 1)) - full * np.eye(WIDTH)
-    return np.einsum("ri,rij,rj->r", prices, full, prices)
-
-
-def standard_error(sums: np.ndarray, moments: np.ndarray, n: np.ndarray, prices: np.ndarray) -> np.ndarray:
-    """The bootstrap-t's standard error of the saving at ``prices`` (WIDTH: 1, then dollars per
-    token; one vector for every row or one per row), by row; NaN below 2 sampled requests."""
-    prices = np.broadcast_to(prices, sums.shape)
-    point = np.sum(sums * prices, axis=1)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        variance = n / (n - 1) * (_quadratic(moments, prices) - point**2 / n)
-    return np.sqrt(np.where(n > 1, np.maximum(variance, 0.0), np.nan))
-
-
-def price_vector(per_million: tuple[float | None, ...]) -> np.ndarray:
-    """(1, dollars per token...) from dollars per million tokens of TOKEN_COLUMNS (None: not
-    priced per token, 0).
-
-    Example:
-        >>> price_vector((None, None, 2.5, 10.0)).tolist()
-        [1.0, 0.0, 0.0, 2.5e-06, 1e-05]
-    """
-    return np.array([1.0, *[0.0 if p is None else p / PER_MILLION for p in per_million]])
-
-
-def reprice_savings(sums: np.ndarray, moments: np.ndarray, n: np.ndarray, reference: np.ndarray,
-                    prices: np.ndarray, point0: np.ndarray, lo0: np.ndarray,
-                    hi0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Savings per day (point, lo, hi) at ``prices`` from the stored sums and moments and the
-    interval (point0, lo0, hi0) at the ``reference`` prices it was computed at (price vectors,
-    one for every row or one per row).
-
-    Example:
-        >>> rng = np.random.default_rng(0)
-        >>> z = rng.lognormal(0, 1, (40, 1)) * np.array([[0.0, 1.0, 1.0, 0.0, 0.0]])
-        >>> sums, moments = z.sum(0)[None], (z[:, :, None] * z[:, None, :])[:, *_UPPER].sum(0)[None]
-        >>> ref = np.array([1.0, 2.0, 2.0, 0.0, 0.0])
-        >>> p, lo, hi = reprice_savings(sums, moments, np.array([40]), ref, 3 * ref, sums @ ref, sums @ ref - 5, sums @ ref + 9)
-        >>> bool(np.allclose(p - lo, 15.0)), bool(np.allclose(hi - p, 27.0))  # a multiple of the prices: exact
-        (True, True)
-    """
-    se0 = standard_error(sums, moments, n, reference)
-    se = standard_error(sums, moments, n, prices)
-    point = np.sum(sums * np.broadcast_to(prices, sums.shape), axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_hi, t_lo = (point0 - lo0) / se0, (point0 - hi0) / se0
-        lo = np.where(se0 > 0, point - t_hi * se, point)
-        hi = np.where(se0 > 0, point - t_lo * se, point)
-    return point, np.minimum(lo, point), np.maximum(hi, point)
 
 
 def fitted_prices(tokens: np.ndarray, dollars: np.ndarray, tolerance: float = 0.01) -> tuple[float, float] | None:

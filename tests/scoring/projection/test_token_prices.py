@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from assets.cli.import_replays import DEMO_PAIR
+from dashboards.repricing import price_vector, reprice_savings
 from scoring.config import load_config
 from scoring.projection.run import project_imported
-from scoring.projection.token_prices import price_vector, reprice_savings
 from scoring.replay.imported import checked, read_table
 
 LIST_PRICES = (0.54, 0.54, 10.0, 30.0)  # warehouse/sample_replays/NOTICE
