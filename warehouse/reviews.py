@@ -15,6 +15,7 @@ reviewer's name (typed by them) and the time are stored: never request or answer
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -73,11 +74,26 @@ def connect(data_dir: str | Path) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: no implicit transactions; each write below opens and commits its own.
     with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as con:
-        con.execute("PRAGMA journal_mode=WAL")
+        _wal(con)
         con.execute("PRAGMA synchronous=FULL")  # WAL's default (NORMAL) may lose the last commits on power loss
         con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         con.executescript(_SCHEMA)
         yield con
+
+
+def _wal(con: sqlite3.Connection) -> None:
+    """WAL mode, retried while another process holds the file: switching a new file's journal
+    mode can fail at once with "database is locked" without waiting the busy timeout (two writer
+    processes starting together on a loaded machine did)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def utc_now() -> datetime:
