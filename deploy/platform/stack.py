@@ -228,7 +228,8 @@ class Stack:
 
         gguf = resolve_weights(MODEL_PACKAGES[role])
         # n_ctx 2048: the large model's few-shot prompt, a long query and the judge's prompt fit.
-        self._spawn(role, [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", role,
+        # llama_cpp.server with each request from an empty context: replays independent of their order.
+        self._spawn(role, [sys.executable, str(HERE / "llama_server.py"), "--model", str(gguf), "--model_alias", role,
                            "--host", "127.0.0.1", "--port", str(self.ports[role]), "--n_ctx", "2048",
                            "--n_threads", str(min(2, os.cpu_count() or 1)), "--interrupt_requests", "False",
                            "--verbose", "False"],
