@@ -127,7 +127,8 @@ def review_loop(reviewed: ImportedProjection, truth: pl.DataFrame) -> str:
         true = sum(parity[r] for r in routed) / len(routed) if routed else None
         with_reviews = ("—" if row["kept_small"] is None else f"{row['kept_small']:.1%}" + (
             f" [{row['kept_small_lo']:.1%}, {row['kept_small_hi']:.1%}]" if row["kept_small_lo"] is not None else ""))
-        alone = row.get("kept_without_reviews", row["kept_small"] if row["kept_source"] == "predictions" else None)
+        # No review routed small at this threshold: kept_small is the labels' figure itself.
+        alone = row["kept_small"] if row["kept_source"] == "predictions" else row.get("kept_without_reviews")
         lines.append(f"  {router} at {row['threshold']:.2f} ({row['share_small']:.0%} routed small): labels alone "
                      f"{'—' if alone is None else f'{alone:.1%}'}; predictor + {row['kept_reviews'] or 0} stand-in "
                      f"reviews {with_reviews}; truth (all {len(routed)} grades) "
